@@ -1,0 +1,26 @@
+package org.icbd.scsi;
+
+/**
+ * The command layer of one iSCSI target: its logical units, reservations and unit attentions.
+ * The transport calls it from many virtual threads at once.
+ */
+public interface ScsiTarget {
+
+    /** Executes one command and returns its status; never throws for bad input (that is sense data). */
+    ScsiResponse execute(ScsiRequest request);
+
+    /** Numbers of the LUNs that exist (for REPORT LUNS and logging). */
+    java.util.SortedSet<Long> luns();
+
+    /** The transport aborted every task of {@code lun} (LUN RESET): clear state, raise unit attentions. */
+    void lunReset(long lun, Nexus requester);
+
+    /** TARGET WARM/COLD RESET. */
+    void targetReset(Nexus requester);
+
+    /** A nexus logged in (may raise a unit attention for it). */
+    void nexusAdded(Nexus nexus);
+
+    /** A nexus is gone (logout, connection loss, session reinstatement). */
+    void nexusRemoved(Nexus nexus);
+}
