@@ -1,0 +1,47 @@
+package org.icbd.iscsi;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
+
+/** The transport's meters: sessions, commands and latency by opcode, bytes moved, rejects. */
+final class IscsiMetrics {
+    private final MeterRegistry registry;
+    private final AtomicReferenceArray<Timer> latency = new AtomicReferenceArray<>(256);
+    private final Counter bytesRead;
+    private final Counter bytesWritten;
+    private final Counter rejects;
+    private final Counter loginFailures;
+
+    IscsiMetrics(MeterRegistry registry, Supplier<Number> sessions) {
+        this.registry = registry;
+        registry.gauge("icbd.iscsi.sessions", sessions, s -> s.get().doubleValue());
+        bytesRead = Counter.builder("icbd.scsi.bytes.read").baseUnit("bytes").register(registry);
+        bytesWritten = Counter.builder("icbd.scsi.bytes.written").baseUnit("bytes").register(registry);
+        rejects = Counter.builder("icbd.iscsi.rejects").register(registry);
+        loginFailures = Counter.builder("icbd.iscsi.login.failures").register(registry);
+    }
+
+    void command(int opcode, long nanos, long in, long out) {
+        Timer t = latency.get(opcode);
+        if (t == null) {
+            t = Timer.builder("icbd.scsi.commands").tag("opcode", String.format("0x%02x", opcode))
+                    .publishPercentileHistogram(false).register(registry);
+            latency.set(opcode, t);
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+        if (in > 0) bytesRead.increment(in);
+        if (out > 0) bytesWritten.increment(out);
+    }
+
+    void reject() {
+        rejects.increment();
+    }
+
+    void loginFailure() {
+        loginFailures.increment();
+    }
+}

@@ -1,0 +1,39 @@
+package org.icbd.iscsi;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One SCSI command in flight on a connection: gathering its Data-Out, then executing.
+ * Data-Out state is touched only by the connection's reader thread.
+ */
+final class ScsiTask {
+    final InboundPdu.ScsiCommand command;
+    final ByteBuffer dataOut;       // null for commands without Data-Out
+    final int budgetBytes;          // memory reserved for this task, returned when it ends
+    final boolean windowed;         // holds a CmdSN window slot until it completes
+    int received;                   // Data-Out bytes received so far
+    int unsolicitedLimit;           // offset up to which the initiator sends unsolicited data
+    int nextR2tOffset;
+    int outstandingR2t;
+    int r2tSn;
+    boolean executing;
+    volatile boolean aborted;
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
+    final long startNanos = System.nanoTime();
+
+    ScsiTask(InboundPdu.ScsiCommand command, ByteBuffer dataOut, int budgetBytes, boolean windowed) {
+        this.command = command;
+        this.dataOut = dataOut;
+        this.budgetBytes = budgetBytes;
+        this.windowed = windowed;
+    }
+
+    int itt() {
+        return command.itt();
+    }
+
+    boolean allDataReceived() {
+        return dataOut == null || received >= command.expectedLength();
+    }
+}
