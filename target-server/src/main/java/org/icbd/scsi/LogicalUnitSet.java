@@ -1,48 +1,168 @@
 package org.icbd.scsi;
 
+import java.io.IOException;
 import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.icbd.storage.BlockDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The command layer of one target: a set of logical units keyed by LUN number.
- * (Placeholder signature; the SCSI command set replaces the body.)
+ * The command layer of one target: a set of logical units keyed by LUN number. It routes each
+ * command through the same gate (LUN exists, opcode known, unit attention, reservation) and
+ * then to the handler the {@link CommandTable} names. It holds no lock of its own: per-LUN
+ * state lives in {@link LogicalUnit}.
  */
 public final class LogicalUnitSet implements ScsiTarget {
 
+    private static final Logger log = LoggerFactory.getLogger(LogicalUnitSet.class);
+
+    private static final int OP_REQUEST_SENSE = 0x03;
+    private static final int OP_INQUIRY = 0x12;
+    private static final int OP_REPORT_LUNS = 0xA0;
+
     private final String targetName;
     private final SortedMap<Long, BlockDevice> devices;
+    private final Map<Long, LogicalUnit> units;
+    private final SortedSet<Long> lunNumbers;
+    private final CommandTable commands = CommandTable.standard();
+    /** Nexuses we know of, so resets can raise unit attentions for all of them. */
+    private final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
 
     public LogicalUnitSet(String targetName, SortedMap<Long, BlockDevice> devices) {
         this.targetName = targetName;
         this.devices = Collections.unmodifiableSortedMap(new TreeMap<>(devices));
+        Map<Long, LogicalUnit> u = new ConcurrentHashMap<>();
+        this.devices.forEach((lun, dev) -> u.put(lun, new LogicalUnit(lun, dev)));
+        this.units = Collections.unmodifiableMap(u);
+        this.lunNumbers = Collections.unmodifiableSortedSet(new TreeSet<>(this.devices.keySet()));
+    }
+
+    public String targetName() {
+        return targetName;
+    }
+
+    public CommandTable commands() {
+        return commands;
+    }
+
+    /** The logical unit with this number, or null (for failover: reservation export/import). */
+    public LogicalUnit unit(long lun) {
+        return units.get(lun);
     }
 
     @Override
     public ScsiResponse execute(ScsiRequest request) {
-        throw new UnsupportedOperationException("not yet implemented");
+        try {
+            return dispatch(request);
+        } catch (CommandFailure f) {
+            return f.toResponse(-1);
+        } catch (BlockCommands.ShortDataOut s) {
+            return s.toResponse();
+        } catch (IOException e) {
+            log.warn("I/O error on {} LUN {} opcode 0x{}: {}", targetName, request.lun(),
+                    Integer.toHexString(request.opcode()), e.toString());
+            return ScsiResponse.checkCondition(SenseData.of(ioErrorSense(request)));
+        } catch (RuntimeException e) {
+            log.error("command 0x{} on {} LUN {} failed", Integer.toHexString(request.opcode()), targetName, request.lun(), e);
+            return ScsiResponse.checkCondition(SenseData.of(Sense.INTERNAL_TARGET_FAILURE));
+        }
+    }
+
+    private ScsiResponse dispatch(ScsiRequest request) throws IOException {
+        byte[] cdb = request.cdb();
+        if (cdb == null || cdb.length == 0) throw CommandFailure.check(Sense.INVALID_OPCODE);
+        Nexus nexus = request.nexus();
+        if (nexus != null && !nexuses.contains(nexus)) nexuses.add(nexus);
+        LogicalUnit lu = units.get(request.lun());
+        if (lu == null) return missingLun(request);
+        CommandDescriptor d = commands.lookup(cdb, lu);
+        if (d.unitAttention()) {
+            Sense ua = lu.unitAttentions().poll(nexus);
+            if (ua != null) return ScsiResponse.checkCondition(SenseData.of(ua));
+        }
+        if (!lu.reservations().permits(nexus, d.access())) {
+            return ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT);
+        }
+        return d.handler().execute(new CommandContext(request, lu, this));
+    }
+
+    private ScsiResponse missingLun(ScsiRequest request) {
+        return switch (request.opcode()) {
+            case OP_INQUIRY -> InquiryCommand.missingLun(request);
+            case OP_REPORT_LUNS -> ReportLunsCommand.execute(request, lunNumbers);
+            case OP_REQUEST_SENSE -> RequestSenseCommand.missingLun(request);
+            default -> ScsiResponse.checkCondition(SenseData.of(Sense.LUN_NOT_SUPPORTED));
+        };
+    }
+
+    private Sense ioErrorSense(ScsiRequest request) {
+        LogicalUnit lu = units.get(request.lun());
+        if (lu == null) return Sense.INTERNAL_TARGET_FAILURE;
+        try {
+            return commands.lookup(request.cdb(), lu).access() == ReservationState.Access.READ
+                    ? Sense.UNRECOVERED_READ_ERROR : Sense.WRITE_ERROR;
+        } catch (CommandFailure f) {
+            return Sense.INTERNAL_TARGET_FAILURE;
+        }
     }
 
     @Override
     public SortedSet<Long> luns() {
-        return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(devices.keySet()));
+        return lunNumbers;
     }
 
     @Override
     public void lunReset(long lun, Nexus requester) {
+        LogicalUnit lu = units.get(lun);
+        if (lu == null) return;
+        lu.reservations().reset();
+        // SAM-5 6.6: every I_T nexus, the requester's included, learns of the reset
+        for (Nexus n : nexuses) lu.unitAttentions().replace(n, Sense.BUS_DEVICE_RESET);
     }
 
     @Override
     public void targetReset(Nexus requester) {
+        for (LogicalUnit lu : units.values()) {
+            lu.reservations().reset();
+            for (Nexus n : nexuses) lu.unitAttentions().replace(n, Sense.POWER_ON_RESET);
+        }
     }
 
+    /** A new I_T nexus starts with POWER ON, RESET OCCURRED pending on every LUN (SAM-5 5.14). */
     @Override
     public void nexusAdded(Nexus nexus) {
+        nexuses.add(nexus);
+        for (LogicalUnit lu : units.values()) lu.unitAttentions().replace(nexus, Sense.POWER_ON_RESET);
     }
 
     @Override
     public void nexusRemoved(Nexus nexus) {
+        nexuses.remove(nexus);
+        for (LogicalUnit lu : units.values()) {
+            lu.unitAttentions().forget(nexus);
+            lu.reservations().nexusLost(nexus);
+        }
+    }
+
+    /** Reservation state of every LUN, for carrying to a standby. */
+    public Map<Long, ReservationSnapshot> exportReservations() {
+        Map<Long, ReservationSnapshot> out = new TreeMap<>();
+        units.forEach((lun, lu) -> out.put(lun, lu.reservations().snapshot()));
+        return out;
+    }
+
+    /** Restores exported reservation state for the LUNs that exist here. */
+    public void importReservations(Map<Long, ReservationSnapshot> snapshots) {
+        snapshots.forEach((lun, s) -> {
+            LogicalUnit lu = units.get(lun);
+            if (lu != null) lu.reservations().restore(s);
+        });
     }
 }

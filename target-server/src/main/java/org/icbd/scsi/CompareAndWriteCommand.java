@@ -1,0 +1,50 @@
+package org.icbd.scsi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * COMPARE AND WRITE (SBC-3 5.2): the compare and the write happen under the exclusive range
+ * lock every other writer of these blocks also takes (shared), so no write can slip in between.
+ * This is what VMware ATS and cluster file systems rely on.
+ */
+final class CompareAndWriteCommand {
+
+    private CompareAndWriteCommand() {
+    }
+
+    static ScsiResponse execute(CommandContext ctx) throws IOException {
+        byte[] cdb = ctx.cdb();
+        Cdb.requireLength(cdb, 16);
+        LogicalUnit lu = ctx.unit();
+        int b1 = cdb[1] & 0xFF;
+        if ((b1 >>> 5) != 0) throw CommandFailure.invalidCdbField(1, 7);
+        boolean fua = (b1 & 0x08) != 0;
+        long lba = Cdb.u64(cdb, 2);
+        int nlb = Cdb.u8(cdb, 13);
+        BlockCommands.checkWritable(lu);
+        if (nlb == 0) return ScsiResponse.goodWrite(0);
+        if (nlb > InquiryCommand.MAX_COMPARE_AND_WRITE_BLOCKS) throw CommandFailure.invalidCdbField(13, -1);
+        new ReadWriteCdb(lba, nlb, 0, false, fua, b1).checkRange(lu.blockCount());
+        int bs = lu.blockSize();
+        int half = nlb * bs;
+        int sent = ctx.dataOutLength();
+        if (sent < 2 * half) throw new BlockCommands.ShortDataOut(2 * half);
+        if (sent > 2 * half) throw CommandFailure.invalidCdbField(13, -1);
+        ByteBuffer all = BlockCommands.dataOut(ctx, 2 * half);
+        ByteBuffer verify = all.slice(0, half);
+        ByteBuffer write = all.slice(half, half);
+        ByteBuffer medium = ByteBuffer.allocate(half);
+        try (var held = lu.rangeLock().exclusive(lba, nlb)) {
+            lu.device().read(lba * bs, medium);
+            medium.flip();
+            int m = medium.mismatch(verify);
+            if (m >= 0) {
+                return new ScsiResponse(ScsiResponse.CHECK_CONDITION,
+                        SenseData.withInformation(Sense.MISCOMPARE_DURING_VERIFY, m), null, 2L * half);
+            }
+            lu.device().write(lba * bs, write, fua);
+        }
+        return ScsiResponse.goodWrite(2L * half);
+    }
+}

@@ -1,0 +1,54 @@
+package org.icbd.scsi;
+
+import java.io.ByteArrayOutputStream;
+
+/**
+ * The mode pages a logical unit reports (SPC-4 7.5, SBC-3 6.5). None are changeable: the
+ * write cache is the host's page cache and stays on (so initiators send SYNCHRONIZE CACHE and
+ * FUA), and the control page values describe what the command layer actually does.
+ */
+final class ModePages {
+
+    static final int PAGE_RW_ERROR_RECOVERY = 0x01;
+    static final int PAGE_CACHING = 0x08;
+    static final int PAGE_CONTROL = 0x0A;
+    static final int ALL_PAGES = 0x3F;
+
+    static final int PC_CURRENT = 0;
+    static final int PC_CHANGEABLE = 1;
+    static final int PC_DEFAULT = 2;
+
+    private static final int[] PAGES = {PAGE_RW_ERROR_RECOVERY, PAGE_CACHING, PAGE_CONTROL};
+
+    /** One page in the form MODE SENSE returns it, or null if we have no such page. */
+    byte[] page(int code, int pageControl) {
+        byte[] p = switch (code) {
+            case PAGE_RW_ERROR_RECOVERY -> new byte[12];
+            case PAGE_CACHING -> new byte[20];
+            case PAGE_CONTROL -> new byte[12];
+            default -> null;
+        };
+        if (p == null) return null;
+        p[0] = (byte) code;
+        p[1] = (byte) (p.length - 2);
+        if (pageControl == PC_CHANGEABLE) return p; // nothing can be changed
+        switch (code) {
+            case PAGE_CACHING -> p[2] = 0x04; // WCE: writes are cached until SYNCHRONIZE CACHE or FUA
+            case PAGE_CONTROL -> {
+                p[3] = 0x10;  // queue algorithm modifier 1: unrestricted reordering; QERR 0
+                p[5] = 0x40;  // TAS: aborted tasks of other nexuses get TASK ABORTED status
+                Cdb.put16(p, 8, 0xFFFF); // busy timeout period: unlimited
+            }
+            default -> {
+            }
+        }
+        return p;
+    }
+
+    /** Page 0x3F: every page in ascending order. */
+    byte[] allPages(int pageControl) {
+        var out = new ByteArrayOutputStream();
+        for (int code : PAGES) out.writeBytes(page(code, pageControl));
+        return out.toByteArray();
+    }
+}

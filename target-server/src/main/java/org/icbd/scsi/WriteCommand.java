@@ -1,0 +1,42 @@
+package org.icbd.scsi;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** WRITE(6/10/12/16) and WRITE AND VERIFY(10/12/16). */
+final class WriteCommand {
+
+    private WriteCommand() {
+    }
+
+    static ScsiResponse write(CommandContext ctx) throws IOException {
+        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        return write(ctx, rw, rw.fua());
+    }
+
+    /**
+     * WRITE AND VERIFY: the data is written durably and then is what the medium holds, so the
+     * verification (BYTCHK 0: medium readable, 1: compare) cannot fail short of an I/O error,
+     * which the write itself reports.
+     */
+    static ScsiResponse writeAndVerify(CommandContext ctx) throws IOException {
+        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        int bytchk = (rw.byte1() >>> 1) & 0x03;
+        if (bytchk == 2 || bytchk == 3) throw CommandFailure.invalidCdbField(1, 2);
+        return write(ctx, rw, true);
+    }
+
+    private static ScsiResponse write(CommandContext ctx, ReadWriteCdb rw, boolean fua) throws IOException {
+        LogicalUnit lu = ctx.unit();
+        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
+        BlockCommands.checkWritable(lu);
+        rw.checkRange(lu.blockCount());
+        long bytes = BlockCommands.transferBytes(rw, lu, 0);
+        if (bytes == 0) return ScsiResponse.goodWrite(0);
+        ByteBuffer src = BlockCommands.dataOut(ctx, bytes);
+        try (var held = lu.rangeLock().shared(rw.lba(), rw.blocks())) {
+            lu.device().write(rw.lba() * lu.blockSize(), src, fua);
+        }
+        return ScsiResponse.goodWrite(bytes);
+    }
+}
