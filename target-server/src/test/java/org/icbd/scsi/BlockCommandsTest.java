@@ -1,0 +1,276 @@
+package org.icbd.scsi;
+
+import static org.icbd.scsi.ScsiFixture.assertGood;
+import static org.icbd.scsi.ScsiFixture.assertSense;
+import static org.icbd.scsi.ScsiFixture.cdb;
+import static org.icbd.scsi.ScsiFixture.data;
+import static org.icbd.scsi.ScsiFixture.filled;
+import static org.icbd.scsi.ScsiFixture.rw10;
+import static org.icbd.scsi.ScsiFixture.rw16;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlockCommandsTest {
+
+    @TempDir
+    Path dir;
+    ScsiFixture f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new ScsiFixture(dir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        f.close();
+    }
+
+    private byte[] read(long lba, int blocks) {
+        return data(f.exec(0, rw10(0x28, lba, blocks, 0)));
+    }
+
+    @Test
+    void writeThenReadEveryCdbSize() {
+        byte[] a = filled(512, 'a');
+        assertGood(f.exec(0, cdb(0x0A, 0, 0, 5, 1, 0), a));
+        assertArrayEquals(a, read(5, 1));
+        byte[] b = filled(1024, 'b');
+        var w = f.exec(0, rw10(0x2A, 6, 2, 0x08), b);
+        assertGood(w);
+        assertEquals(1024, w.transferLength());
+        assertArrayEquals(b, read(6, 2));
+        byte[] c12 = cdb(0xAA, 0, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0);
+        assertGood(f.exec(0, c12, filled(512, 'c')));
+        assertArrayEquals(filled(512, 'c'), data(f.exec(0, cdb(0xA8, 0, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0))));
+        assertGood(f.exec(0, rw16(0x8A, ScsiFixture.BLOCKS - 1, 1, 0x18), filled(512, 'd')));
+        assertArrayEquals(filled(512, 'd'), data(f.exec(0, rw16(0x88, ScsiFixture.BLOCKS - 1, 1, 0))));
+    }
+
+    @Test
+    void read6ZeroMeans256Blocks() {
+        var r = f.exec(0, cdb(0x08, 0, 0, 0, 0, 0));
+        assertEquals(256 * 512, data(r).length);
+        assertEquals(256 * 512, r.transferLength());
+    }
+
+    @Test
+    void zeroLengthReadAndWriteAreNoOps() {
+        var r = f.exec(0, rw10(0x28, 0, 0, 0));
+        assertGood(r);
+        assertNull(r.dataIn());
+        assertGood(f.exec(0, rw10(0x2A, 0, 0, 0), null));
+    }
+
+    @Test
+    void readIsNotTruncatedToTheExpectedLength() {
+        var r = f.exec(ScsiFixture.A, 0, rw10(0x28, 0, 2, 0), null, 200);
+        assertEquals(1024, data(r).length);
+        assertEquals(1024, r.transferLength());
+    }
+
+    @Test
+    void outOfRange() {
+        assertSense(f.exec(0, rw10(0x28, ScsiFixture.BLOCKS, 1, 0)), Sense.LBA_OUT_OF_RANGE);
+        assertSense(f.exec(0, rw10(0x28, ScsiFixture.BLOCKS - 1, 2, 0)), Sense.LBA_OUT_OF_RANGE);
+        assertSense(f.exec(0, rw16(0x88, -1L, 1, 0)), Sense.LBA_OUT_OF_RANGE);
+        assertSense(f.exec(0, rw10(0x2A, ScsiFixture.BLOCKS + 1, 0, 0), null), Sense.LBA_OUT_OF_RANGE);
+    }
+
+    @Test
+    void protectionFieldsAreRefused() {
+        assertSense(f.exec(0, rw10(0x28, 0, 1, 0x20)), Sense.INVALID_FIELD_IN_CDB);
+        assertSense(f.exec(0, rw10(0x2A, 0, 1, 0x20), filled(512, 1)), Sense.INVALID_FIELD_IN_CDB);
+    }
+
+    @Test
+    void writeToReadOnlyLunIsDataProtect() {
+        assertSense(f.exec(3, rw10(0x2A, 0, 1, 0), filled(512, 1)), Sense.WRITE_PROTECTED);
+        assertSense(f.exec(3, cdb(0x41, 0, 0, 0, 0, 0, 0, 0, 1, 0), filled(512, 0)), Sense.WRITE_PROTECTED);
+        assertGood(f.exec(3, rw10(0x28, 0, 1, 0)));
+    }
+
+    @Test
+    void shortDataOutWritesNothingAndKeepsTheCdbLength() {
+        assertGood(f.exec(0, rw10(0x2A, 0, 2, 0), filled(1024, 'a')));
+        var r = f.exec(ScsiFixture.A, 0, rw10(0x2A, 0, 2, 0), filled(512, 'b'), 512);
+        assertSense(r, Sense.INVALID_FIELD_IN_IU);
+        assertEquals(1024, r.transferLength());
+        assertArrayEquals(filled(1024, 'a'), read(0, 2));
+    }
+
+    @Test
+    void longerDataOutWritesOnlyWhatTheCdbSays() {
+        assertGood(f.exec(0, rw10(0x2A, 0, 2, 0), filled(1024, 'a')));
+        var r = f.exec(ScsiFixture.A, 0, rw10(0x2A, 0, 1, 0), filled(1024, 'b'), 1024);
+        assertGood(r);
+        assertEquals(512, r.transferLength());
+        byte[] d = read(0, 2);
+        assertArrayEquals(filled(512, 'b'), Arrays.copyOfRange(d, 0, 512));
+        assertArrayEquals(filled(512, 'a'), Arrays.copyOfRange(d, 512, 1024));
+    }
+
+    @Test
+    void unsupportedOpcodeAndMissingLun() {
+        assertSense(f.exec(0, cdb(0xC7)), Sense.INVALID_OPCODE);
+        assertSense(f.exec(9, rw10(0x28, 0, 1, 0)), Sense.LUN_NOT_SUPPORTED);
+        // UNMAP only exists on thin LUNs
+        assertSense(f.exec(3, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.INVALID_OPCODE);
+    }
+
+    @Test
+    void readCapacity() {
+        byte[] rc10 = data(f.exec(0, cdb(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+        assertEquals(ScsiFixture.BLOCKS - 1, Cdb.u32(rc10, 0));
+        assertEquals(512, Cdb.u32(rc10, 4));
+        byte[] rc16 = data(f.exec(0, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
+        assertEquals(32, rc16.length);
+        assertEquals(ScsiFixture.BLOCKS - 1, Cdb.u64(rc16, 0));
+        assertEquals(0xC0, rc16[14] & 0xC0, "LBPME, LBPRZ on a thin LUN");
+        byte[] ro16 = data(f.exec(3, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
+        assertEquals(0, ro16[14] & 0x80);
+        assertSense(f.exec(0, cdb(0x9E, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)), Sense.INVALID_FIELD_IN_CDB);
+    }
+
+    @Test
+    void synchronizeCacheAndPrefetch() {
+        assertGood(f.exec(0, cdb(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+        assertGood(f.exec(0, rw16(0x91, 0, 0, 0)));
+        assertSense(f.exec(0, rw10(0x35, ScsiFixture.BLOCKS + 1, 0, 0)), Sense.LBA_OUT_OF_RANGE);
+        assertGood(f.exec(0, rw10(0x34, 0, 1, 0x02)));
+        assertSense(f.exec(0, rw16(0x90, ScsiFixture.BLOCKS, 1, 0)), Sense.LBA_OUT_OF_RANGE);
+    }
+
+    @Test
+    void verifyComparesAndReportsTheOffset() {
+        byte[] a = filled(1024, 'a');
+        assertGood(f.exec(0, rw10(0x2A, 10, 2, 0), a));
+        assertGood(f.exec(0, rw10(0x2F, 10, 2, 0x02), a));
+        byte[] b = a.clone();
+        b[700] = 'x';
+        var r = f.exec(0, rw10(0x2F, 10, 2, 0x02), b);
+        assertSense(r, Sense.MISCOMPARE_DURING_VERIFY);
+        assertEquals(0x80, r.sense()[0] & 0x80, "INFORMATION valid");
+        assertEquals(700, Cdb.u32(r.sense(), 3));
+        // BYTCHK 3: one block compared against each
+        assertGood(f.exec(0, rw10(0x2F, 10, 2, 0x06), filled(512, 'a')));
+        assertSense(f.exec(0, rw10(0x2F, 10, 2, 0x04), a), Sense.INVALID_FIELD_IN_CDB);
+        assertGood(f.exec(0, rw10(0x2F, 10, 2, 0), null));
+    }
+
+    @Test
+    void writeAndVerify() {
+        assertGood(f.exec(0, rw10(0x2E, 3, 1, 0x02), filled(512, 'v')));
+        assertArrayEquals(filled(512, 'v'), read(3, 1));
+    }
+
+    @Test
+    void writeSameWritesAndUnmaps() {
+        byte[] c = cdb(0x41, 0, 0, 0, 0, 20, 0, 0, 3, 0);
+        assertGood(f.exec(0, c, filled(512, 'w')));
+        assertArrayEquals(filled(1536, 'w'), read(20, 3));
+        c[1] = 0x08;
+        assertGood(f.exec(0, c, filled(512, 0)));
+        assertArrayEquals(new byte[1536], read(20, 3));
+        assertSense(f.exec(0, cdb(0x41, 0, 0, 0, 0, 20, 0, 0, 0, 0), filled(512, 0)), Sense.INVALID_FIELD_IN_CDB);
+        assertSense(f.exec(0, cdb(0x41, 0, 0, 0, 0, 20, 0, 0, 1, 0), filled(1024, 0)), Sense.INVALID_FIELD_IN_IU);
+        byte[] ws16 = rw16(0x93, ScsiFixture.BLOCKS - 2, 2, 0);
+        assertGood(f.exec(0, ws16, filled(512, 'z')));
+        assertArrayEquals(filled(1024, 'z'), read(ScsiFixture.BLOCKS - 2, 2));
+    }
+
+    @Test
+    void unmapZeroesTheRange() {
+        assertGood(f.exec(0, rw10(0x2A, 0, 4, 0), filled(2048, 'u')));
+        byte[] p = new byte[24];
+        Cdb.put16(p, 0, 22);
+        Cdb.put16(p, 2, 16);
+        Cdb.put64(p, 8, 1);
+        Cdb.put32(p, 16, 2);
+        var r = f.exec(0, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), p);
+        assertGood(r);
+        byte[] d = read(0, 4);
+        assertArrayEquals(filled(512, 'u'), Arrays.copyOfRange(d, 0, 512));
+        assertArrayEquals(new byte[1024], Arrays.copyOfRange(d, 512, 1536));
+        assertArrayEquals(filled(512, 'u'), Arrays.copyOfRange(d, 1536, 2048));
+        Cdb.put64(p, 8, ScsiFixture.BLOCKS);
+        assertSense(f.exec(0, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), p), Sense.LBA_OUT_OF_RANGE);
+    }
+
+    @Test
+    void compareAndWrite() {
+        assertGood(f.exec(0, rw10(0x2A, 7, 1, 0), filled(512, 'A')));
+        byte[] caw = rw16(0x89, 7, 0, 0);
+        caw[13] = 1;
+        byte[] payload = new byte[1024];
+        Arrays.fill(payload, 0, 512, (byte) 'A');
+        Arrays.fill(payload, 512, 1024, (byte) 'B');
+        assertGood(f.exec(0, caw, payload));
+        assertArrayEquals(filled(512, 'B'), read(7, 1));
+        var r = f.exec(0, caw, payload);
+        assertSense(r, Sense.MISCOMPARE_DURING_VERIFY);
+        assertEquals(0, Cdb.u32(r.sense(), 3), "first byte differs");
+        payload[0] = 'B';
+        payload[1] = 'B';
+        payload[2] = 'B';
+        r = f.exec(0, caw, payload);
+        assertSense(r, Sense.MISCOMPARE_DURING_VERIFY);
+        assertEquals(3, Cdb.u32(r.sense(), 3));
+        assertSense(f.exec(0, caw, new byte[2048]), Sense.INVALID_FIELD_IN_CDB);
+    }
+
+    @Test
+    void compareAndWriteIsAtomicAgainstConcurrentSwaps() throws Exception {
+        // every thread increments a counter in block 0 with CAS semantics; lost updates would show
+        assertGood(f.exec(0, rw10(0x2A, 0, 1, 0), new byte[512]));
+        int threads = 8, increments = 50;
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                pool.submit(() -> {
+                    for (int i = 0; i < increments; ) {
+                        byte[] cur = data(f.exec(0, rw10(0x28, 0, 1, 0)));
+                        byte[] payload = new byte[1024];
+                        System.arraycopy(cur, 0, payload, 0, 512);
+                        Cdb.put32(payload, 512, Cdb.u32(cur, 0) + 1);
+                        byte[] caw = rw16(0x89, 0, 0, 0);
+                        caw[13] = 1;
+                        if (f.exec(0, caw, payload).status() == ScsiResponse.GOOD) i++;
+                        // a plain write elsewhere in the same stripe must not disturb the swap
+                        f.exec(0, rw10(0x2A, 1, 1, 0), filled(512, 7));
+                    }
+                    return null;
+                });
+            }
+        }
+        assertEquals((long) threads * increments, Cdb.u32(read(0, 1), 0));
+    }
+
+    @Test
+    void orWrite() {
+        assertGood(f.exec(0, rw10(0x2A, 9, 1, 0), filled(512, 0x0F)));
+        assertGood(f.exec(0, rw16(0x8B, 9, 1, 0), filled(512, 0xF0)));
+        assertArrayEquals(filled(512, 0xFF), read(9, 1));
+    }
+
+    @Test
+    void getLbaStatus() {
+        byte[] c = rw16(0x9E, 5, 24, 0);
+        c[1] = 0x12;
+        byte[] d = data(f.exec(0, c));
+        assertEquals(20, Cdb.u32(d, 0));
+        assertEquals(5, Cdb.u64(d, 8));
+        assertEquals(ScsiFixture.BLOCKS - 5, Cdb.u32(d, 16));
+        byte[] beyond = rw16(0x9E, ScsiFixture.BLOCKS, 24, 0);
+        beyond[1] = 0x12;
+        assertSense(f.exec(0, beyond), Sense.LBA_OUT_OF_RANGE);
+    }
+}
