@@ -44,6 +44,7 @@ final class Connection implements Runnable {
     private final LoginNegotiator login;
     private final Semaphore budget = new Semaphore(BUDGET_BYTES);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean draining;  // a fatal error was answered; nothing more is read
     private final AtomicInteger nextTtt = new AtomicInteger(1);
     private boolean firstLoginResponse = true;
     private volatile Session session;
@@ -80,7 +81,7 @@ final class Connection implements Runnable {
                 pingSentNanos = 0;
                 in.flip();
                 RawPdu pdu;
-                while (!closed.get() && (pdu = framer.next(in)) != null) {
+                while (!closed.get() && !draining && (pdu = framer.next(in)) != null) {
                     dispatch(pdu);
                 }
             }
@@ -285,6 +286,7 @@ final class Connection implements Runnable {
                 dataOut.put(0, imm);
                 task.received = imm.length;
             }
+            task.unsolicitedNextOffset = imm.length;
             int firstBurst = s.params.firstBurstLength();
             task.unsolicitedLimit = c.fin() || s.params.initialR2T() ? imm.length : Math.min(firstBurst, edtl);
             task.unsolicitedLimit = Math.max(task.unsolicitedLimit, imm.length);
@@ -304,7 +306,9 @@ final class Connection implements Runnable {
             h[1] = (byte) 0x80;
             Bhs.putLun(h, 8, task.command.lun());
             Bhs.put32(h, 16, task.itt());
-            Bhs.put32(h, 20, nextTtt());
+            int ttt = nextTtt();
+            task.bursts.put(ttt, new ScsiTask.Burst(task.nextR2tOffset, len));
+            Bhs.put32(h, 20, ttt);
             Bhs.put32(h, 36, task.r2tSn++);
             Bhs.put32(h, 40, task.nextR2tOffset);
             Bhs.put32(h, 44, len);
@@ -326,25 +330,50 @@ final class Connection implements Runnable {
             // data for an aborted or refused command: drop it, the initiator learns from the status
             return;
         }
-        int edtl = task.command.expectedLength();
         int off = d.bufferOffset();
         int len = d.data().length;
-        boolean solicited = d.ttt() != Opcode.NO_TAG;
-        boolean outOfRange = off < 0 || len > edtl - off
-                || (!solicited && off + len > task.unsolicitedLimit);
-        if (outOfRange) {
-            log.info("{}: Data-Out for ITT 0x{} at {}+{} outside what was solicited", peer,
-                    Integer.toHexString(d.itt()), off, len);
-            sendReject(d.bhs(), RejectReason.PROTOCOL_ERROR);
+        String violation = dataOutViolation(task, d, off, len);
+        if (violation != null) {
+            // ErrorRecoveryLevel 0 cannot repair a data sequence; failing just this command keeps the
+            // session (and every other command in it) alive, and its remaining Data-Out is dropped
+            log.info("{}: Data-Out for ITT 0x{}: {}; failing the command", peer, Integer.toHexString(d.itt()), violation);
+            Session s = session;
+            if (s.tasks.remove(task.itt(), task)) {
+                budget.release(task.budgetBytes);
+                respondDirect(task.command, ScsiResponse.checkCondition(Sense.DATA_PHASE_ERROR), task.windowed);
+                task.finished.complete(null);
+            }
             return;
         }
         task.dataOut.put(off, d.data());
         task.received += len;
-        if (solicited && d.fin()) {
+        if (d.ttt() != Opcode.NO_TAG && d.fin()) {
+            task.bursts.remove(d.ttt());
             task.outstandingR2t--;
             issueR2ts(task);
         }
         if (task.allDataReceived()) startExecution(task);
+    }
+
+    /** Checks a Data-Out against the sequence it belongs to; returns what is wrong, or null. */
+    private static String dataOutViolation(ScsiTask task, InboundPdu.DataOut d, int off, int len) {
+        if (d.ttt() == Opcode.NO_TAG) {
+            if (d.dataSn() != task.unsolicitedDataSn) return "unsolicited DataSN " + d.dataSn() + ", expected " + task.unsolicitedDataSn;
+            if (off != task.unsolicitedNextOffset) return "unsolicited offset " + off + ", expected " + task.unsolicitedNextOffset;
+            if (len > task.unsolicitedLimit - off) return "unsolicited data beyond FirstBurstLength";
+            task.unsolicitedDataSn++;
+            task.unsolicitedNextOffset += len;
+            return null;
+        }
+        ScsiTask.Burst b = task.bursts.get(d.ttt());
+        if (b == null) return "TTT 0x" + Integer.toHexString(d.ttt()) + " matches no outstanding R2T";
+        if (d.dataSn() != b.nextDataSn) return "DataSN " + d.dataSn() + ", expected " + b.nextDataSn;
+        if (off != b.nextOffset) return "offset " + off + ", expected " + b.nextOffset;
+        if (len > b.offset + b.length - off) return "more data than the R2T asked for";
+        b.nextDataSn++;
+        b.nextOffset += len;
+        if (d.fin() && b.nextOffset != b.offset + b.length) return "burst ended short of the R2T's length";
+        return null;
     }
 
     private void startExecution(ScsiTask task) {
@@ -639,6 +668,7 @@ final class Connection implements Runnable {
     }
 
     private void closeAfterFlush(String why) {
+        draining = true;
         OutboundPdu marker = new OutboundPdu(-1, null, OutboundPdu.StatSn.NONE);
         marker.afterSend(() -> close(why));
         writer.send(marker);

@@ -17,6 +17,9 @@ final class ScsiTask {
     int nextR2tOffset;
     int outstandingR2t;
     int r2tSn;
+    int unsolicitedDataSn;          // next DataSN of the unsolicited sequence
+    int unsolicitedNextOffset;      // next offset of the unsolicited sequence (DataPDUInOrder=Yes)
+    final java.util.HashMap<Integer, Burst> bursts = new java.util.HashMap<>();  // outstanding R2Ts by TTT
     boolean executing;
     volatile boolean aborted;
     final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -27,6 +30,20 @@ final class ScsiTask {
         this.dataOut = dataOut;
         this.budgetBytes = budgetBytes;
         this.windowed = windowed;
+    }
+
+    /** One solicited burst: what an R2T asked for and how far the Data-Out for it has come. */
+    static final class Burst {
+        final int offset;
+        final int length;
+        int nextOffset;
+        int nextDataSn;
+
+        Burst(int offset, int length) {
+            this.offset = offset;
+            this.length = length;
+            this.nextOffset = offset;
+        }
     }
 
     int itt() {

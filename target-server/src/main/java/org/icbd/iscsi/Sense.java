@@ -10,6 +10,8 @@ final class Sense {
 
     static final byte[] INVALID_FIELD_IN_CDB = fixed(0x05, 0x24, 0x00);
     static final byte[] INTERNAL_TARGET_FAILURE = fixed(0x04, 0x44, 0x00);
+    /** ABORTED COMMAND, DATA PHASE ERROR: Data-Out that does not fit its sequence. */
+    static final byte[] DATA_PHASE_ERROR = fixed(0x0B, 0x4B, 0x00);
 
     static byte[] fixed(int key, int asc, int ascq) {
         byte[] s = new byte[18];
