@@ -338,7 +338,7 @@ final class Connection implements Runnable {
             // session (and every other command in it) alive, and its remaining Data-Out is dropped
             log.info("{}: Data-Out for ITT 0x{}: {}; failing the command", peer, Integer.toHexString(d.itt()), violation);
             Session s = session;
-            if (s.tasks.remove(task.itt(), task)) {
+            if (task.settle() && s.tasks.remove(task.itt(), task)) {
                 budget.release(task.budgetBytes);
                 respondDirect(task.command, ScsiResponse.checkCondition(Sense.DATA_PHASE_ERROR), task.windowed);
                 task.finished.complete(null);
@@ -413,10 +413,11 @@ final class Connection implements Runnable {
 
     private void finish(ScsiTask task, ScsiResponse r, int readBudget) {
         Session s = session;
+        boolean mine = task.settle();
         s.tasks.remove(task.itt(), task);
         if (task.windowed) s.window.completed();
         int release = task.budgetBytes + readBudget;
-        if (r == null || task.aborted) {
+        if (r == null || !mine) {
             budget.release(release);
             task.finished.complete(null);
             return;
@@ -537,8 +538,9 @@ final class Connection implements Runnable {
         switch (t.function()) {
             case 1 -> {  // ABORT TASK
                 ScsiTask task = s.tasks.get(t.referencedTag());
-                if (task != null) {
-                    waits.add(abort(s, task));
+                CompletableFuture<Void> aborted = task == null ? null : abort(s, task);
+                if (aborted != null) {
+                    waits.add(aborted);
                     response = 0;
                 } else {
                     response = 1;  // task does not exist: it completed already or never arrived
@@ -601,12 +603,17 @@ final class Connection implements Runnable {
     List<CompletableFuture<Void>> abortWhere(Session s, Predicate<ScsiTask> which) {
         List<CompletableFuture<Void>> out = new ArrayList<>();
         for (ScsiTask task : s.tasks.values()) {
-            if (which.test(task)) out.add(abort(s, task));
+            if (which.test(task)) {
+                CompletableFuture<Void> f = abort(s, task);
+                if (f != null) out.add(f);
+            }
         }
         return out;
     }
 
+    /** Aborts a task unless it already completed (then null: its response is on its way). */
     private CompletableFuture<Void> abort(Session s, ScsiTask task) {
+        if (!task.settle()) return null;
         task.aborted = true;
         if (!task.executing && s.tasks.remove(task.itt(), task)) {
             // never started: nothing touches the medium; free its slot and buffer now

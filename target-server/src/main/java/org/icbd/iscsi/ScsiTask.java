@@ -22,6 +22,8 @@ final class ScsiTask {
     final java.util.HashMap<Integer, Burst> bursts = new java.util.HashMap<>();  // outstanding R2Ts by TTT
     boolean executing;
     volatile boolean aborted;
+    /** Set once by whichever comes first, the command's own completion or an abort; the other backs off. */
+    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
     final CompletableFuture<Void> finished = new CompletableFuture<>();
     final long startNanos = System.nanoTime();
 
@@ -44,6 +46,11 @@ final class ScsiTask {
             this.length = length;
             this.nextOffset = offset;
         }
+    }
+
+    /** True for the one caller that gets to decide this task's fate. */
+    boolean settle() {
+        return settled.compareAndSet(false, true);
     }
 
     int itt() {
