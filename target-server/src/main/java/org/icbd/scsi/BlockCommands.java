@@ -24,14 +24,28 @@ final class BlockCommands {
     }
 
     /**
-     * The Data-Out the CDB asks for, or the answer to give when the initiator sent less: we write
-     * nothing and report INVALID FIELD IN INFORMATION UNIT (FCP-4 option b, which libiscsi's
-     * residual tests accept), keeping the CDB's length so the transport reports the overflow.
+     * The Data-Out the CDB asks for, for commands that cannot run on part of it (compare data,
+     * WRITE SAME's block, parameter lists). When the initiator sent less, nothing is done and the
+     * answer is INVALID FIELD IN INFORMATION UNIT, keeping the CDB's length as the transfer length.
      */
     static ByteBuffer dataOut(CommandContext ctx, long bytes) {
         ByteBuffer out = ctx.request().dataOut();
         if (out == null || out.remaining() < bytes) throw new ShortDataOut(bytes);
         return out.slice(out.position(), (int) bytes);
+    }
+
+    /**
+     * The Data-Out of a WRITE, cut to the CDB's length. When the initiator sent less (its expected
+     * length was below the CDB's), we follow FCP-4 option (a) as tgtd does: process the command
+     * normally except that data beyond what was sent is not transferred, so exactly the bytes
+     * received are written and the transport reports the overflow from the CDB's length. A
+     * rejection (option b) would be allowed too, but the transport reports residuals only with
+     * GOOD status, and libiscsi's residual tests insist on seeing them.
+     */
+    static ByteBuffer receivedOut(CommandContext ctx, long bytes) {
+        ByteBuffer out = ctx.request().dataOut();
+        if (out == null) return ByteBuffer.allocate(0);
+        return out.slice(out.position(), (int) Math.min(bytes, out.remaining()));
     }
 
     /** Data-Out shorter than the CDB needs; the dispatcher answers with the CDB's transfer length. */

@@ -23,14 +23,16 @@ final class CompareAndWriteCommand {
         long lba = Cdb.u64(cdb, 2);
         int nlb = Cdb.u8(cdb, 13);
         BlockCommands.checkWritable(lu);
-        if (nlb == 0) return ScsiResponse.goodWrite(0);
         if (nlb > InquiryCommand.MAX_COMPARE_AND_WRITE_BLOCKS) throw CommandFailure.invalidCdbField(13, -1);
         new ReadWriteCdb(lba, nlb, 0, false, fua, b1).checkRange(lu.blockCount());
         int bs = lu.blockSize();
         int half = nlb * bs;
         int sent = ctx.dataOutLength();
-        if (sent < 2 * half) throw new BlockCommands.ShortDataOut(2 * half);
+        // more data than the CDB accounts for means the CDB is not what the initiator meant
+        // (e.g. a block count that wrapped in the one-byte field): refuse instead of guessing
         if (sent > 2 * half) throw CommandFailure.invalidCdbField(13, -1);
+        if (nlb == 0) return ScsiResponse.goodWrite(0);
+        if (sent < 2 * half) throw new BlockCommands.ShortDataOut(2 * half);
         ByteBuffer all = BlockCommands.dataOut(ctx, 2 * half);
         ByteBuffer verify = all.slice(0, half);
         ByteBuffer write = all.slice(half, half);

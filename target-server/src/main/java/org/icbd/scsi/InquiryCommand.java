@@ -12,7 +12,12 @@ final class InquiryCommand {
     static final String REVISION = "0001";
 
     /** Limits we advertise in the Block Limits VPD and enforce in the handlers. */
-    static final int MAX_TRANSFER_BYTES = 16 << 20;
+    /**
+     * Largest READ/WRITE we accept. Reads allocate a buffer of this size, so it bounds memory per
+     * command; 64 MiB is above what any initiator we serve sends (Linux caps I/O far lower) and
+     * what libiscsi's 65536-block tests need.
+     */
+    static final int MAX_TRANSFER_BYTES = 64 << 20;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 64;
     static final long MAX_UNMAP_BLOCKS = 1 << 20;
     static final int MAX_UNMAP_DESCRIPTORS = 256;

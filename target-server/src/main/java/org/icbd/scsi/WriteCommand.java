@@ -33,9 +33,12 @@ final class WriteCommand {
         rw.checkRange(lu.blockCount());
         long bytes = BlockCommands.transferBytes(rw, lu, 0);
         if (bytes == 0) return ScsiResponse.goodWrite(0);
-        ByteBuffer src = BlockCommands.dataOut(ctx, bytes);
-        try (var held = lu.rangeLock().shared(rw.lba(), rw.blocks())) {
-            lu.device().write(rw.lba() * lu.blockSize(), src, fua);
+        ByteBuffer src = BlockCommands.receivedOut(ctx, bytes);
+        long blocks = (src.remaining() + lu.blockSize() - 1) / lu.blockSize();
+        if (blocks > 0) {
+            try (var held = lu.rangeLock().shared(rw.lba(), blocks)) {
+                lu.device().write(rw.lba() * lu.blockSize(), src, fua);
+            }
         }
         return ScsiResponse.goodWrite(bytes);
     }

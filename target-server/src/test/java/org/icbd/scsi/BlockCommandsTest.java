@@ -100,12 +100,29 @@ class BlockCommandsTest {
     }
 
     @Test
-    void shortDataOutWritesNothingAndKeepsTheCdbLength() {
+    void shortDataOutWritesTheWholeBlocksSentAndKeepsTheCdbLength() {
         assertGood(f.exec(0, rw10(0x2A, 0, 2, 0), filled(1024, 'a')));
         var r = f.exec(ScsiFixture.A, 0, rw10(0x2A, 0, 2, 0), filled(512, 'b'), 512);
-        assertSense(r, Sense.INVALID_FIELD_IN_IU);
-        assertEquals(1024, r.transferLength());
-        assertArrayEquals(filled(1024, 'a'), read(0, 2));
+        assertGood(r);
+        assertEquals(1024, r.transferLength(), "the transport reports 512 bytes of overflow");
+        byte[] d = read(0, 2);
+        assertArrayEquals(filled(512, 'b'), Arrays.copyOfRange(d, 0, 512));
+        assertArrayEquals(filled(512, 'a'), Arrays.copyOfRange(d, 512, 1024));
+        var none = f.exec(ScsiFixture.A, 0, rw10(0x2A, 0, 1, 0), null, 0);
+        assertGood(none);
+        assertEquals(512, none.transferLength());
+        assertArrayEquals(filled(512, 'b'), read(0, 1));
+    }
+
+    @Test
+    void partialBlockDataOutWritesOnlyTheBytesSent() {
+        assertGood(f.exec(0, rw10(0x2A, 0, 1, 0), filled(512, 'a')));
+        var r = f.exec(ScsiFixture.A, 0, rw10(0x2A, 0, 1, 0), filled(200, 'b'), 200);
+        assertGood(r);
+        assertEquals(512, r.transferLength());
+        byte[] d = read(0, 1);
+        assertArrayEquals(filled(200, 'b'), Arrays.copyOfRange(d, 0, 200));
+        assertArrayEquals(filled(312, 'a'), Arrays.copyOfRange(d, 200, 512));
     }
 
     @Test
@@ -226,6 +243,10 @@ class BlockCommandsTest {
         assertSense(r, Sense.MISCOMPARE_DURING_VERIFY);
         assertEquals(3, Cdb.u32(r.sense(), 3));
         assertSense(f.exec(0, caw, new byte[2048]), Sense.INVALID_FIELD_IN_CDB);
+        // a block count of 0 with data attached (256 wrapped in the one-byte field) is refused
+        caw[13] = 0;
+        assertSense(f.exec(0, caw, new byte[1024]), Sense.INVALID_FIELD_IN_CDB);
+        assertGood(f.exec(0, caw, null));
     }
 
     @Test
