@@ -116,14 +116,19 @@ public final class FileBlockDevice implements BlockDevice {
         if (!readOnly) channel.force(false);
     }
 
+    /**
+     * Thin provisioning is a property of the device, not of its writability: a read-only version
+     * still reports LBPME/LBPU (initiators see a thin disk) and refuses the UNMAP with DATA PROTECT.
+     */
     @Override
     public boolean supportsUnmap() {
-        return holePuncher != null && !readOnly;
+        return holePuncher != null;
     }
 
     @Override
     public void unmap(long offset, long length) throws IOException {
-        if (!supportsUnmap()) throw new IOException("unmap not supported on " + path);
+        if (holePuncher == null) throw new IOException("unmap not supported on " + path);
+        if (readOnly) throw new IOException("read-only device: " + path);
         checkRange(offset, length);
         holePuncher.punchHole(channel, path, offset, length);
     }
