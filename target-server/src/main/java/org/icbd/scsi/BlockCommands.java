@@ -10,12 +10,13 @@ final class BlockCommands {
 
     /**
      * Bytes moved by a range, refusing transfers larger than the Block Limits VPD promises (they
-     * would make us allocate unbounded buffers). {@code lengthField} is the CDB byte of the
-     * TRANSFER LENGTH field for the sense field pointer.
+     * would make us allocate unbounded buffers).
      */
-    static long transferBytes(ReadWriteCdb rw, LogicalUnit lu, int lengthField) {
-        long bytes = rw.blocks() * lu.blockSize();
-        if (bytes > InquiryCommand.MAX_TRANSFER_BYTES) throw CommandFailure.invalidCdbField(lengthField, -1);
+    static long transferBytes(CommandContext ctx, ReadWriteCdb rw) {
+        long bytes = rw.blocks() * ctx.unit().blockSize();
+        if (bytes > ctx.target().maxTransferBytes()) {
+            throw CommandFailure.invalidCdbField(ReadWriteCdb.lengthFieldOffset(ctx.cdb()), -1);
+        }
         return bytes;
     }
 

@@ -13,11 +13,11 @@ final class InquiryCommand {
 
     /** Limits we advertise in the Block Limits VPD and enforce in the handlers. */
     /**
-     * Largest READ/WRITE we accept. Reads allocate a buffer of this size, so it bounds memory per
-     * command; 64 MiB is above what any initiator we serve sends (Linux caps I/O far lower) and
-     * what libiscsi's 65536-block tests need.
+     * Default for the largest READ/WRITE we accept. Reads allocate a buffer of this size, so it
+     * bounds memory per command; 64 MiB is above what any initiator we serve sends (Linux caps
+     * I/O far lower) and what libiscsi's 65536-block tests need.
      */
-    static final int MAX_TRANSFER_BYTES = 64 << 20;
+    static final int DEFAULT_MAX_TRANSFER_BYTES = 64 << 20;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 64;
     static final long MAX_UNMAP_BLOCKS = 1 << 20;
     static final int MAX_UNMAP_DESCRIPTORS = 256;
@@ -44,7 +44,7 @@ final class InquiryCommand {
             case 0x00 -> supportedPages();
             case 0x80 -> unitSerial(dev);
             case 0x83 -> deviceIdentification(dev, ctx.nexus(), ctx.target().targetName());
-            case 0xB0 -> blockLimits(dev);
+            case 0xB0 -> blockLimits(dev, ctx.target().maxTransferBytes());
             case 0xB1 -> blockDeviceCharacteristics();
             case 0xB2 -> logicalBlockProvisioning(dev);
             default -> throw CommandFailure.invalidCdbField(2, -1);
@@ -142,7 +142,7 @@ final class InquiryCommand {
         return b;
     }
 
-    static byte[] blockLimits(BlockDevice dev) {
+    static byte[] blockLimits(BlockDevice dev, int maxTransferBytes) {
         byte[] b = new byte[64];
         b[1] = (byte) 0xB0;
         Cdb.put16(b, 2, 0x3C);
@@ -151,9 +151,9 @@ final class InquiryCommand {
         int blockSize = dev.blockSize();
         int perPage = Math.max(1, 4096 / blockSize);
         Cdb.put16(b, 6, perPage);                                   // optimal transfer length granularity
-        Cdb.put32(b, 8, MAX_TRANSFER_BYTES / blockSize);            // maximum transfer length
+        Cdb.put32(b, 8, maxTransferBytes / blockSize);            // maximum transfer length
         Cdb.put32(b, 12, (1 << 20) / blockSize);                    // optimal transfer length
-        Cdb.put32(b, 16, MAX_TRANSFER_BYTES / blockSize);           // maximum prefetch length
+        Cdb.put32(b, 16, maxTransferBytes / blockSize);           // maximum prefetch length
         if (dev.supportsUnmap()) {
             Cdb.put32(b, 20, MAX_UNMAP_BLOCKS);
             Cdb.put32(b, 24, MAX_UNMAP_DESCRIPTORS);

@@ -28,6 +28,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     private static final int OP_REPORT_LUNS = 0xA0;
 
     private final String targetName;
+    private final int maxTransferBytes;
     private final SortedMap<Long, BlockDevice> devices;
     private final Map<Long, LogicalUnit> units;
     private final SortedSet<Long> lunNumbers;
@@ -36,6 +37,16 @@ public final class LogicalUnitSet implements ScsiTarget {
     private final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
 
     public LogicalUnitSet(String targetName, SortedMap<Long, BlockDevice> devices) {
+        this(targetName, devices, InquiryCommand.DEFAULT_MAX_TRANSFER_BYTES);
+    }
+
+    /**
+     * @param maxTransferBytes the largest data transfer of one READ/WRITE, reported in the Block
+     *                         Limits VPD; pass the transport's own per-command limit so the two agree
+     */
+    public LogicalUnitSet(String targetName, SortedMap<Long, BlockDevice> devices, int maxTransferBytes) {
+        if (maxTransferBytes < 4096) throw new IllegalArgumentException("maxTransferBytes too small: " + maxTransferBytes);
+        this.maxTransferBytes = maxTransferBytes;
         this.targetName = targetName;
         this.devices = Collections.unmodifiableSortedMap(new TreeMap<>(devices));
         Map<Long, LogicalUnit> u = new ConcurrentHashMap<>();
@@ -46,6 +57,10 @@ public final class LogicalUnitSet implements ScsiTarget {
 
     public String targetName() {
         return targetName;
+    }
+
+    public int maxTransferBytes() {
+        return maxTransferBytes;
     }
 
     public CommandTable commands() {

@@ -15,7 +15,7 @@ final class OrWriteCommand {
         if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         BlockCommands.checkWritable(lu);
         rw.checkRange(lu.blockCount());
-        long bytes = BlockCommands.transferBytes(rw, lu, 10);
+        long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return ScsiResponse.goodWrite(0);
         ByteBuffer data = BlockCommands.dataOut(ctx, bytes);
         ByteBuffer medium = ByteBuffer.allocate((int) bytes);

@@ -14,7 +14,7 @@ final class ReadCommand {
         LogicalUnit lu = ctx.unit();
         if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7); // no protection information
         rw.checkRange(lu.blockCount());
-        long bytes = BlockCommands.transferBytes(rw, lu, 0);
+        long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return new ScsiResponse(ScsiResponse.GOOD, null, null, 0);
         // one buffer of exactly the transfer size, handed to the transport as is; DPO and FUA need
         // nothing here: we keep no cache of our own that a read could bypass or pollute

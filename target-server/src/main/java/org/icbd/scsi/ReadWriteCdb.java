@@ -40,6 +40,16 @@ public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, bool
         };
     }
 
+    /** Where the TRANSFER LENGTH field sits, for sense field pointers. */
+    public static int lengthFieldOffset(byte[] cdb) {
+        return switch ((cdb[0] & 0xFF) >>> 5) {
+            case 0 -> 4;
+            case 5 -> 6;
+            case 4 -> 10;
+            default -> 7;
+        };
+    }
+
     private static ReadWriteCdb of(byte[] cdb, long lba, long blocks) {
         int b1 = cdb[1] & 0xFF;
         return new ReadWriteCdb(lba, blocks, b1 >>> 5, (b1 & 0x10) != 0, (b1 & 0x08) != 0, b1);

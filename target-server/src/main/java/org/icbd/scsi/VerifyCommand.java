@@ -16,7 +16,7 @@ final class VerifyCommand {
         int bytchk = (rw.byte1() >>> 1) & 0x03;
         if (bytchk == 2) throw CommandFailure.invalidCdbField(1, 2);
         rw.checkRange(lu.blockCount());
-        long bytes = BlockCommands.transferBytes(rw, lu, 0);
+        long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0 || bytchk == 0) {
             // the image file is always readable; there is no medium to scan for defects
             return ScsiResponse.goodWrite(0);

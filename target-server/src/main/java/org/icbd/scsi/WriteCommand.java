@@ -31,7 +31,7 @@ final class WriteCommand {
         if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         BlockCommands.checkWritable(lu);
         rw.checkRange(lu.blockCount());
-        long bytes = BlockCommands.transferBytes(rw, lu, 0);
+        long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return ScsiResponse.goodWrite(0);
         ByteBuffer src = BlockCommands.receivedOut(ctx, bytes);
         long blocks = (src.remaining() + lu.blockSize() - 1) / lu.blockSize();

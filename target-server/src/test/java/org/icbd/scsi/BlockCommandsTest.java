@@ -57,6 +57,20 @@ class BlockCommandsTest {
     }
 
     @Test
+    void transferLimitIsReportedAndEnforced() {
+        var small = new LogicalUnitSet(ScsiFixture.TARGET, new java.util.TreeMap<>(java.util.Map.of(0L, f.rw)), 64 << 10);
+        var req = new ScsiRequest(ScsiFixture.A, 0, ScsiFixture.pad(cdb(0x12, 1, 0xB0, 0, 64, 0)), 64, null, 1, TaskAttribute.SIMPLE);
+        byte[] bl = data(small.execute(req));
+        assertEquals(128, Cdb.u32(bl, 8), "maximum transfer length in blocks");
+        var big = new ScsiRequest(ScsiFixture.A, 0, ScsiFixture.pad(rw10(0x28, 0, 129, 0)), 129 * 512, null, 1, TaskAttribute.SIMPLE);
+        var r = small.execute(big);
+        assertSense(r, Sense.INVALID_FIELD_IN_CDB);
+        assertEquals(7, Cdb.u16(r.sense(), 16), "points at TRANSFER LENGTH");
+        var ok = new ScsiRequest(ScsiFixture.A, 0, ScsiFixture.pad(rw10(0x28, 0, 128, 0)), 128 * 512, null, 1, TaskAttribute.SIMPLE);
+        assertEquals(128 * 512, data(small.execute(ok)).length);
+    }
+
+    @Test
     void read6ZeroMeans256Blocks() {
         var r = f.exec(0, cdb(0x08, 0, 0, 0, 0, 0));
         assertEquals(256 * 512, data(r).length);
