@@ -60,7 +60,9 @@ public final class CommandTable {
         d.add(CommandDescriptor.of(0x35, -1, "SYNCHRONIZE CACHE(10)", "35 02 FF FF FF FF 00 FF FF 00", WRITE, CacheCommands::synchronizeCache));
         d.add(CommandDescriptor.of(0x41, -1, "WRITE SAME(10)", "41 08 FF FF FF FF 00 FF FF 00", WRITE, WriteSameCommand::execute).timeout(120));
         d.add(CommandDescriptor.of(0x42, -1, "UNMAP", "42 00 00 00 00 00 00 FF FF 00", WRITE, UnmapCommand::execute)
-                .onlyOn(lu -> lu.device().supportsUnmap()).timeout(120));
+                // a thin LUN releases space; a read-only one answers WRITE PROTECTED like every
+                // other medium-changing command rather than pretending not to know UNMAP
+                .onlyOn(lu -> lu.device().supportsUnmap() || lu.device().readOnly()).timeout(120));
         d.add(CommandDescriptor.of(0x55, -1, "MODE SELECT(10)", "55 11 00 00 00 00 00 FF FF 00", WRITE, ModeSenseCommand::modeSelect));
         d.add(CommandDescriptor.of(0x56, -1, "RESERVE(10)", "56 00 00 00 00 00 00 00 00 00", SPC2, PersistentReservations::reserve));
         d.add(CommandDescriptor.of(0x57, -1, "RELEASE(10)", "57 00 00 00 00 00 00 00 00 00", SPC2, PersistentReservations::release));

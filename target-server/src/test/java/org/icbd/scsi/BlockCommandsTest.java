@@ -71,6 +71,15 @@ class BlockCommandsTest {
     }
 
     @Test
+    void unmapIsUnknownOnAThickWritableLun(@org.junit.jupiter.api.io.TempDir Path other) throws Exception {
+        try (var thick = new ScsiFixture(other, false)) {
+            assertSense(thick.exec(0, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.INVALID_OPCODE);
+            byte[] rc16 = data(thick.exec(0, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
+            assertEquals(0, rc16[14] & 0x80, "no LBPME");
+        }
+    }
+
+    @Test
     void read6ZeroMeans256Blocks() {
         var r = f.exec(0, cdb(0x08, 0, 0, 0, 0, 0));
         assertEquals(256 * 512, data(r).length);
@@ -154,8 +163,8 @@ class BlockCommandsTest {
     void unsupportedOpcodeAndMissingLun() {
         assertSense(f.exec(0, cdb(0xC7)), Sense.INVALID_OPCODE);
         assertSense(f.exec(9, rw10(0x28, 0, 1, 0)), Sense.LUN_NOT_SUPPORTED);
-        // UNMAP only exists on thin LUNs
-        assertSense(f.exec(3, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.INVALID_OPCODE);
+        // a read-only LUN refuses UNMAP as write protected
+        assertSense(f.exec(3, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.WRITE_PROTECTED);
     }
 
     @Test

@@ -113,9 +113,13 @@ class ControlCommandsTest {
             assertTrue(r.sense() == null || !SenseData.decode(r.sense()).equals(Sense.INVALID_OPCODE), desc.name());
             assertTrue(r.sense() == null || !SenseData.decode(r.sense()).equals(Sense.INTERNAL_TARGET_FAILURE), desc.name());
         }
-        // the read-only LUN has no UNMAP
-        byte[] ro = data(f.exec(3, cdb(0xA3, 0x0C, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0)));
-        assertEquals(n - 1, (int) Cdb.u32(ro, 0) / 8);
+        // a thick writable LUN has no UNMAP
+        try (var thick = new ScsiFixture(dir.resolve("thick"), false)) {
+            byte[] t = data(thick.exec(0, cdb(0xA3, 0x0C, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0)));
+            assertEquals(n - 1, (int) Cdb.u32(t, 0) / 8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -30,6 +30,7 @@ final class ScsiFixture implements AutoCloseable {
     }
 
     ScsiFixture(Path dir, boolean thin) throws IOException {
+        Files.createDirectories(dir);
         Path a = dir.resolve("rw.img");
         Path b = dir.resolve("ro.img");
         try (var ch = FileChannel.open(a, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
