@@ -339,8 +339,8 @@ final class Connection implements Runnable {
             log.info("{}: Data-Out for ITT 0x{}: {}; failing the command", peer, Integer.toHexString(d.itt()), violation);
             Session s = session;
             if (task.settle() && s.tasks.remove(task.itt(), task)) {
-                budget.release(task.budgetBytes);
-                respondDirect(task.command, ScsiResponse.checkCondition(Sense.DATA_PHASE_ERROR), task.windowed);
+                task.releaseResources(budget, s.window);
+                respondDirect(task.command, ScsiResponse.checkCondition(Sense.DATA_PHASE_ERROR), false);
                 task.finished.complete(null);
             }
             return;
@@ -385,6 +385,10 @@ final class Connection implements Runnable {
         Session s = session;
         InboundPdu.ScsiCommand c = task.command;
         int readBudget = 0;
+        if (task.aborted) {  // aborted between its last Data-Out and its start: never touch the medium
+            finish(task, null, 0);
+            return;
+        }
         try {
             if (c.read() && c.expectedLength() > 0) {
                 readBudget = c.expectedLength();
@@ -415,17 +419,21 @@ final class Connection implements Runnable {
         Session s = session;
         boolean mine = task.settle();
         s.tasks.remove(task.itt(), task);
-        if (task.windowed) s.window.completed();
-        int release = task.budgetBytes + readBudget;
         if (r == null || !mine) {
-            budget.release(release);
+            task.releaseResources(budget, s.window);
+            budget.release(readBudget);
             task.finished.complete(null);
             return;
         }
+        // the window slot frees before the response leaves, so the response already carries the wider window
+        if (task.windowed) task.releaseWindowOnly(s.window);
         List<OutboundPdu> pdus = ResponseBuilder.build(task.command, r, s.params.initiatorMaxRecvDataSegmentLength(),
                 s.params.maxBurstLength());
         OutboundPdu last = pdus.get(pdus.size() - 1);
-        last.afterSend(() -> budget.release(release));
+        last.afterSend(() -> {
+            task.releaseResources(budget, s.window);
+            budget.release(readBudget);
+        });
         for (OutboundPdu p : pdus) writer.send(p);
         task.finished.complete(null);
     }
@@ -543,9 +551,11 @@ final class Connection implements Runnable {
                     waits.add(aborted);
                     response = 0;
                 } else {
-                    response = 1;  // task does not exist: it completed already or never arrived
-                    long distance = Integer.toUnsignedLong(t.cmdSn() - t.refCmdSn());
-                    if (distance > 0 && distance < (1L << 31)) response = 0;
+                    // RFC 7143 §11.5.1: a RefCmdSN still inside the window was never received, so the
+                    // task is as good as aborted; one below ExpCmdSN completed already: it does not exist
+                    long ahead = Integer.toUnsignedLong(t.refCmdSn() - s.window.expCmdSn());
+                    long window = Integer.toUnsignedLong(s.window.maxCmdSn() - s.window.expCmdSn());
+                    response = ahead <= window && t.refCmdSn() != t.cmdSn() ? 0 : 1;
                 }
             }
             case 2, 4 -> {  // ABORT TASK SET, CLEAR TASK SET
@@ -617,8 +627,7 @@ final class Connection implements Runnable {
         task.aborted = true;
         if (!task.executing && s.tasks.remove(task.itt(), task)) {
             // never started: nothing touches the medium; free its slot and buffer now
-            if (task.windowed) s.window.completed();
-            budget.release(task.budgetBytes);
+            task.releaseResources(budget, s.window);
             task.finished.complete(null);
         }
         return task.finished;

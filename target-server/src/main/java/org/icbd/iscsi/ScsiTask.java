@@ -48,6 +48,26 @@ final class ScsiTask {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean resourcesReleased = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Returns this task's Data-Out memory and CmdSN window slot, once, whoever calls first
+     * (its completion, an abort from another thread, or the connection closing).
+     */
+    void releaseResources(java.util.concurrent.Semaphore budget, CommandWindow<?> window) {
+        if (resourcesReleased.compareAndSet(false, true)) {
+            budget.release(budgetBytes);
+            releaseWindowOnly(window);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean windowReleased = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Frees only the window slot (early, before the response is sent); idempotent with the above. */
+    void releaseWindowOnly(CommandWindow<?> window) {
+        if (windowed && windowReleased.compareAndSet(false, true)) window.completed();
+    }
+
     /** True for the one caller that gets to decide this task's fate. */
     boolean settle() {
         return settled.compareAndSet(false, true);
