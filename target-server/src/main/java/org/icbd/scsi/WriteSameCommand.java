@@ -24,6 +24,8 @@ final class WriteSameCommand {
         if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         if (anchor) throw CommandFailure.invalidCdbField(1, 4);
         BlockCommands.checkWritable(lu);
+        // a fully provisioned LUN advertises LBPWS=0; accepting UNMAP=1 there would contradict it
+        if (unmap && !lu.device().supportsUnmap()) throw CommandFailure.invalidCdbField(1, 3);
         if (rw.blocks() == 0) throw CommandFailure.invalidCdbField(is16 ? 10 : 7, -1); // WSNZ=1
         rw.checkRange(lu.blockCount());
         if (rw.blocks() > InquiryCommand.MAX_WRITE_SAME_BLOCKS) throw CommandFailure.invalidCdbField(is16 ? 10 : 7, -1);

@@ -76,6 +76,8 @@ class BlockCommandsTest {
             assertSense(thick.exec(0, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.INVALID_OPCODE);
             byte[] rc16 = data(thick.exec(0, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
             assertEquals(0, rc16[14] & 0x80, "no LBPME");
+            assertSense(thick.exec(0, cdb(0x41, 0x08, 0, 0, 0, 0, 0, 0, 1, 0), new byte[512]), Sense.INVALID_FIELD_IN_CDB);
+            assertGood(thick.exec(0, cdb(0x41, 0x00, 0, 0, 0, 0, 0, 0, 1, 0), new byte[512]));
         }
     }
 
