@@ -276,14 +276,15 @@ final class Connection implements Runnable {
                 respondDirect(c, ScsiResponse.status(ScsiResponse.TASK_SET_FULL), windowed);
                 return;
             }
-            dataOut = ByteBuffer.allocate(edtl);
+            // a write whose immediate data is all of it (the common small write) needs no second buffer
+            dataOut = c.immediateData().length == edtl ? ByteBuffer.wrap(c.immediateData()) : ByteBuffer.allocate(edtl);
         }
         ScsiTask task = new ScsiTask(c, dataOut, dataOut == null ? 0 : edtl, windowed);
         s.tasks.put(c.itt(), task);
         if (dataOut != null) {
             byte[] imm = c.immediateData();
             if (imm.length > 0) {
-                dataOut.put(0, imm);
+                if (dataOut.array() != imm) dataOut.put(0, imm);
                 task.received = imm.length;
             }
             task.unsolicitedNextOffset = imm.length;
