@@ -55,8 +55,8 @@ public final class ReservationState {
         if (v.spc2Holder != null) {
             return v.spc2Holder.equals(nexus) || access == Access.SPC2;
         }
-        if (access == Access.ALLOWED_UNDER_PR) return true;
-        if (access == Access.SPC2) return false;
+        // RESERVE/RELEASE under a persistent reservation are decided by reserve()/release()
+        if (access == Access.ALLOWED_UNDER_PR || access == Access.SPC2) return true;
         if (holds(v, nexus)) return true;
         boolean writeExclusive = v.type == WRITE_EXCLUSIVE || v.type == WRITE_EXCLUSIVE_REGISTRANTS_ONLY
                 || v.type == WRITE_EXCLUSIVE_ALL_REGISTRANTS;
@@ -85,10 +85,14 @@ public final class ReservationState {
 
     // ---------------------------------------------------------------- SPC-2 RESERVE / RELEASE
 
-    /** RESERVE(6/10); false means RESERVATION CONFLICT. */
+    /**
+     * RESERVE(6/10); false means RESERVATION CONFLICT. While a persistent reservation exists we
+     * follow SPC-4 5.13.3 with CRH=1: its holder gets GOOD without effect, anyone else a conflict.
+     */
     public synchronized boolean reserve(Nexus nexus) {
         View v = view;
-        if (v.type != 0 || (v.spc2Holder != null && !v.spc2Holder.equals(nexus))) return false;
+        if (v.type != 0) return holds(v, nexus);
+        if (v.spc2Holder != null && !v.spc2Holder.equals(nexus)) return false;
         view = new View(v.generation, v.registrations, v.holder, v.type, nexus);
         return true;
     }
@@ -96,7 +100,7 @@ public final class ReservationState {
     /** RELEASE(6/10); false means RESERVATION CONFLICT. Releasing someone else's reservation is a no-op. */
     public synchronized boolean release(Nexus nexus) {
         View v = view;
-        if (v.type != 0) return false;
+        if (v.type != 0) return holds(v, nexus);
         if (nexus.equals(v.spc2Holder)) view = new View(v.generation, v.registrations, v.holder, v.type, null);
         return true;
     }

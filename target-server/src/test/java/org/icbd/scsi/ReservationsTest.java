@@ -175,10 +175,36 @@ class ReservationsTest {
         f.target.nexusRemoved(A);
         assertGood(f.exec(B, 0, cdb(0x16), null, 0));
         assertGood(f.exec(B, 0, cdb(0x17), null, 0));
-        // a persistent reservation makes RESERVE(6) conflict
+        // under a persistent reservation RESERVE(6) is a no-op for its holder, a conflict for others (CRH=1)
         assertGood(prout(B, 6, 0, 0, 9));
         assertGood(prout(B, 1, ReservationState.WRITE_EXCLUSIVE, 9, 0));
-        assertEquals(ScsiResponse.RESERVATION_CONFLICT, f.exec(B, 0, cdb(0x16), null, 0).status());
+        assertGood(f.exec(B, 0, cdb(0x16), null, 0));
+        assertEquals(ScsiResponse.RESERVATION_CONFLICT, f.exec(A, 0, cdb(0x16), null, 0).status());
+        assertEquals(ScsiResponse.RESERVATION_CONFLICT, f.exec(A, 0, cdb(0x17), null, 0).status());
+        assertEquals(ScsiResponse.GOOD, writeStatus(B), "the no-op RESERVE(6) left no SPC-2 reservation behind");
+        assertGood(prout(B, 2, ReservationState.WRITE_EXCLUSIVE, 9, 0));
+        assertEquals(ScsiResponse.GOOD, writeStatus(A));
+    }
+
+    @Test
+    void parameterListRules() {
+        byte[] p = new byte[24];
+        Cdb.put64(p, 8, 5);
+        assertSense(f.exec(A, 0, cdb(0x5F, 6, 0, 0, 0, 0, 0, 0, 20, 0), p, 24), Sense.PARAMETER_LIST_LENGTH_ERROR);
+        p[20] = 0x01; // APTPL: we do not claim PTPL_C
+        assertSense(f.exec(A, 0, cdb(0x5F, 6, 0, 0, 0, 0, 0, 0, 24, 0), p, 24), Sense.INVALID_FIELD_IN_PARAMETER_LIST);
+        p[20] = 0;
+        assertGood(f.exec(A, 0, cdb(0x5F, 6, 0, 0, 0, 0, 0, 0, 24, 0), p, 24));
+        assertSense(prout(A, 1, 2, 5, 0), Sense.INVALID_FIELD_IN_CDB); // type 2 does not exist
+        assertSense(f.exec(A, 0, cdb(0x5F, 1, 0x11, 0, 0, 0, 0, 0, 24, 0), reserveKey(5), 24), Sense.INVALID_FIELD_IN_CDB); // scope 1
+        assertSense(f.exec(A, 0, cdb(0x5F, 7, 0, 0, 0, 0, 0, 0, 24, 0), p, 24), Sense.INVALID_FIELD_IN_CDB); // REGISTER AND MOVE
+        assertEquals(1, Cdb.u32(prin(A, 0), 4) / 8);
+    }
+
+    private static byte[] reserveKey(long key) {
+        byte[] p = new byte[24];
+        Cdb.put64(p, 0, key);
+        return p;
     }
 
     @Test
