@@ -1,0 +1,18 @@
+package org.icbd.cli;
+
+/**
+ * Runs a started appliance in the foreground until the process is told to stop. SIGTERM and
+ * SIGINT run the JVM's shutdown hooks, so the hook is where the clean stop happens; the JVM
+ * then exits with 128+signal (143 for SIGTERM), which service managers read as a clean stop.
+ */
+final class Foreground {
+
+    private Foreground() {
+    }
+
+    static int runUntilSignalled(RunningAppliance app) throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "icbd-shutdown"));
+        app.awaitStopped();
+        return 0;
+    }
+}

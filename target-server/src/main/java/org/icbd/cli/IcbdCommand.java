@@ -1,0 +1,47 @@
+package org.icbd.cli;
+
+import java.io.PrintWriter;
+import org.icbd.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The root of the command tree: {@code icbd <command>}. */
+@Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = "iSCSI target appliance for diskless workstations.",
+        subcommands = {ExportCommand.class, ServeCommand.class, DemoCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class IcbdCommand implements Runnable {
+
+    /** Exit code of a usage or configuration mistake (picocli's own code for bad arguments). */
+    public static final int USAGE = CommandLine.ExitCode.USAGE;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (export, serve, demo, version)");
+    }
+
+    /** The command line wired for this program: user mistakes print one line and exit 2, no stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new IcbdCommand());
+        cl.setExecutionExceptionHandler(IcbdCommand::onError);
+        return cl;
+    }
+
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine().setOut(out).setErr(err);
+    }
+
+    private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof ConfigException) {
+            cl.getErr().println("icbd " + cl.getCommandName() + ": " + e.getMessage());
+            cl.getErr().flush();
+            return USAGE;
+        }
+        throw e;
+    }
+}

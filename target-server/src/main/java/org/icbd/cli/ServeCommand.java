@@ -1,0 +1,41 @@
+package org.icbd.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.icbd.config.ConfigLoader;
+import org.icbd.config.IcbdConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code icbd serve}: serves the targets of the node's configuration file. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the targets, LUNs, CHAP and ACLs of a YAML configuration file.",
+                "Stops cleanly (flushing every image) on SIGTERM or Ctrl-C."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = IcbdConfig.DEFAULT_PATH,
+            description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--check", description = "Only check the configuration (and that every image opens), then exit.")
+    boolean check;
+
+    @Override
+    public Integer call() throws Exception {
+        IcbdConfig cfg = new ConfigLoader().load(config);
+        if (check) {
+            org.icbd.config.StaticTargetRegistry.open(cfg).close();
+            int luns = cfg.targets().stream().mapToInt(t -> t.luns().size()).sum();
+            spec.commandLine().getOut().println(config + ": OK, " + cfg.targets().size() + " target(s), " + luns + " LUN(s)");
+            return 0;
+        }
+        RunningAppliance app = RunningAppliance.start(cfg);
+        app.printAddresses(spec.commandLine().getOut());
+        return Foreground.runUntilSignalled(app);
+    }
+}

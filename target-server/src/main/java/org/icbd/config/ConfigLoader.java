@@ -1,0 +1,228 @@
+package org.icbd.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.icbd.iscsi.IscsiSettings;
+
+/**
+ * Reads {@code icbd.yaml} into an {@link IcbdConfig}: every key is checked here, at the edge,
+ * and the first problem is reported with its key path and the fix. Relative image paths are
+ * resolved against the directory of the file, so a config and its images can move together.
+ */
+public final class ConfigLoader {
+
+    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets");
+    private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
+            "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
+            "nop-interval", "nop-timeout", "max-command-bytes");
+    private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
+    private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow");
+    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "read-only", "block-size");
+    private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
+    /** RFC 7143 §13: data segment and burst lengths are 512 to 2^24-1 bytes. */
+    private static final int MAX_ISCSI_LENGTH = (1 << 24) - 1;
+
+    private final YAMLMapper yaml = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+
+    public IcbdConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), "configuration file not found; pass --config FILE or create it");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "cannot read the configuration file: " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base != null ? base : Path.of("").toAbsolutePath());
+    }
+
+    /** Parses YAML text; relative image paths resolve against {@code baseDir}. */
+    public IcbdConfig parse(String text, Path baseDir) throws ConfigException {
+        JsonNode tree;
+        try {
+            tree = yaml.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException(where, "not valid YAML: " + e.getOriginalMessage());
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            throw new ConfigException("", "the configuration is empty; it needs at least 'targets:'");
+        }
+        ConfigNode root = new ConfigNode(tree, "").requireMapping(ROOT_KEYS);
+        List<HostPort> portals = portals(root);
+        Optional<HostPort> metrics = metrics(root);
+        IscsiSettings iscsi = root.has("iscsi") ? iscsi(root.child("iscsi")) : IscsiSettings.defaults();
+        Optional<ChapConfig> discovery = Optional.empty();
+        if (root.has("discovery")) {
+            ConfigNode d = root.child("discovery").requireMapping(DISCOVERY_KEYS);
+            if (d.has("chap")) discovery = Optional.of(chap(d.child("chap")));
+        }
+        List<TargetConfig> targets = targets(root, baseDir);
+        return new IcbdConfig(portals, metrics, iscsi, discovery, targets);
+    }
+
+    private static List<HostPort> portals(ConfigNode root) throws ConfigException {
+        List<ConfigNode> nodes = root.list("portals");
+        if (nodes.isEmpty()) return List.of(IcbdConfig.DEFAULT_PORTAL);
+        List<HostPort> out = new ArrayList<>();
+        for (ConfigNode n : nodes) {
+            HostPort hp = hostPort(n, IcbdConfig.ISCSI_PORT);
+            if (out.contains(hp)) throw n.error("portal " + hp + " is listed twice");
+            out.add(hp);
+        }
+        return out;
+    }
+
+    private static Optional<HostPort> metrics(ConfigNode root) throws ConfigException {
+        if (!root.has("metrics")) return Optional.of(IcbdConfig.DEFAULT_METRICS);
+        ConfigNode m = root.child("metrics");
+        JsonNode raw = m.raw();
+        if (raw.isBoolean() && !raw.asBoolean()) return Optional.empty();
+        if (raw.isTextual() && Set.of("off", "false", "no", "none").contains(raw.asText().strip().toLowerCase())) {
+            return Optional.empty();
+        }
+        return Optional.of(hostPort(m, IcbdConfig.DEFAULT_METRICS.port()));
+    }
+
+    private static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
+        try {
+            return HostPort.parse(n.asText(), defaultPort);
+        } catch (IllegalArgumentException e) {
+            throw n.error(e.getMessage());
+        }
+    }
+
+    private static IscsiSettings iscsi(ConfigNode n) throws ConfigException {
+        n.requireMapping(ISCSI_KEYS);
+        IscsiSettings d = IscsiSettings.defaults();
+        int maxRecv = (int) n.integer("max-recv-data-segment-length", d.maxRecvDataSegmentLength(), 512, MAX_ISCSI_LENGTH);
+        int maxBurst = (int) n.integer("max-burst-length", d.maxBurstLength(), 512, MAX_ISCSI_LENGTH);
+        int firstBurst = (int) n.integer("first-burst-length", Math.min(d.firstBurstLength(), maxBurst), 512, MAX_ISCSI_LENGTH);
+        if (firstBurst > maxBurst) {
+            throw n.error("first-burst-length", "must not exceed max-burst-length (" + maxBurst + ", RFC 7143 §13.14); got " + firstBurst);
+        }
+        Duration nopInterval = n.duration("nop-interval", d.nopInterval(), Duration.ofSeconds(1));
+        return new IscsiSettings(
+                (int) n.integer("max-sessions", d.maxSessions(), 1, 65535),
+                (int) n.integer("queue-depth", d.queueDepth(), 1, 4096),
+                maxRecv, maxBurst, firstBurst,
+                n.bool("immediate-data", d.immediateData()),
+                n.bool("initial-r2t", d.initialR2T()),
+                n.duration("login-timeout", d.loginTimeout(), Duration.ofSeconds(1)),
+                nopInterval,
+                n.duration("nop-timeout", d.nopTimeout(), Duration.ofSeconds(1)),
+                (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30));
+    }
+
+    private static List<TargetConfig> targets(ConfigNode root, Path baseDir) throws ConfigException {
+        if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
+        JsonNode raw = root.child("targets").raw();
+        if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");
+        List<ConfigNode> nodes = root.list("targets");
+        if (nodes.isEmpty()) throw root.error("targets", "is empty: list at least one target with its luns");
+        List<TargetConfig> out = new ArrayList<>();
+        Map<String, String> iqnAt = new HashMap<>();
+        Map<Path, String> writableAt = new HashMap<>();
+        Map<Path, String> anyAt = new HashMap<>();
+        for (ConfigNode t : nodes) {
+            TargetConfig target = target(t, baseDir);
+            String seen = iqnAt.putIfAbsent(target.iqn(), t.pathOf("iqn"));
+            if (seen != null) throw t.error("iqn", "target " + target.iqn() + " is already defined at " + seen);
+            for (int i = 0; i < target.luns().size(); i++) {
+                LunConfig lun = target.luns().get(i);
+                String here = t.path() + ".luns[" + i + "].path";
+                String rw = writableAt.get(lun.path());
+                String other = anyAt.get(lun.path());
+                // two LUNs writing one file corrupt it; two readers of a file another LUN writes see torn data
+                if (rw != null || (other != null && !lun.readOnly())) {
+                    throw new ConfigException(here, lun.path() + " is also served at " + (rw != null ? rw : other)
+                            + "; a file written through one LUN must not back another");
+                }
+                anyAt.putIfAbsent(lun.path(), here);
+                if (!lun.readOnly()) writableAt.put(lun.path(), here);
+            }
+            out.add(target);
+        }
+        return out;
+    }
+
+    private static TargetConfig target(ConfigNode t, Path baseDir) throws ConfigException {
+        t.requireMapping(TARGET_KEYS);
+        String iqn = t.text("iqn");
+        Optional<String> bad = IscsiNames.problem(iqn);
+        if (bad.isPresent()) throw t.error("iqn", bad.get());
+        String alias = t.optText("alias").orElse("");
+        if (alias.length() > 255) throw t.error("alias", "must be at most 255 characters; got " + alias.length());
+        Optional<ChapConfig> chap = t.has("chap") ? Optional.of(chap(t.child("chap"))) : Optional.empty();
+        Optional<ChapConfig> mutual = t.has("mutual-chap") ? Optional.of(chap(t.child("mutual-chap"))) : Optional.empty();
+        if (mutual.isPresent() && chap.isEmpty()) {
+            throw t.error("mutual-chap", "needs 'chap' too: the target only proves itself to an initiator that proved itself first");
+        }
+        if (mutual.isPresent() && mutual.get().secret().equals(chap.get().secret())) {
+            throw t.error("mutual-chap.secret", "must differ from chap.secret (RFC 7143 §9.2.1 forbids one secret for both directions)");
+        }
+        List<String> allow = new ArrayList<>();
+        for (ConfigNode a : t.list("allow")) {
+            String name = a.asText();
+            Optional<String> p = IscsiNames.problem(name);
+            if (p.isPresent()) throw a.error(p.get());
+            allow.add(name);
+        }
+        return new TargetConfig(iqn, alias, luns(t, baseDir), chap, mutual, allow);
+    }
+
+    private static List<LunConfig> luns(ConfigNode t, Path baseDir) throws ConfigException {
+        if (!t.has("luns")) throw t.error("luns", "is required: list the image files this target serves");
+        List<ConfigNode> nodes = t.list("luns");
+        if (nodes.isEmpty()) throw t.error("luns", "is empty: list at least one image file");
+        List<LunConfig> out = new ArrayList<>();
+        Set<Long> numbers = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            ConfigNode l = nodes.get(i);
+            // "- /path/to/file.img" is shorthand for "- path: /path/to/file.img"
+            if (l.isValue()) l = new ConfigNode(JsonNodeFactory.instance.objectNode().put("path", l.asText()), l.path());
+            l.requireMapping(LUN_KEYS);
+            long number = l.integer("lun", i, 0, LunConfig.MAX_LUN);
+            if (!numbers.add(number)) throw l.error("lun", "LUN " + number + " is used twice in this target; give each LUN its own number");
+            String pathText = l.text("path");
+            if (pathText.isBlank()) throw l.error("path", "is empty");
+            Path path = baseDir.resolve(pathText).normalize();
+            boolean readOnly = l.bool("read-only", false);
+            int blockSize = (int) l.integer("block-size", 512, 0, Integer.MAX_VALUE);
+            if (blockSize != 512 && blockSize != 4096) throw l.error("block-size", "must be 512 or 4096; got " + blockSize);
+            Optional<String> p = ImageFiles.problem(path, readOnly, blockSize);
+            if (p.isPresent()) throw l.error("path", p.get());
+            out.add(new LunConfig(number, path, readOnly, blockSize));
+        }
+        return out;
+    }
+
+    static ChapConfig chap(ConfigNode c) throws ConfigException {
+        c.requireMapping(CHAP_KEYS);
+        String user = c.text("user");
+        Optional<String> p = ChapConfig.userProblem(user);
+        if (p.isPresent()) throw c.error("user", p.get());
+        String secret = c.text("secret");
+        p = ChapConfig.secretProblem(secret);
+        if (p.isPresent()) throw c.error("secret", p.get());
+        return new ChapConfig(user, secret);
+    }
+}

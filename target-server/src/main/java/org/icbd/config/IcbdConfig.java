@@ -1,0 +1,29 @@
+package org.icbd.config;
+
+import java.util.List;
+import java.util.Optional;
+import org.icbd.iscsi.IscsiSettings;
+
+/**
+ * The whole configuration of a node, checked and immutable: everything past the loader
+ * can trust it.
+ *
+ * @param portals       where the iSCSI transport listens
+ * @param metrics       where the Prometheus endpoint listens, or empty for none
+ * @param iscsi         transport limits and offers
+ * @param discoveryChap credentials a discovery session must present, or empty for open discovery
+ * @param targets       the targets served
+ */
+public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
+                         Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
+
+    public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
+    public static final int ISCSI_PORT = 3260;
+    public static final HostPort DEFAULT_PORTAL = new HostPort("0.0.0.0", ISCSI_PORT);
+    public static final HostPort DEFAULT_METRICS = new HostPort("127.0.0.1", 9260);
+
+    public IcbdConfig {
+        portals = List.copyOf(portals);
+        targets = List.copyOf(targets);
+    }
+}

@@ -1,0 +1,18 @@
+package org.icbd.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One iSCSI target: its name, LUNs and who may log in.
+ *
+ * @param allowedInitiators initiator names admitted; empty admits every initiator
+ */
+public record TargetConfig(String iqn, String alias, List<LunConfig> luns, Optional<ChapConfig> chap,
+                           Optional<ChapConfig> mutualChap, List<String> allowedInitiators) {
+
+    public TargetConfig {
+        luns = List.copyOf(luns);
+        allowedInitiators = List.copyOf(allowedInitiators);
+    }
+}
