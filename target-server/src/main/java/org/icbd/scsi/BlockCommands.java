@@ -62,9 +62,4 @@ final class BlockCommands {
             return new ScsiResponse(ScsiResponse.CHECK_CONDITION, SenseData.of(Sense.INVALID_FIELD_IN_IU), null, wanted);
         }
     }
-
-    /** Offset of the first differing byte, or -1. */
-    static int mismatch(ByteBuffer a, ByteBuffer b) {
-        return a.mismatch(b);
-    }
 }

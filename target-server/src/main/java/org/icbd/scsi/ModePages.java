@@ -36,7 +36,6 @@ final class ModePages {
             case PAGE_CACHING -> p[2] = 0x04; // WCE: writes are cached until SYNCHRONIZE CACHE or FUA
             case PAGE_CONTROL -> {
                 p[3] = 0x10;  // queue algorithm modifier 1: unrestricted reordering; QERR 0
-                p[5] = 0x40;  // TAS: aborted tasks of other nexuses get TASK ABORTED status
                 Cdb.put16(p, 8, 0xFFFF); // busy timeout period: unlimited
             }
             default -> {

@@ -17,8 +17,4 @@ final class Responses {
         int n = (int) Math.min(data.length, allocationLength);
         return new ScsiResponse(ScsiResponse.GOOD, null, ByteBuffer.wrap(data, 0, n).slice(), n);
     }
-
-    static ScsiResponse goodNoData() {
-        return ScsiResponse.good();
-    }
 }

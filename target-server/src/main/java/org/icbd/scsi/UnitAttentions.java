@@ -1,9 +1,9 @@
 package org.icbd.scsi;
 
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Pending unit attention conditions of one logical unit, per I_T nexus (SAM-5 5.14).
@@ -14,13 +14,17 @@ public final class UnitAttentions {
     /** SAM-5 lets a device server drop the oldest conditions; this bounds memory per nexus. */
     private static final int MAX_PENDING = 8;
 
-    private final Map<Nexus, ConcurrentLinkedDeque<Sense>> pending = new ConcurrentHashMap<>();
+    private final Map<Nexus, ArrayDeque<Sense>> pending = new ConcurrentHashMap<>();
 
     public void raise(Nexus nexus, Sense sense) {
-        var q = pending.computeIfAbsent(nexus, n -> new ConcurrentLinkedDeque<>());
-        if (q.contains(sense)) return;
-        q.addLast(sense);
-        while (q.size() > MAX_PENDING) q.pollFirst();
+        // all changes go through the map's atomic compute so an emptied queue can be dropped
+        // without losing a condition raised concurrently
+        pending.compute(nexus, (n, q) -> {
+            if (q == null) q = new ArrayDeque<>();
+            if (!q.contains(sense)) q.addLast(sense);
+            while (q.size() > MAX_PENDING) q.pollFirst();
+            return q;
+        });
     }
 
     public void raiseAll(Collection<Nexus> nexuses, Sense sense) {
@@ -33,20 +37,18 @@ public final class UnitAttentions {
 
     /** Removes and returns the oldest condition for {@code nexus}, or null. */
     public Sense poll(Nexus nexus) {
-        if (pending.isEmpty()) return null;
-        var q = pending.get(nexus);
-        return q == null ? null : q.pollFirst();
-    }
-
-    public Sense peek(Nexus nexus) {
-        if (pending.isEmpty()) return null;
-        var q = pending.get(nexus);
-        return q == null ? null : q.peekFirst();
+        if (pending.isEmpty()) return null; // the steady state, no lock taken
+        Sense[] out = new Sense[1];
+        pending.computeIfPresent(nexus, (n, q) -> {
+            out[0] = q.pollFirst();
+            return q.isEmpty() ? null : q;
+        });
+        return out[0];
     }
 
     /** Replaces whatever is pending with one condition (a reset supersedes older news). */
     public void replace(Nexus nexus, Sense sense) {
-        var q = new ConcurrentLinkedDeque<Sense>();
+        var q = new ArrayDeque<Sense>();
         q.add(sense);
         pending.put(nexus, q);
     }
