@@ -33,6 +33,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     private final Map<Long, LogicalUnit> units;
     private final SortedSet<Long> lunNumbers;
     private final CommandTable commands = CommandTable.standard();
+    private volatile TaskAborter taskAborter = (lun, nexus) -> { };
     /** Nexuses we know of, so resets can raise unit attentions for all of them. */
     private final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
 
@@ -61,6 +62,15 @@ public final class LogicalUnitSet implements ScsiTarget {
 
     public int maxTransferBytes() {
         return maxTransferBytes;
+    }
+
+    /** Installs the transport's hook for PREEMPT AND ABORT. */
+    public void setTaskAborter(TaskAborter aborter) {
+        this.taskAborter = aborter == null ? (lun, nexus) -> { } : aborter;
+    }
+
+    TaskAborter taskAborter() {
+        return taskAborter;
     }
 
     public CommandTable commands() {

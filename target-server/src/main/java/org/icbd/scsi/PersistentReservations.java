@@ -151,7 +151,11 @@ final class PersistentReservations {
             case CLEAR -> rs.clear(n, p.key());
             default -> {
                 List<Nexus> preempted = new ArrayList<>();
-                yield rs.preempt(n, p.key(), p.serviceActionKey(), type, preempted);
+                ReservationState.Outcome r = rs.preempt(n, p.key(), p.serviceActionKey(), type, preempted);
+                if (r == ReservationState.Outcome.GOOD && sa == PREEMPT_AND_ABORT) {
+                    for (Nexus victim : preempted) ctx.target().taskAborter().abortTasks(ctx.unit().number(), victim);
+                }
+                yield r;
             }
         };
         return switch (o) {

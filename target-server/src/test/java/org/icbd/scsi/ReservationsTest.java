@@ -120,6 +120,21 @@ class ReservationsTest {
     }
 
     @Test
+    void preemptAndAbortAsksTheTransportToAbortTheVictimsTasks() {
+        var aborted = new java.util.ArrayList<String>();
+        f.target.setTaskAborter((lun, nexus) -> aborted.add(lun + ":" + nexus.initiatorName()));
+        assertGood(prout(A, 6, 0, 0, 1));
+        assertGood(prout(B, 6, 0, 0, 2));
+        assertGood(prout(A, 1, ReservationState.WRITE_EXCLUSIVE, 1, 0));
+        assertGood(prout(B, 4, ReservationState.WRITE_EXCLUSIVE, 2, 1)); // plain PREEMPT aborts nothing
+        assertEquals(java.util.List.of(), aborted);
+        assertSense(f.exec(A, 0, cdb(0x00), null, 0), Sense.REGISTRATIONS_PREEMPTED);
+        assertGood(prout(A, 6, 0, 0, 3));
+        assertGood(prout(B, 5, ReservationState.EXCLUSIVE_ACCESS, 2, 3));
+        assertEquals(java.util.List.of("0:" + A.initiatorName()), aborted);
+    }
+
+    @Test
     void clearDropsEverything() {
         assertGood(prout(A, 6, 0, 0, 1));
         assertGood(prout(B, 6, 0, 0, 2));
