@@ -29,11 +29,24 @@ public final class IcbdCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new IcbdCommand());
         cl.setExecutionExceptionHandler(IcbdCommand::onError);
+        cl.setParameterExceptionHandler(IcbdCommand::onBadArguments);
         return cl;
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         return commandLine().setOut(out).setErr(err);
+    }
+
+    /** One line naming the mistake and where help is, instead of the whole usage text. */
+    private static int onBadArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("icbd: " + e.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            err.println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
+        }
+        err.flush();
+        return USAGE;
     }
 
     private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) throws Exception {
