@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 public final class IcbdExport implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on /?(\\S+?):(\\d+)");
 
     private final Process process;
     private final String host;
