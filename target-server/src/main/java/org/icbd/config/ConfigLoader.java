@@ -61,7 +61,7 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new ConfigException(where, "not valid YAML: " + e.getOriginalMessage());
+            throw new ConfigException(where, "not valid YAML: " + yamlProblem(e.getOriginalMessage()));
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new ConfigException("", "the configuration is empty; it needs at least 'targets:'");
@@ -77,6 +77,12 @@ public final class ConfigLoader {
         }
         List<TargetConfig> targets = targets(root, baseDir);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets);
+    }
+
+    /** SnakeYAML's message without the quoted excerpts: the line and column already say where. */
+    private static String yamlProblem(String message) {
+        return String.join("; ", message.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'") && !l.chars().allMatch(c -> c == '^')).toList());
     }
 
     private static List<HostPort> portals(ConfigNode root) throws ConfigException {

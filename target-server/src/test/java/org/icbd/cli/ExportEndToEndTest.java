@@ -87,6 +87,31 @@ class ExportEndToEndTest {
         }
     }
 
+    @Test
+    void demoCreatesASparseImageAndPrintsTheSanbootLine() throws Exception {
+        Path data = dir.resolve("data");
+        Process p = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "demo", "--portal", "127.0.0.1:0", "--data-dir", data.toString())
+                .redirectError(dir.resolve("demo.log").toFile()).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("sanboot")) lines.add(line);
+            assertNotNull(line, () -> "no sanboot line; stdout " + lines + "; stderr " + read(dir.resolve("demo.log")));
+            Matcher listening = lines.stream().map(LISTENING::matcher).filter(Matcher::matches).findFirst().orElseThrow();
+            int port = Integer.parseInt(listening.group(2));
+            assertEquals("sanboot iscsi:127.0.0.1::" + port + ":0:" + DemoCommand.IQN, line.strip());
+            Path image = data.resolve("demo.img");
+            assertEquals(64L << 20, Files.size(image));
+            assertEquals(0, loginStatus(port, DemoCommand.IQN));
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** Sends one Login Request (security stage, AuthMethod=None, transit to operational) and returns the status class. */
     private static int loginStatus(int port, String target) throws IOException {
         String keys = "InitiatorName=iqn.2026-11.org.icbd:test-initiator\0TargetName=" + target
