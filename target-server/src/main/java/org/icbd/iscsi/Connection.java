@@ -33,8 +33,6 @@ final class Connection implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** Login PDUs may carry at most 8192 bytes of data (RFC 7143 §13.12). */
     private static final int LOGIN_MAX_DATA = 8192;
-    /** Data bytes one connection may hold in flight (write buffers and read results). */
-    private static final int BUDGET_BYTES = 128 << 20;
 
     private final IscsiServer server;
     private final SocketChannel channel;
@@ -42,7 +40,7 @@ final class Connection implements Runnable {
     private final PduWriter writer;
     private final PduFramer framer = new PduFramer(LOGIN_MAX_DATA);
     private final LoginNegotiator login;
-    private final Semaphore budget = new Semaphore(BUDGET_BYTES);
+    private final Semaphore budget;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean draining;  // a fatal error was answered; nothing more is read
     private final AtomicInteger nextTtt = new AtomicInteger(1);
@@ -58,6 +56,7 @@ final class Connection implements Runnable {
         this.peer = describe(channel);
         this.writer = new PduWriter(channel, () -> close("connection lost"));
         this.login = new LoginNegotiator(server.settings(), server.registry(), IscsiServer.TPGT);
+        this.budget = server.memoryBudget();
     }
 
     private static String describe(SocketChannel ch) {
@@ -201,7 +200,10 @@ final class Connection implements Runnable {
         }
         writer.sequenceSource(window::expCmdSn, window::maxCmdSn);
         session = s;
-        if (nexus != null) target.scsi().nexusAdded(nexus);
+        if (nexus != null) {
+            target.scsi().setTaskAborter(server::abortTasksOf);
+            target.scsi().nexusAdded(nexus);
+        }
         log.info("{}: {} session {} for {}{}", peer, s.type == LoginNegotiator.SessionType.DISCOVERY ? "discovery" : "normal",
                 s.tsih, s.initiatorName, target == null ? "" : " on " + target.iqn());
         return s.tsih;

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ public final class IscsiServer implements Closeable {
         t.setDaemon(true);
         return t;
     });
+    private final Semaphore memoryBudget;
     private volatile ServerSocketChannel listener;
     private volatile boolean closed;
 
@@ -44,6 +46,9 @@ public final class IscsiServer implements Closeable {
         this.settings = settings;
         this.registry = registry;
         this.metrics = new IscsiMetrics(meters, sessions::size);
+        // data buffers of all commands in flight share a quarter of the heap (at least two maximal commands)
+        long quarterHeap = Runtime.getRuntime().maxMemory() / 4;
+        this.memoryBudget = new Semaphore((int) Math.max(2L * settings.maxCommandBytes(), Math.min(quarterHeap, 1L << 30)));
     }
 
     /** Binds the portal (port 0 picks a free one) and starts accepting. */
@@ -109,6 +114,18 @@ public final class IscsiServer implements Closeable {
         }
         for (Connection c : connections) c.close("server stopping");
         for (Connection c : connections) c.awaitTasks(java.time.Duration.ofSeconds(10));
+    }
+
+    /** Bytes of command data the whole portal may hold at once; a write that does not fit gets TASK SET FULL. */
+    Semaphore memoryBudget() {
+        return memoryBudget;
+    }
+
+    /** PREEMPT AND ABORT: aborts every task of {@code nexus} on {@code lun}, in whichever session holds it. */
+    void abortTasksOf(long lun, org.icbd.scsi.Nexus nexus) {
+        for (Session s : sessions.values()) {
+            if (nexus.equals(s.nexus)) s.connection.abortWhere(s, task -> task.command.lun() == lun);
+        }
     }
 
     IscsiSettings settings() {

@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param loginTimeout             a connection that has not completed login by then is closed
  * @param nopInterval              idle time after which the target pings the initiator (NOP-In)
  * @param nopTimeout               a ping not answered by then closes the connection
- * @param maxCommandBytes          largest data transfer of one command (memory bound per command)
+ * @param maxCommandBytes          largest data transfer of one command (memory bound per command; 32 MiB
+ *                                 lets initiators zero or copy in large chunks, and the server-wide budget
+ *                                 keeps many of them from exhausting the heap)
  */
 public record IscsiSettings(int maxSessions, int queueDepth, int maxRecvDataSegmentLength, int maxBurstLength,
                             int firstBurstLength, boolean immediateData, boolean initialR2T, Duration loginTimeout,
@@ -23,6 +25,6 @@ public record IscsiSettings(int maxSessions, int queueDepth, int maxRecvDataSegm
 
     public static IscsiSettings defaults() {
         return new IscsiSettings(256, 128, 262144, 1 << 20, 262144, true, false,
-                Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(30), 8 << 20);
+                Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(30), 32 << 20);
     }
 }

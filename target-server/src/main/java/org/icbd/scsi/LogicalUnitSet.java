@@ -65,6 +65,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     }
 
     /** Installs the transport's hook for PREEMPT AND ABORT. */
+    @Override
     public void setTaskAborter(TaskAborter aborter) {
         this.taskAborter = aborter == null ? (lun, nexus) -> { } : aborter;
     }

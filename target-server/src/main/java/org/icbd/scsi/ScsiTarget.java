@@ -23,4 +23,8 @@ public interface ScsiTarget {
 
     /** A nexus is gone (logout, connection loss, session reinstatement). */
     void nexusRemoved(Nexus nexus);
+
+    /** Lets the command layer abort another nexus's tasks (PREEMPT AND ABORT); the transport installs it. */
+    default void setTaskAborter(TaskAborter aborter) {
+    }
 }
