@@ -21,7 +21,7 @@ import org.icbd.iscsi.IscsiSettings;
  * argument order), checked by the same rules as the file and naming the option at fault.
  */
 record AdHocExport(HostPort portal, Optional<HostPort> metrics, String iqn, List<ExportSpec> files, int blockSize,
-                   Optional<ChapConfig> chap, Optional<ChapConfig> mutualChap, List<String> allow) {
+                   Optional<ChapConfig> chap, Optional<ChapConfig> mutualChap, List<String> allow, boolean open) {
 
     IcbdConfig toConfig() throws ConfigException {
         Optional<String> bad = IscsiNames.problem(iqn);
@@ -47,6 +47,10 @@ record AdHocExport(HostPort portal, Optional<HostPort> metrics, String iqn, List
             if (p.isPresent()) throw new ConfigException(where, p.get());
             if (!seen.add(path)) throw new ConfigException(where, "is given twice; each file can back only one LUN");
             luns.add(new LunConfig(i, path, f.readOnly(), blockSize));
+        }
+        if (!HostPort.isLoopback(portal.host()) && chap.isEmpty() && allow.isEmpty() && !open) {
+            throw new ConfigException("--portal " + portal, "would serve these disks to anyone on the network; add --chap USER:SECRET"
+                    + " or --allow INITIATOR-IQN, or --open to mean it");
         }
         TargetConfig target = new TargetConfig(iqn, "", luns, chap, mutualChap, allow);
         return new IcbdConfig(List.of(portal), metrics, IscsiSettings.defaults(), Optional.empty(), List.of(target));

@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path image = createSparse(dataDir.resolve("demo.img"));
         AdHocExport export = new AdHocExport(portal, Optional.empty(), IQN, List.of(new ExportSpec(image, false)), 512,
-                Optional.empty(), Optional.empty(), List.of());
+                Optional.empty(), Optional.empty(), List.of(), true); // a demo disk holds nothing worth protecting
         RunningAppliance app = RunningAppliance.start(export.toConfig());
         PrintWriter out = spec.commandLine().getOut();
         app.printAddresses(out);

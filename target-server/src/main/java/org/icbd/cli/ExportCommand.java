@@ -49,6 +49,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--allow", paramLabel = "IQN", description = "Admit only this initiator (repeatable; default: any).")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--open", description = "Serve to any initiator without CHAP or an allow list (needed for a non-loopback --portal without --chap/--allow).")
+    boolean open;
+
     @Option(names = "--block-size", paramLabel = "BYTES", defaultValue = "512",
             description = "Logical block size, 512 or 4096 (default: ${DEFAULT-VALUE}).")
     int blockSize;
@@ -68,7 +71,7 @@ final class ExportCommand implements Callable<Integer> {
             }
         }
         AdHocExport export = new AdHocExport(portal, Optional.ofNullable(metrics), target, specs, blockSize,
-                Optional.ofNullable(chap), Optional.ofNullable(mutualChap), allow);
+                Optional.ofNullable(chap), Optional.ofNullable(mutualChap), allow, open);
         RunningAppliance app = RunningAppliance.start(export.toConfig());
         app.printAddresses(spec.commandLine().getOut());
         return Foreground.runUntilSignalled(app);

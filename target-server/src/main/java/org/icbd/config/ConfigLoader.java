@@ -32,7 +32,7 @@ public final class ConfigLoader {
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
-    private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow");
+    private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
     private static final Set<String> LUN_KEYS = Set.of("lun", "path", "read-only", "block-size");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
     /** RFC 7143 §13: data segment and burst lengths are 512 to 2^24-1 bytes. */
@@ -76,6 +76,7 @@ public final class ConfigLoader {
             if (d.has("chap")) discovery = Optional.of(chap(d.child("chap")));
         }
         List<TargetConfig> targets = targets(root, baseDir);
+        requireAuthWhenExposed(root, portals, targets);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets);
     }
 
@@ -168,6 +169,28 @@ public final class ConfigLoader {
             out.add(target);
         }
         return out;
+    }
+
+    /**
+     * Security by default: a target reachable from the network must name who may use it (CHAP or an
+     * initiator allow list). Serving disks to anyone on the LAN is a choice the operator writes down
+     * ({@code open: true}), never an accident of a missing key.
+     */
+    private static void requireAuthWhenExposed(ConfigNode root, List<HostPort> portals, List<TargetConfig> targets)
+            throws ConfigException {
+        Optional<HostPort> exposed = portals.stream().filter(p -> !HostPort.isLoopback(p.host())).findFirst();
+        if (exposed.isEmpty()) return;
+        List<ConfigNode> nodes = root.list("targets");
+        for (int i = 0; i < targets.size(); i++) {
+            TargetConfig t = targets.get(i);
+            ConfigNode n = nodes.get(i);
+            boolean open = n.bool("open", false);
+            if (t.chap().isEmpty() && t.allowedInitiators().isEmpty() && !open) {
+                throw new ConfigException(n.path(), "target " + t.iqn() + " would be reachable from the network on "
+                        + exposed.get() + " without authentication; add 'chap: {user: ..., secret: ...}' or"
+                        + " 'allow: [initiator IQNs]', or set 'open: true' to serve it to anyone");
+            }
+        }
     }
 
     private static TargetConfig target(ConfigNode t, Path baseDir) throws ConfigException {

@@ -53,6 +53,12 @@ public record HostPort(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
+    /** True for names and literals that only this host can reach (localhost, 127/8, ::1). */
+    public static boolean isLoopback(String host) {
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+    }
+
     /** The address in URL form (IPv6 in brackets). */
     @Override
     public String toString() {

@@ -107,6 +107,11 @@ class CliArgumentsTest {
     }
 
     @Test
+    void exportToTheNetworkNeedsAuthenticationOrOpen() {
+        assertUsageError("--chap USER:SECRET or --allow INITIATOR-IQN, or --open", "export", image.toString(), "--portal", "0.0.0.0:0");
+    }
+
+    @Test
     void exportPortInUse() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertUsageError("cannot listen", "export", image.toString(), "--portal", "127.0.0.1:" + taken.getLocalPort());
@@ -128,7 +133,7 @@ class CliArgumentsTest {
     @Test
     void serveCheckAcceptsAGoodConfig() throws IOException {
         Path cfg = dir.resolve("icbd.yaml");
-        Files.writeString(cfg, "targets:\n  - iqn: iqn.2026-11.org.example:t\n    luns: [disk.img]\n");
+        Files.writeString(cfg, "targets:\n  - iqn: iqn.2026-11.org.example:t\n    open: true\n    luns: [disk.img]\n");
         assertEquals(0, run("serve", "--check", "--config", cfg.toString()), err::toString);
         assertTrue(out.toString().contains("OK, 1 target(s), 1 LUN(s)"), out::toString);
     }

@@ -60,6 +60,7 @@ class ConfigLoaderTest {
                     read-only: true
                     block-size: 4096
               - iqn: eui.02004567A425678D
+                open: true
                 luns:
                   - data.img
             """;
@@ -99,7 +100,7 @@ class ConfigLoaderTest {
 
     @Test
     void minimalConfigTakesDefaults() throws ConfigException {
-        IcbdConfig c = loader.parse("targets: [{iqn: 'iqn.2026-11.org.example:t', luns: [ws01.img]}]", dir);
+        IcbdConfig c = loader.parse("targets: [{iqn: 'iqn.2026-11.org.example:t', open: true, luns: [ws01.img]}]", dir);
         assertEquals(List.of(IcbdConfig.DEFAULT_PORTAL), c.portals());
         assertEquals(Optional.of(IcbdConfig.DEFAULT_METRICS), c.metrics());
         assertEquals(org.icbd.iscsi.IscsiSettings.defaults(), c.iscsi());
@@ -288,8 +289,10 @@ class ConfigLoaderTest {
         String yaml = """
                 targets:
                   - iqn: iqn.2026-11.org.example:a
+                    open: true
                     luns: [{path: base.img, read-only: true}]
                   - iqn: iqn.2026-11.org.example:b
+                    open: true
                     luns: [{path: base.img, read-only: true}]
                 """;
         assertEquals(2, loader.parse(yaml, dir).targets().size());
@@ -346,7 +349,22 @@ class ConfigLoaderTest {
         assertFalse(new ChapConfig("u", "0123456789ab").toString().contains("0123456789ab"));
     }
 
+    @Test
+    void aTargetReachableFromTheNetworkNeedsChapOrAnAllowListOrAnExplicitOpen() throws ConfigException {
+        assertError(bareTarget("ws01.img"), "targets[0]", "without authentication");
+        assertError("portals: ['10.0.0.5']\n" + bareTarget("ws01.img"), "targets[0]", "'open: true'");
+        loader.parse("portals: ['0.0.0.0:3260']\n" + bareTarget("ws01.img") + "    open: true\n", dir);
+        loader.parse("portals: ['0.0.0.0:3260']\n" + bareTarget("ws01.img") + "    allow: [iqn.2010-04.org.ipxe:ws01]\n", dir);
+        loader.parse("portals: ['0.0.0.0:3260']\n" + bareTarget("ws01.img") + "    chap: {user: ws01, secret: 0123456789ab}\n", dir);
+        loader.parse("portals: ['127.0.0.1:3260', '[::1]:3260']\n" + bareTarget("ws01.img"), dir);
+    }
+
     private static String target(String image) {
+        return bareTarget(image) + "    open: true\n";
+    }
+
+    /** A target with no CHAP, no allow list and no 'open': only acceptable on loopback portals. */
+    private static String bareTarget(String image) {
         return "targets:\n  - iqn: iqn.2026-11.org.example:t\n    luns: [" + image + "]\n";
     }
 
