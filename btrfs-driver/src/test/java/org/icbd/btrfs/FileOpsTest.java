@@ -1,0 +1,153 @@
+package org.icbd.btrfs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import jnr.posix.POSIXFactory;
+
+/** FIEMAP, FICLONE and hole punching on a real loop-mounted btrfs. */
+class FileOpsTest {
+    private static final int MiB = 1 << 20;
+
+    @RegisterExtension
+    final LoopBtrfsExtension btrfs = new LoopBtrfsExtension(512L * MiB);
+
+    @Test
+    void punchedHoleReadsZerosAndFreesBlocks() throws IOException {
+        Path f = btrfs.fs().root().resolve("disk.img");
+        byte[] data = writeRandom(f, 8 * MiB, 1);
+        long before = blocks(f);
+
+        try (HolePuncher p = HolePuncher.open(f)) {
+            p.punch(2 * MiB, 4 * MiB);
+        }
+
+        long after = blocks(f);
+        assertEquals(8L * MiB, Files.size(f), "KEEP_SIZE: the size must not change");
+        assertTrue(after <= before - (4L * MiB / 512), "blocks before " + before + " after " + after);
+        byte[] read = Files.readAllBytes(f);
+        assertArrayEquals(new byte[4 * MiB], java.util.Arrays.copyOfRange(read, 2 * MiB, 6 * MiB));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 2 * MiB), java.util.Arrays.copyOfRange(read, 0, 2 * MiB));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 6 * MiB, 8 * MiB), java.util.Arrays.copyOfRange(read, 6 * MiB, 8 * MiB));
+        assertTrue(FileExtents.map(f, 2 * MiB, 4 * MiB).stream()
+                .noneMatch(e -> e.logical() < 6L * MiB && e.logicalEnd() > 2L * MiB), "the hole has no extents");
+        assertTrue(HolePuncher.supported(f));
+    }
+
+    @Test
+    void punchRejectsBadRangesAndNamesThePath() throws IOException {
+        Path f = btrfs.fs().root().resolve("x");
+        writeRandom(f, MiB, 2);
+        try (HolePuncher p = HolePuncher.open(f)) {
+            BtrfsException e = assertThrows(BtrfsException.class, () -> p.punch(-1, 10));
+            assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+        }
+        BtrfsException missing = assertThrows(BtrfsException.class, () -> HolePuncher.open(f.resolveSibling("nope")));
+        assertTrue(missing.getMessage().contains("ENOENT") && missing.getMessage().contains("nope"), missing.getMessage());
+    }
+
+    @Test
+    void reflinkedCopySharesEveryExtentUntilABlockIsRewritten() throws IOException {
+        Path src = btrfs.fs().root().resolve("golden.img");
+        Path dst = btrfs.fs().root().resolve("clone.img");
+        writeRandom(src, 16 * MiB, 3);
+        Reflink.copy(src, dst);
+
+        List<FileExtents.Extent> a = FileExtents.map(src, 0, 16L * MiB, true);
+        List<FileExtents.Extent> b = FileExtents.map(dst, 0, 16L * MiB, true);
+        assertFalse(a.isEmpty());
+        assertEquals(16L * MiB, a.stream().mapToLong(FileExtents.Extent::length).sum());
+        assertTrue(a.stream().allMatch(FileExtents.Extent::shared), "source extents shared: " + a);
+        assertTrue(b.stream().allMatch(FileExtents.Extent::shared), "copy extents shared: " + b);
+        for (long off = 0; off < 16L * MiB; off += 4096) {
+            assertEquals(physical(a, off), physical(b, off), "offset " + off);
+        }
+        assertArrayEquals(Files.readAllBytes(src), Files.readAllBytes(dst));
+
+        long block = 5L * MiB + 8192;
+        try (FileChannel ch = FileChannel.open(dst, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[4096]), block);
+            ch.force(true);
+        }
+        List<FileExtents.Extent> b2 = FileExtents.map(dst, 0, 16L * MiB, true);
+        for (long off = 0; off < 16L * MiB; off += 4096) {
+            if (off == block) {
+                assertNotEquals(physical(a, off), physical(b2, off), "the rewritten block moved");
+                assertFalse(extentAt(b2, off).shared(), "the rewritten block is the copy's own");
+            } else {
+                assertEquals(physical(a, off), physical(b2, off), "untouched offset " + off);
+            }
+        }
+    }
+
+    @Test
+    void fiemapLoopsPastOneBatchAndSkipsHoles() throws IOException {
+        // 1200 separately written 4 KiB blocks with holes between them: more extents than one FIEMAP batch
+        Path f = btrfs.fs().root().resolve("sparse.img");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            byte[] block = new byte[4096];
+            new Random(4).nextBytes(block);
+            for (int i = 0; i < 1200; i++) ch.write(ByteBuffer.wrap(block), i * 8192L);
+            ch.force(true);
+        }
+        List<FileExtents.Extent> all = FileExtents.map(f, 0, Long.MAX_VALUE);
+        assertEquals(1200, all.size());
+        for (int i = 0; i < all.size(); i++) assertEquals(i * 8192L, all.get(i).logical());
+        assertTrue(all.get(all.size() - 1).last());
+        List<FileExtents.Extent> middle = FileExtents.map(f, 100 * 8192L, 10 * 8192L);
+        assertEquals(10, middle.size());
+        assertEquals(100 * 8192L, middle.get(0).logical());
+    }
+
+    @Test
+    void reflinkAcrossFileSystemsSaysExdev(@TempDir Path elsewhere) throws IOException {
+        Path src = elsewhere.resolve("a");
+        writeRandom(src, MiB, 5);
+        Path dst = btrfs.fs().root().resolve("b");
+        BtrfsException e = assertThrows(BtrfsException.class, () -> Reflink.copy(src, dst));
+        assertEquals("FICLONE " + dst + ": EXDEV (Invalid cross-device link)", e.getMessage());
+        assertEquals("EXDEV", e.errnoName().orElseThrow());
+        assertFalse(Files.exists(dst), "a failed copy leaves no empty file behind");
+    }
+
+    static byte[] writeRandom(Path f, int size, long seed) throws IOException {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(data));
+            ch.force(true);
+        }
+        return data;
+    }
+
+    static long blocks(Path f) {
+        return POSIXFactory.getPOSIX().stat(f.toString()).blocks();
+    }
+
+    private static FileExtents.Extent extentAt(List<FileExtents.Extent> extents, long off) {
+        return extents.stream().filter(e -> e.logical() <= off && off < e.logicalEnd()).findFirst()
+                .orElseThrow(() -> new AssertionError("no extent at " + off + " in " + extents));
+    }
+
+    private static long physical(List<FileExtents.Extent> extents, long off) {
+        FileExtents.Extent e = extentAt(extents, off);
+        return e.physical() + (off - e.logical());
+    }
+}
