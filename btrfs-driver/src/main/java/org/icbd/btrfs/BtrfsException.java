@@ -34,6 +34,12 @@ public final class BtrfsException extends IOException {
                 operation + " " + path + ": " + describe(errno), null);
     }
 
+    /** A system call failed with {@code errno}; {@code detail} says what that means here. */
+    public static BtrfsException errno(String operation, Path path, int errno, String detail) {
+        return new BtrfsException(operation, path, errno, -1, "",
+                operation + " " + path + ": " + describe(errno) + ": " + detail, null);
+    }
+
     /** A btrfs-progs command exited with {@code exitStatus}; {@code stderr} is what it printed. */
     public static BtrfsException progs(String operation, Path path, int exitStatus, String stderr) {
         String tail = stderr.strip();

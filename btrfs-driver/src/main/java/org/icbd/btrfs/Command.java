@@ -2,7 +2,6 @@ package org.icbd.btrfs;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,14 +47,20 @@ final class Command {
         return r;
     }
 
-    /** Reads a stream to its end on a daemon thread, so a chatty stderr never blocks the child. */
+    /**
+     * Reads a stream to its end on a daemon thread, so a chatty child never blocks on a full pipe. If the
+     * stream is closed under it (Process.destroy closes them) the future holds what was read until then.
+     */
     static CompletableFuture<String> drain(InputStream in) {
         CompletableFuture<String> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
             try (in) {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                f.completeExceptionally(new UncheckedIOException(e));
+                in.transferTo(got);
+            } catch (IOException closed) {
+                // keep what we have
+            } finally {
+                f.complete(got.toString(StandardCharsets.UTF_8));
             }
         }, "icbd-drain");
         t.setDaemon(true);

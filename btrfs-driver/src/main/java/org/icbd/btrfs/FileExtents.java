@@ -78,7 +78,7 @@ public final class FileExtents {
             buf.putInt(FM_MAPPED, 0);
             buf.putInt(FM_COUNT, BATCH);
             buf.putInt(FM_COUNT + 4, 0);
-            if (LibC.INSTANCE.ioctl(fd.fd, FS_IOC_FIEMAP, buf) != 0) {
+            if (LibC.INSTANCE.ioctl(fd.fd, FS_IOC_FIEMAP, buf) < 0) {
                 throw BtrfsException.errno("FIEMAP", fd.path, LibC.errno());
             }
             int mapped = buf.getInt(FM_MAPPED);

@@ -21,7 +21,7 @@ public final class Reflink {
             boolean existed = Files.exists(dst);
             boolean ok = false;
             try (NativeFd out = NativeFd.open("FICLONE", dst, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, 0644)) {
-                if (LibC.INSTANCE.ioctl(out.fd, FICLONE, (long) in.fd) != 0) {
+                if (LibC.INSTANCE.ioctl(out.fd, FICLONE, (long) in.fd) < 0) {
                     throw BtrfsException.errno("FICLONE", dst, LibC.errno());
                 }
                 ok = true;

@@ -1,0 +1,159 @@
+package org.icbd.btrfs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** btrfs send / receive between two real loop-mounted file systems. */
+@ExtendWith(LoopBtrfsExtension.class)
+class SendReceiveTest {
+    private static final int MiB = 1 << 20;
+    private final Btrfs fs = new Btrfs();
+
+    @Test
+    void fullThenIncrementalSendKeepTheReceivedUuidChain(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        Subvolume work = fs.createSubvolume(a.root().resolve("work"));
+        byte[] data = FileOpsTest.writeRandom(work.path().resolve("disk.img"), 8 * MiB, 11);
+        Subvolume s1 = fs.snapshot(work.path(), a.root().resolve("s1"), true);
+
+        Subvolume r1 = transfer(s1.path(), Optional.empty(), b.root());
+        assertEquals(b.root().resolve("s1"), r1.path());
+        assertEquals(Optional.of(s1.uuid()), r1.receivedUuid(), "B's received uuid is A's uuid");
+        assertTrue(r1.readOnly());
+        assertArrayEquals(data, Files.readAllBytes(r1.path().resolve("disk.img")));
+
+        try (FileChannel ch = FileChannel.open(work.path().resolve("disk.img"), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap("rewritten block".getBytes()), 3 * MiB);
+        }
+        Files.writeString(work.path().resolve("new-file"), "hello");
+        Subvolume s2 = fs.snapshot(work.path(), a.root().resolve("s2"), true);
+
+        Subvolume r2 = transfer(s2.path(), Optional.of(s1.path()), b.root());
+        assertEquals(Optional.of(s2.uuid()), r2.receivedUuid());
+        assertEquals(Optional.of(r1.uuid()), r2.parentUuid(), "an incremental receive snapshots the received parent");
+        assertArrayEquals(Files.readAllBytes(s2.path().resolve("disk.img")), Files.readAllBytes(r2.path().resolve("disk.img")));
+        assertEquals("hello", Files.readString(r2.path().resolve("new-file")));
+        assertArrayEquals(data, Files.readAllBytes(r1.path().resolve("disk.img")), "the parent is untouched");
+        assertTrue(fs.list(b.root()).stream().anyMatch(s -> s.equals(r2)));
+    }
+
+    @Test
+    void truncatedStreamsLeaveNoSubvolumeBehind(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        byte[] stream = fullStream(a);
+        for (int cut : new int[] {stream.length / 2, stream.length - SendStreamFraming.COMMAND_HEADER, 100}) {
+            InputStream in = new ByteArrayInputStream(Arrays.copyOf(stream, cut));
+            BtrfsException e = assertThrows(BtrfsException.class, () -> fs.receive(in, b.root()), "cut at " + cut);
+            assertTrue(e.getMessage().startsWith("receive " + b.root() + ": "), e.getMessage());
+            assertEquals(List.of(), names(b.root()), "cut at " + cut + ": " + e.getMessage());
+        }
+        // and the complete stream still goes through afterwards
+        Subvolume r = fs.receive(new ByteArrayInputStream(stream), b.root());
+        assertEquals(List.of("snap"), names(b.root()));
+        assertTrue(r.receivedUuid().isPresent());
+    }
+
+    @Test
+    void interruptedReceiveLeavesNoSubvolumeBehind(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        byte[] stream = fullStream(a);
+        InputStream interrupting = new FilterInputStream(new ByteArrayInputStream(stream)) {
+            private int reads;
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (++reads == 2) Thread.currentThread().interrupt();
+                return super.read(buf, off, Math.min(len, 64 * 1024));
+            }
+        };
+        try {
+            BtrfsException e = assertThrows(BtrfsException.class, () -> fs.receive(interrupting, b.root()));
+            assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(List.of(), names(b.root()));
+    }
+
+    @Test
+    void receiveOntoAnExistingNameFailsAndKeepsTheExistingSubvolume(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        byte[] stream = fullStream(a);
+        Subvolume mine = fs.createSubvolume(b.root().resolve("snap"));
+        BtrfsException e = assertThrows(BtrfsException.class, () -> fs.receive(new ByteArrayInputStream(stream), b.root()));
+        assertTrue(e.getMessage().contains(b.root().toString()) && e.getMessage().contains("File exists"), e.getMessage());
+        assertTrue(e.stderr().contains("File exists") || e.getMessage().contains("btrfs receive:"), e.getMessage());
+        assertEquals(mine, fs.show(mine.path()), "someone else's subvolume is never deleted");
+    }
+
+    @Test
+    void sendErrorsNameTheSnapshotAndBtrfsProgsWords(LoopBtrfs a) throws IOException {
+        Subvolume writable = fs.createSubvolume(a.root().resolve("rw"));
+        try (SendStream s = fs.send(writable.path(), Optional.empty(), List.of())) {
+            s.stream().readAllBytes();
+            BtrfsException e = assertThrows(BtrfsException.class, s::awaitSuccess);
+            assertTrue(e.getMessage().startsWith("send " + writable.path() + ": exit "), e.getMessage());
+            assertTrue(e.stderr().contains("read-only"), e.stderr());
+        }
+        Path missingDir = a.root().resolve("nowhere");
+        BtrfsException e = assertThrows(BtrfsException.class,
+                () -> fs.receive(new ByteArrayInputStream(fullStream(a)), missingDir));
+        assertTrue(e.getMessage().contains(missingDir.toString()) && e.getMessage().contains("ERROR"), e.getMessage());
+    }
+
+    @Test
+    void notAStreamIsRefused(LoopBtrfs b) {
+        BtrfsException e = assertThrows(BtrfsException.class,
+                () -> fs.receive(new ByteArrayInputStream(new byte[4096]), b.root()));
+        assertTrue(e.getMessage().contains("not a btrfs send stream"), e.getMessage());
+        assertEquals(List.of(), names(b.root()));
+    }
+
+    private Subvolume transfer(Path snapshot, Optional<Path> parent, Path dest) throws IOException {
+        try (SendStream s = fs.send(snapshot, parent, List.of())) {
+            Subvolume r = fs.receive(s.stream(), dest);
+            s.awaitSuccess();
+            return r;
+        }
+    }
+
+    private byte[] fullStream(LoopBtrfs a) throws IOException {
+        Path snap = a.root().resolve("snap");
+        if (!Files.exists(snap)) {
+            Subvolume work = fs.createSubvolume(a.root().resolve("work-for-stream"));
+            FileOpsTest.writeRandom(work.path().resolve("disk.img"), 4 * MiB, 12);
+            Files.writeString(work.path().resolve("small"), "x".repeat(1000));
+            fs.snapshot(work.path(), snap, true);
+        }
+        try (SendStream s = fs.send(snap, Optional.empty(), List.of())) {
+            byte[] bytes = s.stream().readAllBytes();
+            s.awaitSuccess();
+            return bytes;
+        }
+    }
+
+    private static List<String> names(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+}
