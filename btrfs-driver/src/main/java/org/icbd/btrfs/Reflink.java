@@ -19,6 +19,10 @@ public final class Reflink {
     public static void copy(Path src, Path dst) throws BtrfsException {
         try (NativeFd in = NativeFd.open("FICLONE", src, LibC.O_RDONLY)) {
             boolean existed = Files.exists(dst);
+            if (existed && sameFile(src, dst)) {
+                // opening dst with O_TRUNC would empty the source before the kernel could refuse
+                throw BtrfsException.errno("FICLONE", dst, 22, "source and destination are the same file");
+            }
             boolean ok = false;
             try (NativeFd out = NativeFd.open("FICLONE", dst, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, 0644)) {
                 if (LibC.INSTANCE.ioctl(out.fd, FICLONE, (long) in.fd) < 0) {
@@ -34,6 +38,14 @@ public final class Reflink {
                     }
                 }
             }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
         }
     }
 }
