@@ -56,13 +56,10 @@ public final class Btrfs {
 
     /** True when {@code p} lives on a btrfs (statfs f_type); false for other file systems and missing paths. */
     public boolean isBtrfs(Path p) {
-        try (NativeFd fd = NativeFd.open("statfs", p, LibC.O_RDONLY)) {
-            Pointer buf = Memory.allocateDirect(LibC.RUNTIME, 256);
-            if (LibC.INSTANCE.fstatfs(fd.fd, buf) != 0) return false;
-            return (buf.getLong(0) & 0xFFFFFFFFL) == BTRFS_SUPER_MAGIC; // f_type is the first field
-        } catch (BtrfsException e) {
-            return false;
-        }
+        // statfs by path, not open + fstatfs: opening a FIFO or device to ask would block or have side effects
+        Pointer buf = Memory.allocateDirect(LibC.RUNTIME, 256);
+        if (LibC.INSTANCE.statfs(p.toString(), buf) != 0) return false;
+        return (buf.getLong(0) & 0xFFFFFFFFL) == BTRFS_SUPER_MAGIC; // f_type is the first field
     }
 
     /** Creates an empty subvolume at {@code p}; its parent directory must exist on btrfs. */

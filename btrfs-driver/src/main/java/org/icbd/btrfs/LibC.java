@@ -25,7 +25,7 @@ public interface LibC {
     @SaveError int ioctl(int fd, long request, Pointer arg);
     @SaveError int ioctl(int fd, long request, long arg);
     @SaveError int fallocate(int fd, int mode, long offset, long length);
-    @SaveError int fstatfs(int fd, Pointer buf);
+    @SaveError int statfs(String path, Pointer buf);
     int geteuid();
 
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");

@@ -54,6 +54,35 @@ class FileOpsTest {
     }
 
     @Test
+    void punchingHolesInAFullFileSystemMakesRoomAgain() throws IOException {
+        try (LoopBtrfs small = LoopBtrfs.create(LoopBtrfs.MIN_SIZE)) {
+            Path f = small.root().resolve("fill.img");
+            byte[] chunk = new byte[MiB];
+            new Random(9).nextBytes(chunk);
+            long written = 0;
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                while (true) {
+                    ch.write(ByteBuffer.wrap(chunk), written);
+                    written += chunk.length;
+                    if (written % (16 * MiB) == 0) ch.force(true);
+                }
+            } catch (IOException full) {
+                assertTrue(String.valueOf(full.getMessage()).contains("No space left"), String.valueOf(full.getMessage()));
+            }
+            assertTrue(written > 32L * MiB, "wrote " + written);
+            Path other = small.root().resolve("other");
+            assertThrows(IOException.class, () -> writeRandom(other, 16 * MiB, 10), "the file system is full");
+
+            try (HolePuncher p = HolePuncher.open(f)) {
+                p.punch(0, 32L * MiB);
+            }
+            Command.check("sync", small.root(), List.of(Command.require("btrfs"), "filesystem", "sync", small.root().toString()));
+            Files.deleteIfExists(other);
+            writeRandom(other, 16 * MiB, 10); // room again
+        }
+    }
+
+    @Test
     void punchRejectsBadRangesAndNamesThePath() throws IOException {
         Path f = btrfs.fs().root().resolve("x");
         writeRandom(f, MiB, 2);

@@ -54,6 +54,27 @@ class SendReceiveTest {
         assertEquals("hello", Files.readString(r2.path().resolve("new-file")));
         assertArrayEquals(data, Files.readAllBytes(r1.path().resolve("disk.img")), "the parent is untouched");
         assertTrue(fs.list(b.root()).stream().anyMatch(s -> s.equals(r2)));
+
+        // a cut incremental stream leaves neither a half s3 nor any damage to what B already had
+        Files.writeString(work.path().resolve("third"), "3");
+        Subvolume s3 = fs.snapshot(work.path(), a.root().resolve("s3"), true);
+        byte[] incremental;
+        try (SendStream s = fs.send(s3.path(), Optional.of(s2.path()), List.of())) {
+            incremental = s.stream().readAllBytes();
+            s.awaitSuccess();
+        }
+        InputStream cut = new ByteArrayInputStream(Arrays.copyOf(incremental, incremental.length - 20));
+        assertThrows(BtrfsException.class, () -> fs.receive(cut, b.root()));
+        assertEquals(List.of("s1", "s2"), names(b.root()));
+        Subvolume r2After = fs.show(r2.path()); // its generation may move: snapshotting a subvolume touches its root
+        assertEquals(List.of(r2.uuid(), r2.receivedUuid(), r2.readOnly()),
+                List.of(r2After.uuid(), r2After.receivedUuid(), r2After.readOnly()));
+
+        // clone sources without an explicit parent: btrfs-progs picks the parent among them
+        Subvolume r3 = transfer(s3.path(), Optional.empty(), List.of(s1.path(), s2.path()), b.root());
+        assertEquals(Optional.of(s3.uuid()), r3.receivedUuid());
+        assertEquals(Optional.of(r2.uuid()), r3.parentUuid());
+        assertEquals("3", Files.readString(r3.path().resolve("third")));
     }
 
     @Test
@@ -126,7 +147,12 @@ class SendReceiveTest {
     }
 
     private Subvolume transfer(Path snapshot, Optional<Path> parent, Path dest) throws IOException {
-        try (SendStream s = fs.send(snapshot, parent, List.of())) {
+        return transfer(snapshot, parent, List.of(), dest);
+    }
+
+    private Subvolume transfer(Path snapshot, Optional<Path> parent, List<Path> cloneSources, Path dest)
+            throws IOException {
+        try (SendStream s = fs.send(snapshot, parent, cloneSources)) {
             Subvolume r = fs.receive(s.stream(), dest);
             s.awaitSuccess();
             return r;
