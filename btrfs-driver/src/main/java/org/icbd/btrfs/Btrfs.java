@@ -22,12 +22,16 @@ import java.util.stream.Stream;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Subvolumes, snapshots and send/receive on btrfs. Creating, snapshotting, deleting and describing subvolumes
  * are ioctls (constant time, no process); listing, the read-only property and send/receive use btrfs-progs.
  * Thread-safe and stateless.
  */
 public final class Btrfs {
+    private static final Logger log = LoggerFactory.getLogger(Btrfs.class);
     static final long BTRFS_SUPER_MAGIC = 0x9123683EL;
     /** Every subvolume's root directory has this inode number. */
     private static final long BTRFS_FIRST_FREE_OBJECTID = 256;
@@ -241,6 +245,7 @@ public final class Btrfs {
         SendStreamFraming framing = new SendStreamFraming();
         String failure = null;
         Throwable cause = null;
+        boolean receiverGaveUp = false;
         try (OutputStream toReceive = p.getOutputStream()) {
             byte[] buf = new byte[1 << 20];
             while (!framing.ended()) {
@@ -248,22 +253,37 @@ public final class Btrfs {
                     failure = "interrupted after " + framing.bytes() + " bytes";
                     break;
                 }
-                int n = in.read(buf);
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    failure = "reading the stream failed after " + framing.bytes() + " bytes: " + e;
+                    cause = e;
+                    break;
+                }
                 if (n < 0) {
                     failure = "stream truncated after " + framing.bytes() + " bytes (" + framing.commands()
                             + " commands, no end command)";
                     break;
                 }
                 int mine = framing.accept(buf, 0, n);
-                toReceive.write(buf, 0, mine);
+                try {
+                    toReceive.write(buf, 0, mine);
+                } catch (IOException e) {
+                    // a broken pipe: btrfs receive gave up, and its stderr says why
+                    failure = "btrfs receive stopped reading: " + e.getMessage();
+                    cause = e;
+                    receiverGaveUp = true;
+                    break;
+                }
             }
         } catch (IllegalArgumentException e) {
             failure = e.getMessage();
             cause = e;
         } catch (IOException e) {
-            // a broken pipe usually means btrfs receive gave up; its stderr says why
-            failure = "stream copy failed: " + e.getMessage();
-            cause = e;
+            receiverGaveUp = true; // closing its stdin failed: same story
+            failure = failure != null ? failure : "btrfs receive stopped reading: " + e.getMessage();
+            cause = cause != null ? cause : e;
         }
         // stdin is closed now: btrfs receive sees the end of its input and exits by itself, keeping its stderr
         int exit = waitFor(p);
@@ -280,13 +300,13 @@ public final class Btrfs {
                 cause = e;
             }
         }
-        removePartial(dir, before, name);
-        if (cause instanceof IOException && exit != 0) {
-            // the pipe broke because btrfs receive gave up: its own words are the error
-            throw BtrfsException.progs("receive", dir, exit, err);
+        String leftovers = removePartial(dir, before, name);
+        if (receiverGaveUp && exit != 0) {
+            throw BtrfsException.progs("receive", dir, exit, err + leftovers);
         }
         if (failure != null) {
-            throw BtrfsException.other("receive", dir, failure + (err.isBlank() ? "" : "; btrfs receive: " + err.strip()), cause);
+            throw BtrfsException.other("receive", dir,
+                    failure + (err.isBlank() ? "" : "; btrfs receive: " + err.strip()) + leftovers, cause);
         }
         if (exit != 0) throw BtrfsException.progs("receive", dir, exit, err);
         throw BtrfsException.other("receive", dir, "btrfs receive did not name the subvolume it created: " + err.strip(), null);
@@ -295,24 +315,33 @@ public final class Btrfs {
     /**
      * Deletes what a failed receive created. Only a subvolume that did not exist before is touched: the one the
      * receiver named, or, if it died before naming it, any new writable subvolume without a received uuid.
+     * Returns "" or a note for the error message about what could not be deleted.
      */
-    private void removePartial(Path dir, Set<String> before, Optional<String> named) {
+    private String removePartial(Path dir, Set<String> before, Optional<String> named) {
         List<String> suspects = new ArrayList<>();
         if (named.isPresent()) {
             if (!before.contains(named.get())) suspects.add(named.get());
         } else {
             for (String e : entries(dir)) if (!before.contains(e)) suspects.add(e);
         }
+        StringBuilder problems = new StringBuilder();
         for (String s : suspects) {
             Path candidate = dir.resolve(s);
+            Subvolume sub;
             try {
-                Subvolume sub = show(candidate);
-                if (named.isEmpty() && (sub.readOnly() || sub.receivedUuid().isPresent())) continue;
-                deleteSubvolume(candidate);
+                sub = show(candidate);
             } catch (BtrfsException notASubvolume) {
-                // not ours to delete
+                continue; // not ours to delete
+            }
+            if (named.isEmpty() && (sub.readOnly() || sub.receivedUuid().isPresent())) continue;
+            try {
+                deleteSubvolume(candidate);
+            } catch (BtrfsException e) {
+                log.warn("could not delete partially received {}: {}", candidate, e.getMessage());
+                problems.append("; partial subvolume left behind: ").append(e.getMessage());
             }
         }
+        return problems.toString();
     }
 
     private static Set<String> entries(Path dir) {
@@ -325,9 +354,13 @@ public final class Btrfs {
         return names;
     }
 
-    static Optional<String> receivedName(String stderr) {
-        Matcher m = RECEIVED_NAME.matcher(stderr);
-        return m.find() ? Optional.of(m.group(1).strip()) : Optional.empty();
+    /** The name btrfs receive announced, if it is a plain name (a path would not be ours to touch). */
+    static Optional<String> receivedName(String output) {
+        Matcher m = RECEIVED_NAME.matcher(output);
+        if (!m.find()) return Optional.empty();
+        String name = m.group(1).strip();
+        return name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")
+                ? Optional.empty() : Optional.of(name);
     }
 
     private static int waitFor(Process p) {

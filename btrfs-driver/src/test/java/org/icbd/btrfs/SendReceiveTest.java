@@ -114,6 +114,25 @@ class SendReceiveTest {
     }
 
     @Test
+    void aBrokenSourceStreamIsReportedAsSuchAndCleanedUp(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        byte[] stream = fullStream(a);
+        InputStream dropping = new FilterInputStream(new ByteArrayInputStream(stream)) {
+            private long delivered;
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (delivered > stream.length / 2) throw new IOException("connection reset by replication peer");
+                int n = super.read(buf, off, Math.min(len, 64 * 1024));
+                delivered += Math.max(n, 0);
+                return n;
+            }
+        };
+        BtrfsException e = assertThrows(BtrfsException.class, () -> fs.receive(dropping, b.root()));
+        assertTrue(e.getMessage().contains("reading the stream failed") && e.getMessage().contains("connection reset"),
+                e.getMessage());
+        assertEquals(List.of(), names(b.root()));
+    }
+
+    @Test
     void receiveOntoAnExistingNameFailsAndKeepsTheExistingSubvolume(LoopBtrfs a, LoopBtrfs b) throws IOException {
         byte[] stream = fullStream(a);
         Subvolume mine = fs.createSubvolume(b.root().resolve("snap"));
