@@ -83,6 +83,34 @@ class FileOpsTest {
     }
 
     @Test
+    void holePunchSupportProbeChangesNothing(@TempDir Path ext4) throws IOException {
+        Path f = ext4.resolve("probe");
+        byte[] data = writeRandom(f, 10_000, 13);
+        assertTrue(HolePuncher.supported(f), "ext4 and btrfs both punch holes");
+        assertArrayEquals(data, Files.readAllBytes(f));
+        assertEquals(10_000, Files.size(f));
+        assertFalse(HolePuncher.supported(ext4.resolve("missing")));
+    }
+
+    @Test
+    void oneMapperServesManyVirtualThreads() throws Exception {
+        Path f = btrfs.fs().root().resolve("shared.img");
+        writeRandom(f, 16 * MiB, 14);
+        List<FileExtents.Extent> expected = FileExtents.map(f, 0, 16L * MiB);
+        try (FileExtents.Mapper m = FileExtents.open(f);
+             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 500; i++) if (!m.map(0, 16L * MiB).equals(expected)) return false;
+                    return true;
+                }));
+            }
+            for (var r : results) assertTrue(r.get());
+        }
+    }
+
+    @Test
     void punchRejectsBadRangesAndNamesThePath() throws IOException {
         Path f = btrfs.fs().root().resolve("x");
         writeRandom(f, MiB, 2);
