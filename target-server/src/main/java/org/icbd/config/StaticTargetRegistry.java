@@ -32,11 +32,8 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
         BlockDevice open(LunConfig lun) throws IOException;
     }
 
-    /**
-     * Plain image files. UNMAP is not offered (no hole puncher): the btrfs driver's punch-hole
-     * will be passed here when it is wired in.
-     */
-    public static final DeviceOpener FILES = lun -> FileBlockDevice.open(lun.path(), lun.readOnly(), lun.blockSize(), null, null);
+    /** Image files, thin (UNMAP punches holes) where the file system allows it. */
+    public static final DeviceOpener FILES = lun -> FileBlockDevice.openThinIfPossible(lun.path(), lun.readOnly(), lun.blockSize(), null);
 
     private final Map<String, ExportedTarget> targets;
     private final List<BlockDevice> devices;

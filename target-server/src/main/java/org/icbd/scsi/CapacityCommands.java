@@ -27,6 +27,9 @@ final class CapacityCommands {
         byte[] b = new byte[32];
         Cdb.put64(b, 0, lu.blockCount() - 1);
         Cdb.put32(b, 8, lu.blockSize());
+        // images live on file systems with 4 KiB pages and extents: say so (LBPPBE), so initiators
+        // align partitions and I/O to 4 KiB and a 512-byte write never costs a read-modify-write
+        b[13] = (byte) Integer.numberOfTrailingZeros(Math.max(1, 4096 / lu.blockSize()));
         if (lu.device().supportsUnmap()) b[14] = (byte) 0xC0; // LBPME, LBPRZ
         return Responses.parameterData(b, Cdb.u32(cdb, 10));
     }

@@ -1,5 +1,6 @@
 package org.icbd.storage;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,9 +23,10 @@ public final class FileBlockDevice implements BlockDevice {
     private final boolean readOnly;
     private final LunIdentity identity;
     private final HolePuncher holePuncher;
+    private final Closeable owned;
 
     private FileBlockDevice(Path path, FileChannel channel, int blockSize, long sizeBytes, boolean readOnly,
-                            LunIdentity identity, HolePuncher holePuncher) {
+                            LunIdentity identity, HolePuncher holePuncher, Closeable owned) {
         this.path = path;
         this.channel = channel;
         this.blockSize = blockSize;
@@ -32,6 +34,7 @@ public final class FileBlockDevice implements BlockDevice {
         this.readOnly = readOnly;
         this.identity = identity;
         this.holePuncher = holePuncher;
+        this.owned = owned;
     }
 
     /**
@@ -43,6 +46,31 @@ public final class FileBlockDevice implements BlockDevice {
      */
     public static FileBlockDevice open(Path path, boolean readOnly, int blockSize, LunIdentity identity,
                                        HolePuncher holePuncher) throws IOException {
+        return open(path, readOnly, blockSize, identity, holePuncher, null);
+    }
+
+    /**
+     * Opens an image file as a thin device when its file system can punch holes (btrfs, ext4, xfs, tmpfs):
+     * UNMAP and WRITE SAME with UNMAP then give the space back, and a clone stops sharing nothing it
+     * does not need. A read-only image is opened fully provisioned: it never changes, so there is nothing
+     * to deallocate, and a read-only snapshot cannot even be opened for hole punching.
+     */
+    public static FileBlockDevice openThinIfPossible(Path path, boolean readOnly, int blockSize, LunIdentity identity)
+            throws IOException {
+        if (readOnly || !org.icbd.btrfs.HolePuncher.supported(path)) {
+            return open(path, readOnly, blockSize, identity, null, null);
+        }
+        org.icbd.btrfs.HolePuncher puncher = org.icbd.btrfs.HolePuncher.open(path);
+        try {
+            return open(path, false, blockSize, identity, (ch, p, off, len) -> puncher.punch(off, len), puncher);
+        } catch (IOException | RuntimeException e) {
+            puncher.close();
+            throw e;
+        }
+    }
+
+    private static FileBlockDevice open(Path path, boolean readOnly, int blockSize, LunIdentity identity,
+                                        HolePuncher holePuncher, Closeable owned) throws IOException {
         Objects.requireNonNull(path, "path");
         if (blockSize != 512 && blockSize != 4096) {
             throw new IllegalArgumentException("block size must be 512 or 4096, got " + blockSize);
@@ -59,7 +87,7 @@ public final class FileBlockDevice implements BlockDevice {
             throw new IOException("image is smaller than one " + blockSize + "-byte block: " + path);
         }
         LunIdentity id = identity != null ? identity : LunIdentity.fromVolumeKey("file:" + path.toRealPath());
-        return new FileBlockDevice(path, ch, blockSize, size, readOnly, id, holePuncher);
+        return new FileBlockDevice(path, ch, blockSize, size, readOnly, id, holePuncher, owned);
     }
 
     public static FileBlockDevice open(Path path, boolean readOnly) throws IOException {
@@ -140,7 +168,11 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try {
+            channel.close();
+        } finally {
+            if (owned != null) owned.close();
+        }
     }
 
     private void checkRange(long offset, long length) {
@@ -149,7 +181,7 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
-    /** Releases a byte range of a file (fallocate PUNCH_HOLE|KEEP_SIZE); supplied by the btrfs driver. */
+    /** Releases a byte range of a file (fallocate PUNCH_HOLE|KEEP_SIZE); see {@link #openThinIfPossible}. */
     @FunctionalInterface
     public interface HolePuncher {
         void punchHole(FileChannel channel, Path path, long offset, long length) throws IOException;

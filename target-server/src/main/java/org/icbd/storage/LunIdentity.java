@@ -29,6 +29,22 @@ public record LunIdentity(String serial, byte[] naa) {
         return naa.clone();
     }
 
+    /** Two identities are the same disk when serial and NAA match (by content, not array reference). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LunIdentity other && serial.equals(other.serial) && java.util.Arrays.equals(naa, other.naa);
+    }
+
+    @Override
+    public int hashCode() {
+        return serial.hashCode() * 31 + java.util.Arrays.hashCode(naa);
+    }
+
+    @Override
+    public String toString() {
+        return "LunIdentity[serial=" + serial + ", naa=" + HexFormat.of().formatHex(naa) + "]";
+    }
+
     /** Derives a stable identity from a volume key. */
     public static LunIdentity fromVolumeKey(String volumeKey) {
         byte[] h = sha256(volumeKey);

@@ -178,6 +178,8 @@ class BlockCommandsTest {
         assertEquals(32, rc16.length);
         assertEquals(ScsiFixture.BLOCKS - 1, Cdb.u64(rc16, 0));
         assertEquals(0xC0, rc16[14] & 0xC0, "LBPME, LBPRZ on a thin LUN");
+        assertEquals(3, rc16[13] & 0x0F, "8 logical blocks of 512 bytes per 4 KiB physical block");
+        assertEquals(0, rc16[14] & 0x3F, "lowest aligned LBA is 0");
         byte[] ro16 = data(f.exec(3, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
         assertEquals(0, ro16[14] & 0x80);
         assertSense(f.exec(0, cdb(0x9E, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)), Sense.INVALID_FIELD_IN_CDB);
