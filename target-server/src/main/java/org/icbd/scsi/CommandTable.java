@@ -58,6 +58,7 @@ public final class CommandTable {
         d.add(CommandDescriptor.of(0x2F, -1, "VERIFY(10)", "2F 16 FF FF FF FF 00 FF FF 00", READ, VerifyCommand::execute));
         d.add(CommandDescriptor.of(0x34, -1, "PRE-FETCH(10)", "34 02 FF FF FF FF 00 FF FF 00", READ, CacheCommands::prefetch));
         d.add(CommandDescriptor.of(0x35, -1, "SYNCHRONIZE CACHE(10)", "35 02 FF FF FF FF 00 FF FF 00", WRITE, CacheCommands::synchronizeCache));
+        d.add(CommandDescriptor.of(0x37, -1, "READ DEFECT DATA(10)", "37 00 1F 00 00 00 00 FF FF 00", READ, DefectDataCommand::execute));
         d.add(CommandDescriptor.of(0x41, -1, "WRITE SAME(10)", "41 08 FF FF FF FF 00 FF FF 00", WRITE, WriteSameCommand::execute).timeout(120));
         d.add(CommandDescriptor.of(0x42, -1, "UNMAP", "42 00 00 00 00 00 00 FF FF 00", WRITE, UnmapCommand::execute)
                 // a thin LUN releases space; a read-only one answers WRITE PROTECTED like every
@@ -85,6 +86,7 @@ public final class CommandTable {
         d.add(CommandDescriptor.of(0x90, -1, "PRE-FETCH(16)", "90 02 FF FF FF FF FF FF FF FF FF FF FF FF 00 00", READ, CacheCommands::prefetch));
         d.add(CommandDescriptor.of(0x91, -1, "SYNCHRONIZE CACHE(16)", "91 02 FF FF FF FF FF FF FF FF FF FF FF FF 00 00", WRITE, CacheCommands::synchronizeCache));
         d.add(CommandDescriptor.of(0x93, -1, "WRITE SAME(16)", "93 09 FF FF FF FF FF FF FF FF FF FF FF FF 00 00", WRITE, WriteSameCommand::execute).timeout(120));
+        d.add(CommandDescriptor.of(0x9C, -1, "WRITE ATOMIC(16)", "9C 18 FF FF FF FF FF FF FF FF FF FF FF FF 00 00", WRITE, WriteAtomicCommand::execute));
         d.add(CommandDescriptor.of(0x9E, 0x10, "READ CAPACITY(16)", "9E 1F 00 00 00 00 00 00 00 00 FF FF FF FF 00 00", ALLOWED_UNDER_PR, CapacityCommands::readCapacity16));
         d.add(CommandDescriptor.of(0x9E, 0x12, "GET LBA STATUS", "9E 1F FF FF FF FF FF FF FF FF FF FF FF FF 00 00", READ, CapacityCommands::getLbaStatus));
         d.add(CommandDescriptor.of(0xA0, -1, "REPORT LUNS", "A0 00 FF 00 00 00 FF FF FF FF 00 00", ALWAYS,
@@ -94,6 +96,7 @@ public final class CommandTable {
         String rw12 = "18 FF FF FF FF FF FF FF FF 00 00";
         d.add(CommandDescriptor.of(0xA8, -1, "READ(12)", "A8 " + rw12, READ, ReadCommand::execute));
         d.add(CommandDescriptor.of(0xAA, -1, "WRITE(12)", "AA " + rw12, WRITE, WriteCommand::write));
+        d.add(CommandDescriptor.of(0xB7, -1, "READ DEFECT DATA(12)", "B7 1F FF FF FF FF FF FF FF FF 00 00", READ, DefectDataCommand::execute));
         d.add(CommandDescriptor.of(0xAE, -1, "WRITE AND VERIFY(12)", "AE 16 FF FF FF FF FF FF FF FF 00 00", WRITE, WriteCommand::writeAndVerify));
         d.add(CommandDescriptor.of(0xAF, -1, "VERIFY(12)", "AF 16 FF FF FF FF FF FF FF FF 00 00", READ, VerifyCommand::execute));
         return new CommandTable(d);

@@ -160,6 +160,8 @@ final class InquiryCommand {
             Cdb.put32(b, 28, perPage);                              // optimal unmap granularity
         }
         Cdb.put64(b, 36, MAX_WRITE_SAME_BLOCKS);
+        // WRITE ATOMIC(16): any alignment and length up to the maximum, no atomic boundaries
+        Cdb.put32(b, 44, WriteAtomicCommand.maxAtomicBlocks(blockSize, maxTransferBytes));
         return b;
     }
 

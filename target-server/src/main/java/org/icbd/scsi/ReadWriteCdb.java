@@ -34,14 +34,20 @@ public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, bool
             }
             case 4 -> {
                 Cdb.requireLength(cdb, 16);
-                yield of(cdb, Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));
+                // WRITE ATOMIC(16) keeps bytes 10-11 for the atomic boundary and has a 16-bit length
+                yield (cdb[0] & 0xFF) == WRITE_ATOMIC_16
+                        ? of(cdb, Cdb.u64(cdb, 2), Cdb.u16(cdb, 12))
+                        : of(cdb, Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));
             }
             default -> throw CommandFailure.check(Sense.INVALID_OPCODE);
         };
     }
 
+    static final int WRITE_ATOMIC_16 = 0x9C;
+
     /** Where the TRANSFER LENGTH field sits, for sense field pointers. */
     public static int lengthFieldOffset(byte[] cdb) {
+        if ((cdb[0] & 0xFF) == WRITE_ATOMIC_16) return 12;
         return switch ((cdb[0] & 0xFF) >>> 5) {
             case 0 -> 4;
             case 5 -> 6;

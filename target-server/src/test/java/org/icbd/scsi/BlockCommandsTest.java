@@ -9,6 +9,7 @@ import static org.icbd.scsi.ScsiFixture.rw10;
 import static org.icbd.scsi.ScsiFixture.rw16;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
@@ -54,6 +55,44 @@ class BlockCommandsTest {
         assertArrayEquals(filled(512, 'c'), data(f.exec(0, cdb(0xA8, 0, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0))));
         assertGood(f.exec(0, rw16(0x8A, ScsiFixture.BLOCKS - 1, 1, 0x18), filled(512, 'd')));
         assertArrayEquals(filled(512, 'd'), data(f.exec(0, rw16(0x88, ScsiFixture.BLOCKS - 1, 1, 0))));
+    }
+
+    private static byte[] writeAtomic16(long lba, int blocks, int flags, int boundary) {
+        byte[] c = rw16(0x9C, lba, 0, flags);
+        c[10] = (byte) (boundary >>> 8);
+        c[11] = (byte) boundary;
+        c[12] = (byte) (blocks >>> 8);
+        c[13] = (byte) blocks;
+        return c;
+    }
+
+    @Test
+    void writeAtomicWritesAllOrNothing() {
+        assertGood(f.exec(0, writeAtomic16(10, 2, 0x08, 0), filled(1024, 'q')));
+        assertArrayEquals(filled(1024, 'q'), read(10, 2));
+        // a short Data-Out writes nothing at all
+        var shortOut = f.exec(0, writeAtomic16(10, 2, 0, 0), filled(512, 'r'));
+        assertSense(shortOut, Sense.INVALID_FIELD_IN_IU);
+        assertArrayEquals(filled(1024, 'q'), read(10, 2));
+        assertGood(f.exec(0, writeAtomic16(ScsiFixture.BLOCKS - 1, 1, 0, 0), filled(512, 's')));
+        assertSense(f.exec(0, writeAtomic16(ScsiFixture.BLOCKS - 1, 2, 0, 0), filled(1024, 's')), Sense.LBA_OUT_OF_RANGE);
+        assertGood(f.exec(0, writeAtomic16(0, 0, 0, 0), new byte[0]));
+        assertSense(f.exec(0, writeAtomic16(0, 1, 0x20, 0), filled(512, 't')), Sense.INVALID_FIELD_IN_CDB);
+        assertSense(f.exec(0, writeAtomic16(0, 1, 0, 1), filled(512, 't')), Sense.INVALID_FIELD_IN_CDB);
+        assertSense(f.exec(3, writeAtomic16(0, 1, 0, 0), filled(512, 't')), Sense.WRITE_PROTECTED);
+        int max = WriteAtomicCommand.maxAtomicBlocks(512, InquiryCommand.DEFAULT_MAX_TRANSFER_BYTES);
+        byte[] limits = data(f.exec(0, cdb(0x12, 1, 0xB0, 0, 64, 0)));
+        assertEquals(max, Cdb.u32(limits, 44), "MAXIMUM ATOMIC TRANSFER LENGTH");
+        assertTrue(Cdb.u32(limits, 44) <= Cdb.u32(limits, 8), "atomic maximum within the transfer maximum");
+    }
+
+    @Test
+    void readDefectDataReportsEmptyListsInTheAskedFormat() {
+        byte[] d10 = data(f.exec(0, cdb(0x37, 0, 0x1D, 0, 0, 0, 0, 0, 32, 0)));
+        assertArrayEquals(new byte[]{0, 0x1D, 0, 0}, d10);
+        byte[] d12 = data(f.exec(0, cdb(0xB7, 0x0C, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));
+        assertArrayEquals(new byte[]{0, 0x0C, 0, 0, 0, 0, 0, 0}, d12);
+        assertEquals(2, data(f.exec(0, cdb(0x37, 0, 0x18, 0, 0, 0, 0, 0, 2, 0))).length, "allocation length truncates");
     }
 
     @Test
