@@ -34,23 +34,37 @@ final class CapacityCommands {
         return Responses.parameterData(b, Cdb.u32(cdb, 10));
     }
 
+    /** Descriptors per answer; initiators walk the LUN with repeated commands anyway. */
+    private static final int MAX_LBA_STATUS_DESCRIPTORS = 64;
+
     /**
-     * Reports everything from the LBA to the end as mapped. Without an extent map from the
-     * storage layer we cannot tell holes apart, and "mapped" is the answer that never makes an
-     * initiator skip data it needs.
+     * GET LBA STATUS: runs of mapped and deallocated blocks from the LBA on, as the storage reports
+     * them (FIEMAP on thin image files; everything mapped otherwise).
      */
-    static ScsiResponse getLbaStatus(CommandContext ctx) {
+    static ScsiResponse getLbaStatus(CommandContext ctx) throws java.io.IOException {
         byte[] cdb = ctx.cdb();
         Cdb.requireLength(cdb, 16);
         LogicalUnit lu = ctx.unit();
         long lba = Cdb.u64(cdb, 2);
         long alloc = Cdb.u32(cdb, 10);
         if (lba < 0 || lba >= lu.blockCount()) throw CommandFailure.check(Sense.LBA_OUT_OF_RANGE);
-        byte[] b = new byte[24];
-        Cdb.put32(b, 0, 20);
-        Cdb.put64(b, 8, lba);
-        Cdb.put32(b, 16, Math.min(lu.blockCount() - lba, 0xFFFFFFFFL));
-        b[20] = 0; // mapped
+        int bs = lu.blockSize();
+        int wanted = (int) Math.max(1, Math.min(MAX_LBA_STATUS_DESCRIPTORS, (alloc - 8) / 16));
+        java.io.ByteArrayOutputStream descriptors = new java.io.ByteArrayOutputStream();
+        long at = lba;
+        for (int n = 0; n < wanted && at < lu.blockCount(); n++) {
+            long blocks = Math.min(lu.blockCount() - at, 0xFFFFFFFFL);
+            var run = lu.device().allocation(at * bs, blocks * bs);
+            byte[] d = new byte[16];
+            Cdb.put64(d, 0, at);
+            Cdb.put32(d, 8, run.length() / bs);
+            d[12] = (byte) (run.mapped() ? 0 : 1); // 0 mapped, 1 deallocated
+            descriptors.writeBytes(d);
+            at += run.length() / bs;
+        }
+        byte[] b = new byte[8 + descriptors.size()];
+        Cdb.put32(b, 0, b.length - 4);
+        System.arraycopy(descriptors.toByteArray(), 0, b, 8, descriptors.size());
         return Responses.parameterData(b, alloc);
     }
 }

@@ -41,6 +41,22 @@ public interface BlockDevice extends Closeable {
     /** Deallocates a byte range; later reads of it return zeros. */
     void unmap(long offset, long length) throws IOException;
 
+    /**
+     * The provisioning state at {@code offset} and how many bytes (at most {@code maxLength}) share
+     * it, for GET LBA STATUS. Devices that cannot tell report everything mapped: that answer never
+     * makes an initiator skip data it needs.
+     */
+    default AllocationRun allocation(long offset, long maxLength) throws IOException {
+        return new AllocationRun(true, maxLength);
+    }
+
+    /** A run of bytes that are all mapped (hold data) or all deallocated (read as zeros). */
+    record AllocationRun(boolean mapped, long length) {
+        public AllocationRun {
+            if (length <= 0) throw new IllegalArgumentException("empty run");
+        }
+    }
+
     /** Identity derived from the volume, never from the host serving it. */
     LunIdentity identity();
 }

@@ -24,6 +24,8 @@ public final class FileBlockDevice implements BlockDevice {
     private final LunIdentity identity;
     private final HolePuncher holePuncher;
     private final Closeable owned;
+    /** Opened on the first GET LBA STATUS of a thin device; FIEMAP needs its own descriptor. */
+    private volatile org.icbd.btrfs.FileExtents.Mapper extents;
 
     private FileBlockDevice(Path path, FileChannel channel, int blockSize, long sizeBytes, boolean readOnly,
                             LunIdentity identity, HolePuncher holePuncher, Closeable owned) {
@@ -161,6 +163,54 @@ public final class FileBlockDevice implements BlockDevice {
         holePuncher.punchHole(channel, path, offset, length);
     }
 
+    /**
+     * Thin devices answer from FIEMAP: an extent (other than an unwritten, preallocated one, which
+     * reads as zeros) is mapped, a gap between extents is a hole. The state is rounded out to whole
+     * blocks, so a block with any data in it counts as mapped.
+     */
+    @Override
+    public AllocationRun allocation(long offset, long maxLength) throws IOException {
+        checkRange(offset, maxLength);
+        if (holePuncher == null) return new AllocationRun(true, maxLength);
+        long end = offset + maxLength;
+        long pos = offset;              // everything in [offset, pos) has state `mapped`
+        Boolean mapped = null;
+        boolean changed = false;
+        for (org.icbd.btrfs.FileExtents.Extent e : mapper().map(offset, maxLength)) {
+            if (e.logicalEnd() <= pos) continue;
+            if (e.logical() > pos) {    // a hole before this extent
+                if (Boolean.TRUE.equals(mapped)) { changed = true; break; }
+                mapped = false;
+                pos = Math.min(e.logical(), end);
+                if (pos == end) break;
+            }
+            boolean m = !e.unwritten(); // preallocated but unwritten reads as zeros
+            if (mapped != null && mapped != m) { changed = true; break; }
+            mapped = m;
+            pos = Math.min(e.logicalEnd(), end);
+            if (pos == end) break;
+        }
+        if (mapped == null) return new AllocationRun(false, maxLength);
+        if (!changed && !mapped) pos = end;  // the file's extents ended inside a hole
+        long length = pos - offset;
+        // a block with any data in it is mapped: round a hole down and data up to whole blocks
+        length = mapped ? Math.min(maxLength, (length + blockSize - 1) / blockSize * blockSize)
+                        : length / blockSize * blockSize;
+        if (length == 0) return new AllocationRun(true, Math.min(maxLength, blockSize));
+        return new AllocationRun(mapped, length);
+    }
+
+    private org.icbd.btrfs.FileExtents.Mapper mapper() throws IOException {
+        org.icbd.btrfs.FileExtents.Mapper m = extents;
+        if (m == null) {
+            synchronized (this) {
+                m = extents;
+                if (m == null) extents = m = org.icbd.btrfs.FileExtents.open(path);
+            }
+        }
+        return m;
+    }
+
     @Override
     public LunIdentity identity() {
         return identity;
@@ -171,6 +221,7 @@ public final class FileBlockDevice implements BlockDevice {
         try {
             channel.close();
         } finally {
+            if (extents != null) extents.close();
             if (owned != null) owned.close();
         }
     }

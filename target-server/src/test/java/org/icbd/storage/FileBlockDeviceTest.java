@@ -63,6 +63,37 @@ class FileBlockDeviceTest {
     }
 
     @Test
+    void allocationFollowsWritesAndUnmaps() throws IOException {
+        Path img = image("alloc.img", 4 << 20);
+        assumeTrue(HolePuncher.supported(img), "the file system under " + dir + " cannot punch holes");
+        try (FileBlockDevice d = FileBlockDevice.openThinIfPossible(img, false, 512, null)) {
+            long size = d.sizeBytes();
+            assertEquals(new BlockDevice.AllocationRun(false, size), d.allocation(0, size), "a fresh sparse image is one hole");
+
+            d.write(1 << 20, ByteBuffer.wrap(new byte[64 << 10]).put(0, (byte) 1), true);
+            BlockDevice.AllocationRun hole = d.allocation(0, size);
+            assertFalse(hole.mapped());
+            assertTrue(hole.length() <= 1 << 20 && hole.length() > 0, "the hole ends at or before the data: " + hole);
+            BlockDevice.AllocationRun data = d.allocation(1 << 20, size - (1 << 20));
+            assertTrue(data.mapped());
+            assertTrue(data.length() >= 64 << 10 && data.length() % 512 == 0, "the data run covers the write: " + data);
+            BlockDevice.AllocationRun tail = d.allocation((1 << 20) + data.length(), size - (1 << 20) - data.length());
+            assertFalse(tail.mapped(), "after the data the file is a hole again");
+
+            d.unmap(1 << 20, 64 << 10);
+            assertEquals(new BlockDevice.AllocationRun(false, size), d.allocation(0, size), "unmapped data is a hole again");
+        }
+    }
+
+    @Test
+    void aFullyProvisionedDeviceIsAllMapped() throws IOException {
+        Path img = image("thick.img", 1 << 20);
+        try (FileBlockDevice d = FileBlockDevice.open(img, false)) {
+            assertEquals(new BlockDevice.AllocationRun(true, 1 << 20), d.allocation(0, 1 << 20));
+        }
+    }
+
+    @Test
     void aReadOnlyImageIsNotThinAndRefusesWritesAndUnmap() throws IOException {
         Path img = image("ro.img", 1 << 20);
         try (FileBlockDevice d = FileBlockDevice.openThinIfPossible(img, true, 512, null)) {
