@@ -22,6 +22,7 @@ final class BlockCommands {
 
     static void checkWritable(LogicalUnit lu) {
         if (lu.device().readOnly()) throw CommandFailure.check(Sense.WRITE_PROTECTED);
+        if (lu.modePages().softwareWriteProtect()) throw CommandFailure.check(Sense.SOFTWARE_WRITE_PROTECTED);
     }
 
     /**

@@ -64,6 +64,11 @@ public final class CommandTable {
                 // a thin LUN releases space; a read-only one answers WRITE PROTECTED like every
                 // other medium-changing command rather than pretending not to know UNMAP
                 .onlyOn(lu -> lu.device().supportsUnmap() || lu.device().readOnly()).timeout(120));
+        String sanitize = "48 BF 00 00 00 00 00 FF FF 00";
+        d.add(CommandDescriptor.of(0x48, SanitizeCommand.BLOCK_ERASE, "SANITIZE", sanitize, WRITE, SanitizeCommand::execute)
+                .onlyOn(SanitizeCommand::availableOn).timeout(300));
+        d.add(CommandDescriptor.of(0x48, SanitizeCommand.EXIT_FAILURE_MODE, "SANITIZE", sanitize, WRITE, SanitizeCommand::execute)
+                .onlyOn(SanitizeCommand::availableOn));
         d.add(CommandDescriptor.of(0x55, -1, "MODE SELECT(10)", "55 11 00 00 00 00 00 FF FF 00", WRITE, ModeSenseCommand::modeSelect));
         d.add(CommandDescriptor.of(0x56, -1, "RESERVE(10)", "56 00 00 00 00 00 00 00 00 00", SPC2, PersistentReservations::reserve));
         d.add(CommandDescriptor.of(0x57, -1, "RELEASE(10)", "57 00 00 00 00 00 00 00 00 00", SPC2, PersistentReservations::release));

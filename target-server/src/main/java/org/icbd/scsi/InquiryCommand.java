@@ -45,7 +45,7 @@ final class InquiryCommand {
             case 0x80 -> unitSerial(dev);
             case 0x83 -> deviceIdentification(dev, ctx.nexus(), ctx.target().targetName());
             case 0xB0 -> blockLimits(dev, ctx.target().maxTransferBytes());
-            case 0xB1 -> blockDeviceCharacteristics();
+            case 0xB1 -> blockDeviceCharacteristics(ctx.unit());
             case 0xB2 -> logicalBlockProvisioning(dev);
             default -> throw CommandFailure.invalidCdbField(2, -1);
         };
@@ -165,11 +165,13 @@ final class InquiryCommand {
         return b;
     }
 
-    static byte[] blockDeviceCharacteristics() {
+    static byte[] blockDeviceCharacteristics(LogicalUnit lu) {
         byte[] b = new byte[64];
         b[1] = (byte) 0xB1;
         Cdb.put16(b, 2, 0x3C);
         Cdb.put16(b, 4, 0x0001); // non-rotating medium
+        // WABEREQ 01: after SANITIZE BLOCK ERASE reads succeed (and return zeros)
+        if (SanitizeCommand.availableOn(lu)) b[7] = 0x40;
         return b;
     }
 

@@ -139,6 +139,11 @@ public final class LogicalUnitSet implements ScsiTarget {
         }
     }
 
+    /** Every I_T nexus that has logged in, for unit attentions that concern them all. */
+    java.util.Collection<Nexus> nexuses() {
+        return java.util.Collections.unmodifiableSet(nexuses);
+    }
+
     @Override
     public SortedSet<Long> luns() {
         return lunNumbers;

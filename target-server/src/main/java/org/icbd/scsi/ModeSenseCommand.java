@@ -48,7 +48,8 @@ final class ModeSenseCommand {
     }
 
     private static byte[] assemble(boolean ten, LogicalUnit lu, byte[] bd, byte[] pages, boolean longLba) {
-        int deviceSpecific = 0x10 | (lu.device().readOnly() ? 0x80 : 0); // DPOFUA, WP
+        boolean wp = lu.device().readOnly() || lu.modePages().softwareWriteProtect();
+        int deviceSpecific = 0x10 | (wp ? 0x80 : 0); // DPOFUA, WP
         var out = new ByteArrayOutputStream();
         int headerLen = ten ? 8 : 4;
         int total = headerLen + bd.length + pages.length;
@@ -71,9 +72,10 @@ final class ModeSenseCommand {
     }
 
     /**
-     * MODE SELECT: nothing is changeable, so a parameter list is accepted when every page it
-     * carries equals the current page (what an initiator sends back after reading it), and
-     * refused with INVALID FIELD IN PARAMETER LIST otherwise.
+     * MODE SELECT: a parameter list is accepted when every page it carries equals the current
+     * page outside the changeable bits (what an initiator sends back after reading it), and
+     * refused with INVALID FIELD IN PARAMETER LIST otherwise. Nothing is applied unless the whole
+     * list is valid; a changed SWP tells every other I_T nexus MODE PARAMETERS CHANGED.
      */
     static ScsiResponse modeSelect(CommandContext ctx) {
         byte[] cdb = ctx.cdb();
@@ -84,11 +86,18 @@ final class ModeSenseCommand {
         if (len == 0) return ScsiResponse.goodWrite(0);
         byte[] p = ctx.parameterList(len);
         if (p.length < len) throw new BlockCommands.ShortDataOut(len);
-        checkParameters(ctx.unit(), p, ten);
+        Boolean swp = checkParameters(ctx.unit(), p, ten);
+        LogicalUnit lu = ctx.unit();
+        if (swp != null && swp != lu.modePages().softwareWriteProtect()) {
+            lu.modePages().softwareWriteProtect(swp);
+            lu.unitAttentions().raiseAllExcept(ctx.target().nexuses(), ctx.nexus(), Sense.MODE_PARAMETERS_CHANGED);
+        }
         return ScsiResponse.goodWrite(len);
     }
 
-    static void checkParameters(LogicalUnit lu, byte[] p, boolean ten) {
+    /** Validates a parameter list; returns the SWP it asks for, or null when it has no control page. */
+    static Boolean checkParameters(LogicalUnit lu, byte[] p, boolean ten) {
+        Boolean swp = null;
         int headerLen = ten ? 8 : 4;
         if (p.length < headerLen) throw CommandFailure.check(Sense.PARAMETER_LIST_LENGTH_ERROR);
         int bdLen = ten ? Cdb.u16(p, 6) : Cdb.u8(p, 3);
@@ -106,11 +115,16 @@ final class ModeSenseCommand {
             int pageLen = spf ? (off + 4 <= p.length ? Cdb.u16(p, off + 2) + 4 : Integer.MAX_VALUE) : Cdb.u8(p, off + 1) + 2;
             if (spf || off + pageLen > p.length) throw CommandFailure.invalidParameter(off, -1);
             byte[] current = lu.modePages().page(code, ModePages.PC_CURRENT);
+            byte[] changeable = lu.modePages().page(code, ModePages.PC_CHANGEABLE);
             if (current == null || current.length != pageLen) throw CommandFailure.invalidParameter(off, -1);
             for (int i = 2; i < pageLen; i++) {
-                if (p[off + i] != current[i]) throw CommandFailure.invalidParameter(off + i, -1);
+                if (((p[off + i] ^ current[i]) & ~changeable[i]) != 0) throw CommandFailure.invalidParameter(off + i, -1);
+            }
+            if (code == ModePages.PAGE_CONTROL) {
+                swp = (p[off + ModePages.CONTROL_SWP_BYTE] & ModePages.CONTROL_SWP_BIT) != 0;
             }
             off += pageLen;
         }
+        return swp;
     }
 }

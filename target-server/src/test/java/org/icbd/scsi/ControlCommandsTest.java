@@ -1,9 +1,11 @@
 package org.icbd.scsi;
 
 import static org.icbd.scsi.ScsiFixture.assertGood;
+import static org.icbd.scsi.ScsiFixture.rw10;
 import static org.icbd.scsi.ScsiFixture.assertSense;
 import static org.icbd.scsi.ScsiFixture.cdb;
 import static org.icbd.scsi.ScsiFixture.data;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,7 +55,9 @@ class ControlCommandsTest {
         assertEquals(0x0A, d[4]);
         assertEquals(0x0A, d[5]);
         byte[] changeable = data(f.exec(0, cdb(0x1A, 0x08, 0x40 | 0x0A, 0, 255, 0)));
-        for (int i = 6; i < changeable.length; i++) assertEquals(0, changeable[i], "nothing changeable");
+        for (int i = 6; i < changeable.length; i++) {
+            assertEquals(i == 4 + 4 ? 0x08 : 0, changeable[i], "only SWP (control page byte 4, bit 3) is changeable");
+        }
         assertSense(f.exec(0, cdb(0x1A, 0, 0xC0 | 0x3F, 0, 255, 0)), Sense.SAVING_PARAMETERS_NOT_SUPPORTED);
         assertSense(f.exec(0, cdb(0x1A, 0, 0x19, 0, 255, 0)), Sense.INVALID_FIELD_IN_CDB);
         var small = f.exec(0, cdb(0x1A, 0, 0x3F, 0, 4, 0));
@@ -80,6 +84,48 @@ class ControlCommandsTest {
         assertGood(f.exec(0, cdb(0x15, 0x10, 0, 0, params.length, 0), params));
         params[4 + 2] = 0; // clear WCE
         assertSense(f.exec(0, cdb(0x15, 0x10, 0, 0, params.length, 0), params), Sense.INVALID_FIELD_IN_PARAMETER_LIST);
+    }
+
+    @Test
+    void softwareWriteProtectFencesEveryNexusUntilCleared() {
+        while (f.exec(0, cdb(0x00, 0, 0, 0, 0, 0)).sense() != null) { } // nexus A logs in, clears its UAs
+        byte[] control = data(f.exec(ScsiFixture.B, 0, cdb(0x1A, 0x08, 0x0A, 0, 255, 0), null, 255));
+        byte[] params = control.clone();
+        params[0] = 0;
+        params[4 + 4] |= 0x08; // SWP
+        assertGood(f.exec(ScsiFixture.B, 0, cdb(0x15, 0x10, 0, 0, params.length, 0), params, params.length));
+
+        // the other nexus is told, then its writes are refused; reads still work
+        assertSense(f.exec(0, cdb(0x00, 0, 0, 0, 0, 0)), Sense.MODE_PARAMETERS_CHANGED);
+        assertSense(f.exec(0, rw10(0x2A, 0, 1, 0), new byte[512]), Sense.SOFTWARE_WRITE_PROTECTED);
+        assertGood(f.exec(0, rw10(0x28, 0, 1, 0)));
+        byte[] sense = data(f.exec(0, cdb(0x1A, 0x08, 0x0A, 0, 255, 0)));
+        assertEquals(0x80, sense[2] & 0x80, "WP in the mode parameter header");
+        assertEquals(0x08, sense[4 + 4] & 0x08, "SWP in the control page");
+
+        params[4 + 4] &= ~0x08;
+        assertGood(f.exec(ScsiFixture.B, 0, cdb(0x15, 0x10, 0, 0, params.length, 0), params, params.length));
+        assertSense(f.exec(0, cdb(0x00, 0, 0, 0, 0, 0)), Sense.MODE_PARAMETERS_CHANGED);
+        assertGood(f.exec(0, rw10(0x2A, 0, 1, 0), new byte[512]));
+        // a bit that is not changeable is still refused, and nothing is applied
+        params[4 + 3] ^= 0x10;
+        params[4 + 4] |= 0x08;
+        assertSense(f.exec(0, cdb(0x15, 0x10, 0, 0, params.length, 0), params), Sense.INVALID_FIELD_IN_PARAMETER_LIST);
+        assertGood(f.exec(0, rw10(0x2A, 0, 1, 0), new byte[512]));
+    }
+
+    @Test
+    void sanitizeBlockEraseDeallocatesTheWholeThinLun() {
+        assertGood(f.exec(0, rw10(0x2A, 7, 1, 0), ScsiFixture.filled(512, 'x')));
+        assertSense(f.exec(0, cdb(0x48, 0x42, 0, 0, 0, 0, 0, 0, 0, 0)), Sense.INVALID_FIELD_IN_CDB);   // reserved bit
+        assertSense(f.exec(0, cdb(0x48, 0x02, 0, 0, 0, 0, 0, 0, 8, 0), new byte[8]), Sense.INVALID_FIELD_IN_CDB);
+        assertSense(f.exec(0, cdb(0x48, 0x01, 0, 0, 0, 0, 0, 0, 0, 0)), Sense.INVALID_FIELD_IN_CDB);   // OVERWRITE: not offered
+        assertSense(f.exec(3, cdb(0x48, 0x02, 0, 0, 0, 0, 0, 0, 0, 0)), Sense.WRITE_PROTECTED);
+        assertGood(f.exec(0, cdb(0x48, 0x02, 0, 0, 0, 0, 0, 0, 0, 0)));
+        assertArrayEquals(new byte[512], data(f.exec(0, rw10(0x28, 7, 1, 0))));
+        assertGood(f.exec(0, cdb(0x48, 0x1F, 0, 0, 0, 0, 0, 0, 0, 0)));
+        byte[] bdc = data(f.exec(0, cdb(0x12, 1, 0xB1, 0, 64, 0)));
+        assertEquals(0x40, bdc[7] & 0xC0, "WABEREQ 01: reads succeed after a block erase");
     }
 
     @Test
@@ -116,7 +162,7 @@ class ControlCommandsTest {
         // a thick writable LUN has no UNMAP
         try (var thick = new ScsiFixture(dir.resolve("thick"), false)) {
             byte[] t = data(thick.exec(0, cdb(0xA3, 0x0C, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0)));
-            assertEquals(n - 1, (int) Cdb.u32(t, 0) / 8);
+            assertEquals(n - 3, (int) Cdb.u32(t, 0) / 8, "no UNMAP and no SANITIZE on a thick LUN");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
