@@ -74,6 +74,10 @@ public final class IcbdExport implements AutoCloseable {
         return "iscsi://" + host + ":" + port + "/" + iqn + "/" + lun;
     }
 
+    public String iqn() {
+        return iqn;
+    }
+
     public int port() {
         return port;
     }
