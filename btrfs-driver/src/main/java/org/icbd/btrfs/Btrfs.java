@@ -116,6 +116,20 @@ public final class Btrfs {
         }
     }
 
+    /**
+     * Deletes the subvolume at {@code p} and waits until the cleaner has reclaimed its space
+     * ({@code btrfs subvolume sync}): what an operator freeing space, or an operation undoing itself
+     * on a full file system, needs before the next write.
+     */
+    public void deleteSubvolumeAndWait(Path p) throws BtrfsException {
+        Path path = p.toAbsolutePath().normalize();
+        long id = show(path).id();
+        deleteSubvolume(path);
+        // the cleaner starts on the next transaction commit (up to 30 s away by default); commit now
+        Command.check("filesystem sync", path, List.of("btrfs", "filesystem", "sync", parentOf(path).toString()));
+        Command.check("subvolume sync", path, List.of("btrfs", "subvolume", "sync", parentOf(path).toString(), Long.toString(id)));
+    }
+
     /** Describes the subvolume whose root is {@code p}; a plain directory inside one is an error (EINVAL). */
     public Subvolume show(Path p) throws BtrfsException {
         Path path = p.toAbsolutePath().normalize();

@@ -10,20 +10,30 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.icbd.config.HostPort;
+import org.icbd.config.IcbdConfig;
+import org.icbd.config.LunConfig;
+import org.icbd.config.TargetConfig;
+import org.icbd.iscsi.IscsiSettings;
+import org.icbd.volume.VolumeManager;
+import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code icbd demo}: one disk to try a client against. For now a sparse image file; this is
- * where btrfs images, versions and clones will be shown.
+ * {@code icbd demo}: the product in one command. A data root with a small golden image, its first
+ * published version and one workstation clone, served as LUN 0 (the clone, read-write) and LUN 1
+ * (the version, read-only). Made once; later runs serve what is there, writes included.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Create ./icbd-data/demo.img (64 MiB, sparse) if missing and serve it read-write.")
+        description = {"Create a demo image (64 MiB, sparse), publish version 1, clone it as workstation 'demo-ws01'",
+                "in the data directory if missing, and serve the clone (LUN 0, read-write) and the version (LUN 1, read-only)."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String IQN = "iqn.2026-11.org.icbd:demo";
+    static final VolumeName IMAGE = new VolumeName("demo");
+    static final VolumeName CLONE = new VolumeName("demo-ws01");
     private static final long SIZE = 64L << 20;
 
     @Spec
@@ -34,16 +44,24 @@ final class DemoCommand implements Callable<Integer> {
     HostPort portal;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "icbd-data",
-            description = "Where the demo image lives (default: ./${DEFAULT-VALUE}).")
+            description = "The demo's data root (default: ./${DEFAULT-VALUE}); on btrfs, versions and clones are snapshots.")
     Path dataDir;
 
     @Override
     public Integer call() throws Exception {
-        Path image = createSparse(dataDir.resolve("demo.img"));
-        AdHocExport export = new AdHocExport(portal, Optional.empty(), IQN, List.of(new ExportSpec(image, false)), 512,
-                Optional.empty(), Optional.empty(), List.of(), true); // a demo disk holds nothing worth protecting
-        RunningAppliance app = RunningAppliance.start(export.toConfig());
         PrintWriter out = spec.commandLine().getOut();
+        DataRootOption root = new DataRootOption();
+        root.dataRoot = dataDir;
+        VolumeManager volumes = root.open(spec.commandLine().getErr());
+        prepare(volumes, out);
+        // a demo disk holds nothing worth protecting, and the portal is loopback unless the user says otherwise
+        TargetConfig target = new TargetConfig(IQN, "icbd demo", List.of(
+                new LunConfig(0, volumes.cloneDisk(CLONE), false, 512, volumes.cloneIdentity(CLONE)),
+                new LunConfig(1, volumes.versionDisk(IMAGE, 1), true, 512, VolumeManager.versionIdentity(IMAGE, 1))),
+                Optional.empty(), Optional.empty(), List.of());
+        IcbdConfig config = new IcbdConfig(List.of(portal), Optional.empty(), IscsiSettings.defaults(), Optional.empty(),
+                List.of(target));
+        RunningAppliance app = RunningAppliance.start(config);
         app.printAddresses(out);
         InetSocketAddress bound = app.portals().get(0);
         out.println("boot it from iPXE with:");
@@ -52,13 +70,28 @@ final class DemoCommand implements Callable<Integer> {
         return Foreground.runUntilSignalled(app);
     }
 
-    private static Path createSparse(Path image) throws IOException {
-        if (Files.exists(image)) return image;
-        Files.createDirectories(image.getParent());
-        // setLength extends without writing: the file takes no space until blocks are written
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(SIZE);
+    /** Makes whatever of image, version 1 and clone is missing; keeps what exists (and what was written to it). */
+    private static void prepare(VolumeManager volumes, PrintWriter out) throws IOException {
+        var state = volumes.state();
+        if (!state.images().containsKey(IMAGE.value())) {
+            Path blank = Files.createTempFile(volumes.layout().root(), ".demo-", ".img");
+            try {
+                try (RandomAccessFile f = new RandomAccessFile(blank.toFile(), "rw")) {
+                    f.setLength(SIZE); // sparse: takes no space until written
+                }
+                volumes.importImage(IMAGE, blank, done -> { });
+            } finally {
+                Files.deleteIfExists(blank);
+            }
+            out.println("created image " + IMAGE + " (" + (SIZE >> 20) + " MiB) in " + volumes.layout().root());
         }
-        return image;
+        if (volumes.state().images().get(IMAGE.value()).versions() == 0) {
+            volumes.publish(IMAGE);
+            out.println("published " + IMAGE + "@1");
+        }
+        if (!volumes.state().clones().containsKey(CLONE.value())) {
+            volumes.createClone(IMAGE, 1, CLONE);
+            out.println("cloned " + IMAGE + "@1 as workstation disk " + CLONE);
+        }
     }
 }

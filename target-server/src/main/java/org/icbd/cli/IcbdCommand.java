@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 /** The root of the command tree: {@code icbd <command>}. */
 @Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "iSCSI target appliance for diskless workstations.",
-        subcommands = {ExportCommand.class, ServeCommand.class, DemoCommand.class, VersionCommand.class,
+        subcommands = {ExportCommand.class, ServeCommand.class, DemoCommand.class, ImageCommand.class, CloneCommand.class,
+                VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IcbdCommand implements Runnable {
 
@@ -22,7 +23,7 @@ public final class IcbdCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (export, serve, demo, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (export, serve, demo, image, clone, version)");
     }
 
     /** The command line wired for this program: user mistakes print one line and exit 2, no stack trace. */
@@ -54,6 +55,13 @@ public final class IcbdCommand implements Runnable {
             cl.getErr().println("icbd " + cl.getCommandName() + ": " + e.getMessage());
             cl.getErr().flush();
             return USAGE;
+        }
+        if (e instanceof org.icbd.volume.VolumeException || e instanceof org.icbd.btrfs.BtrfsException
+                || e instanceof java.nio.file.FileSystemException) {
+            // an operation that could not be done: say what and why, leave the stack trace out
+            cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            cl.getErr().flush();
+            return 1;
         }
         throw e;
     }

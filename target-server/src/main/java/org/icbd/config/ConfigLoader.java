@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.icbd.iscsi.IscsiSettings;
+import org.icbd.storage.LunIdentity;
 
 /**
  * Reads {@code icbd.yaml} into an {@link IcbdConfig}: every key is checked here, at the edge,
@@ -27,16 +29,19 @@ import org.icbd.iscsi.IscsiSettings;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets");
+    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
-    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "read-only", "block-size");
+    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
     /** RFC 7143 §13: data segment and burst lengths are 512 to 2^24-1 bytes. */
     private static final int MAX_ISCSI_LENGTH = (1 << 24) - 1;
+
+    /** Where 'clone:' and 'version:' LUNs are looked up when the file does not say 'data-root:'. */
+    public static final String DEFAULT_DATA_ROOT = "/var/lib/icbd";
 
     private final YAMLMapper yaml = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -75,7 +80,9 @@ public final class ConfigLoader {
             ConfigNode d = root.child("discovery").requireMapping(DISCOVERY_KEYS);
             if (d.has("chap")) discovery = Optional.of(chap(d.child("chap")));
         }
-        List<TargetConfig> targets = targets(root, baseDir);
+        Path dataRoot = root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
+        VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
+        List<TargetConfig> targets = targets(root, baseDir, volumes);
         requireAuthWhenExposed(root, portals, targets);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets);
     }
@@ -139,7 +146,7 @@ public final class ConfigLoader {
                 (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30));
     }
 
-    private static List<TargetConfig> targets(ConfigNode root, Path baseDir) throws ConfigException {
+    private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes) throws ConfigException {
         if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
         JsonNode raw = root.child("targets").raw();
         if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");
@@ -150,7 +157,7 @@ public final class ConfigLoader {
         Map<Path, String> writableAt = new HashMap<>();
         Map<Path, String> anyAt = new HashMap<>();
         for (ConfigNode t : nodes) {
-            TargetConfig target = target(t, baseDir);
+            TargetConfig target = target(t, baseDir, volumes);
             String seen = iqnAt.putIfAbsent(target.iqn(), t.pathOf("iqn"));
             if (seen != null) throw t.error("iqn", "target " + target.iqn() + " is already defined at " + seen);
             for (int i = 0; i < target.luns().size(); i++) {
@@ -193,7 +200,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static TargetConfig target(ConfigNode t, Path baseDir) throws ConfigException {
+    private static TargetConfig target(ConfigNode t, Path baseDir, VolumeLuns volumes) throws ConfigException {
         t.requireMapping(TARGET_KEYS);
         String iqn = t.text("iqn");
         Optional<String> bad = IscsiNames.problem(iqn);
@@ -215,10 +222,10 @@ public final class ConfigLoader {
             if (p.isPresent()) throw a.error(p.get());
             allow.add(name);
         }
-        return new TargetConfig(iqn, alias, luns(t, baseDir), chap, mutual, allow);
+        return new TargetConfig(iqn, alias, luns(t, baseDir, volumes), chap, mutual, allow);
     }
 
-    private static List<LunConfig> luns(ConfigNode t, Path baseDir) throws ConfigException {
+    private static List<LunConfig> luns(ConfigNode t, Path baseDir, VolumeLuns volumes) throws ConfigException {
         if (!t.has("luns")) throw t.error("luns", "is required: list the image files this target serves");
         List<ConfigNode> nodes = t.list("luns");
         if (nodes.isEmpty()) throw t.error("luns", "is empty: list at least one image file");
@@ -231,15 +238,39 @@ public final class ConfigLoader {
             l.requireMapping(LUN_KEYS);
             long number = l.integer("lun", i, 0, LunConfig.MAX_LUN);
             if (!numbers.add(number)) throw l.error("lun", "LUN " + number + " is used twice in this target; give each LUN its own number");
-            String pathText = l.text("path");
-            if (pathText.isBlank()) throw l.error("path", "is empty");
-            Path path = baseDir.resolve(pathText).normalize();
-            boolean readOnly = l.bool("read-only", false);
+            List<String> sources = Stream.of("path", "clone", "version").filter(l::has).toList();
+            if (sources.size() != 1) {
+                throw l.error(sources.isEmpty() ? "give 'path: FILE', 'clone: NAME' or 'version: IMAGE@N'"
+                        : "has " + String.join(" and ", sources) + "; give exactly one of path, clone, version");
+            }
+            String source = sources.get(0);
+            String text = l.text(source);
+            if (text.isBlank()) throw l.error(source, "is empty");
+            boolean readOnly = l.bool("read-only", source.equals("version"));
+            if (source.equals("version") && !readOnly) {
+                throw l.error("read-only", "a published version is immutable and always served read-only;"
+                        + " serve a clone of it to write ('icbd clone create')");
+            }
+            Path path;
+            LunIdentity identity = null;
+            switch (source) {
+                case "clone" -> {
+                    VolumeLuns.Resolved r = volumes.clone(l, text);
+                    path = r.path();
+                    identity = r.identity();
+                }
+                case "version" -> {
+                    VolumeLuns.Resolved r = volumes.version(l, text);
+                    path = r.path();
+                    identity = r.identity();
+                }
+                default -> path = baseDir.resolve(text).normalize();
+            }
             int blockSize = (int) l.integer("block-size", 512, 0, Integer.MAX_VALUE);
             if (blockSize != 512 && blockSize != 4096) throw l.error("block-size", "must be 512 or 4096; got " + blockSize);
             Optional<String> p = ImageFiles.problem(path, readOnly, blockSize);
-            if (p.isPresent()) throw l.error("path", p.get());
-            out.add(new LunConfig(number, path, readOnly, blockSize));
+            if (p.isPresent()) throw l.error(source, p.get());
+            out.add(new LunConfig(number, path, readOnly, blockSize, identity));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package org.icbd.config;
 
 import java.nio.file.Path;
+import org.icbd.storage.LunIdentity;
 
 /**
  * One logical unit of a target: an image file served under a LUN number.
@@ -9,8 +10,13 @@ import java.nio.file.Path;
  * @param path      the image file (absolute)
  * @param readOnly  refuse every write (DATA PROTECT)
  * @param blockSize logical block size, 512 or 4096
+ * @param identity  the volume's own identity (clones and versions), or {@code null} to derive one from the file
  */
-public record LunConfig(long lun, Path path, boolean readOnly, int blockSize) {
+public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity) {
 
     public static final long MAX_LUN = 16383;
+
+    public LunConfig(long lun, Path path, boolean readOnly, int blockSize) {
+        this(lun, path, readOnly, blockSize, null);
+    }
 }

@@ -33,7 +33,7 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
     }
 
     /** Image files, thin (UNMAP punches holes) where the file system allows it. */
-    public static final DeviceOpener FILES = lun -> FileBlockDevice.openThinIfPossible(lun.path(), lun.readOnly(), lun.blockSize(), null);
+    public static final DeviceOpener FILES = lun -> FileBlockDevice.openThinIfPossible(lun.path(), lun.readOnly(), lun.blockSize(), lun.identity());
 
     private final Map<String, ExportedTarget> targets;
     private final List<BlockDevice> devices;

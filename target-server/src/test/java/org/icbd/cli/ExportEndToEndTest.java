@@ -88,7 +88,7 @@ class ExportEndToEndTest {
     }
 
     @Test
-    void demoCreatesASparseImageAndPrintsTheSanbootLine() throws Exception {
+    void demoCreatesAnImageVersionAndCloneAndPrintsTheSanbootLine() throws Exception {
         Path data = dir.resolve("data");
         Process p = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "demo", "--portal", "127.0.0.1:0", "--data-dir", data.toString())
@@ -102,8 +102,8 @@ class ExportEndToEndTest {
             Matcher listening = lines.stream().map(LISTENING::matcher).filter(Matcher::matches).findFirst().orElseThrow();
             int port = Integer.parseInt(listening.group(2));
             assertEquals("sanboot iscsi:127.0.0.1::" + port + ":0:" + DemoCommand.IQN, line.strip());
-            Path image = data.resolve("demo.img");
-            assertEquals(64L << 20, Files.size(image));
+            assertEquals(64L << 20, Files.size(data.resolve("clones/demo-ws01/disk.img")));
+            assertEquals(64L << 20, Files.size(data.resolve("images/demo/versions/1/disk.img")));
             assertEquals(0, loginStatus(port, DemoCommand.IQN));
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));

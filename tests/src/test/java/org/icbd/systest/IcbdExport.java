@@ -40,6 +40,15 @@ public final class IcbdExport implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString(), "export", spec,
                 "--portal", "127.0.0.1:0", "--target", iqn));
         cmd.addAll(List.of(extra));
+        return launch(workDir, iqn, cmd);
+    }
+
+    /** Starts {@code icbd serve --config FILE}; the file's first portal should be {@code 127.0.0.1:0}. */
+    public static IcbdExport serve(Path workDir, String iqn, Path config) throws IOException, InterruptedException {
+        return launch(workDir, iqn, List.of(javaBinary(), "-jar", jar().toString(), "serve", "--config", config.toString()));
+    }
+
+    private static IcbdExport launch(Path workDir, String iqn, List<String> cmd) throws IOException {
         Path log = Files.createTempFile(workDir, "icbd-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Matcher> listening = new CompletableFuture<>();
@@ -49,7 +58,7 @@ public final class IcbdExport implements AutoCloseable {
             return new IcbdExport(p, m.group(1), Integer.parseInt(m.group(2)), iqn, log);
         } catch (Exception e) {
             p.destroyForcibly();
-            throw new IOException("icbd export did not start listening; log " + log + ":\n" + Files.readString(log), e);
+            throw new IOException(String.join(" ", cmd.subList(3, cmd.size())) + " did not start listening; log " + log + ":\n" + Files.readString(log), e);
         }
     }
 

@@ -1,0 +1,78 @@
+package org.icbd.volume;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The catalog as one JSON file in the data root, replaced atomically (write, fsync, rename) under a
+ * lock file, so a crash leaves either the old or the new catalog and two processes never interleave.
+ */
+public final class FileCatalog implements Catalog {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final VolumeLayout layout;
+    /** FileChannel locks are per process; threads of this process queue here first. */
+    private final ReentrantLock local = new ReentrantLock();
+
+    public FileCatalog(VolumeLayout layout) {
+        this.layout = layout;
+    }
+
+    @Override
+    public CatalogState read() throws IOException {
+        Path file = layout.catalogFile();
+        if (!Files.exists(file)) return CatalogState.empty();
+        try {
+            return JSON.readValue(file.toFile(), CatalogState.class);
+        } catch (IOException e) {
+            throw new IOException("catalog " + file + " is unreadable (" + e.getMessage() + "); restore it from a backup"
+                    + " or rebuild it from 'btrfs subvolume list'", e);
+        }
+    }
+
+    @Override
+    public <T> T transact(Transaction<T> change) throws IOException {
+        local.lock();
+        try (FileChannel lockChannel = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockChannel.lock()) {
+            Outcome<T> outcome = change.apply(read());
+            if (outcome.next() != null) {
+                try {
+                    write(outcome.next());
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        outcome.undo().run();
+                    } catch (IOException | RuntimeException u) {
+                        e.addSuppressed(u);
+                    }
+                    throw new VolumeException("cannot write the catalog " + layout.catalogFile() + " (" + e.getMessage()
+                            + "); the change was undone", e);
+                }
+            }
+            outcome.afterCommit().run();
+            return outcome.value();
+        } finally {
+            local.unlock();
+        }
+    }
+
+    private void write(CatalogState state) throws IOException {
+        Path file = layout.catalogFile();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(state)));
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

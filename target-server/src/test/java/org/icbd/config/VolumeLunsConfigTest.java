@@ -1,0 +1,76 @@
+package org.icbd.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.List;
+import org.icbd.volume.VolumeManager;
+import org.icbd.volume.VolumeName;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LUNs named by volume ({@code clone:}, {@code version:}) instead of by file. */
+class VolumeLunsConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private final ConfigLoader loader = new ConfigLoader();
+    private VolumeManager volumes;
+
+    @BeforeEach
+    void dataRoot() throws IOException {
+        volumes = VolumeManager.open(dir.resolve("data"));
+        Path src = dir.resolve("src.img");
+        try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        VolumeName gold = new VolumeName("gold");
+        volumes.importImage(gold, src, d -> { });
+        volumes.publish(gold);
+        volumes.createClone(gold, 1, new VolumeName("ws01"));
+        volumes.createClone(gold, 1, new VolumeName("ws02"));
+    }
+
+    @Test
+    void clonesServeReadWriteAndVersionsReadOnlyWithTheVolumesIdentity() throws ConfigException, IOException {
+        IcbdConfig c = loader.parse(config("[{clone: ws01}, {clone: ws02, lun: 1}, {version: gold@1, lun: 2}]"), dir);
+        List<LunConfig> luns = c.targets().get(0).luns();
+        VolumeName ws01 = new VolumeName("ws01");
+        assertEquals(new LunConfig(0, volumes.cloneDisk(ws01), false, 512, volumes.cloneIdentity(ws01)), luns.get(0));
+        assertNotEquals(luns.get(0).identity(), luns.get(1).identity(), "two clones are two disks");
+        assertEquals(new LunConfig(2, volumes.versionDisk(new VolumeName("gold"), 1), true, 512,
+                VolumeManager.versionIdentity(new VolumeName("gold"), 1)), luns.get(2));
+    }
+
+    @Test
+    void mistakesNameTheKey() {
+        assertError(config("[{clone: ws09}]"), "targets[0].luns[0].clone", "no clone named ws09");
+        assertError(config("[{clone: ../ws01}]"), "targets[0].luns[0].clone", "invalid name");
+        assertError(config("[{version: gold}]"), "targets[0].luns[0].version", "IMAGE@N");
+        assertError(config("[{version: gold@2}]"), "targets[0].luns[0].version", "no version 2");
+        assertError(config("[{version: gold@1, read-only: false}]"), "targets[0].luns[0].read-only", "always served read-only");
+        assertError(config("[{clone: ws01, path: x.img}]"), "targets[0].luns[0]", "exactly one of path, clone, version");
+        assertError(config("[{lun: 0}]"), "targets[0].luns[0]", "'clone: NAME'");
+        assertError(config("[{clone: ws01}, {clone: ws01, lun: 1}]"), "targets[0].luns[1].path", "is also served at");
+        String noRoot = "targets: [{iqn: 'iqn.2026-11.org.example:t', luns: [{clone: ws01}]}]\ndata-root: nowhere\n";
+        assertError(noRoot, "data-root", "does not exist");
+    }
+
+    private String config(String luns) {
+        return "data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: 'iqn.2026-11.org.example:t', luns: " + luns + "}]\n";
+    }
+
+    private void assertError(String yaml, String key, String fragment) {
+        ConfigException e = assertThrows(ConfigException.class, () -> loader.parse(yaml, dir));
+        assertTrue(e.getMessage().startsWith(key + ":") || e.getMessage().startsWith(key + " "),
+                () -> "expected key " + key + " in: " + e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), () -> "expected '" + fragment + "' in: " + e.getMessage());
+    }
+}
