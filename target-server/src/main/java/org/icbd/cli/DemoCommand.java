@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
-import org.icbd.config.LunConfig;
+import org.icbd.config.VolumeLuns;
 import org.icbd.config.TargetConfig;
 import org.icbd.iscsi.IscsiSettings;
 import org.icbd.volume.VolumeManager;
@@ -56,8 +56,7 @@ final class DemoCommand implements Callable<Integer> {
         prepare(volumes, out);
         // a demo disk holds nothing worth protecting, and the portal is loopback unless the user says otherwise
         TargetConfig target = new TargetConfig(IQN, "icbd demo", List.of(
-                new LunConfig(0, volumes.cloneDisk(CLONE), false, 512, volumes.cloneIdentity(CLONE)),
-                new LunConfig(1, volumes.versionDisk(IMAGE, 1), true, 512, VolumeManager.versionIdentity(IMAGE, 1))),
+                VolumeLuns.cloneLun(volumes, 0, CLONE, 512, true), VolumeLuns.versionLun(volumes, 1, IMAGE, 1, 512, true)),
                 Optional.empty(), Optional.empty(), List.of());
         IcbdConfig config = new IcbdConfig(List.of(portal), Optional.empty(), IscsiSettings.defaults(), Optional.empty(),
                 List.of(target));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.icbd.admin.Meters;
+import org.icbd.cache.BlockCache;
 import org.icbd.admin.MetricsEndpoint;
 import org.icbd.config.ConfigException;
 import org.icbd.config.HostPort;
@@ -48,8 +49,16 @@ final class RunningAppliance implements AutoCloseable {
 
     /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
     static RunningAppliance start(IcbdConfig config) throws ConfigException {
-        StaticTargetRegistry registry = StaticTargetRegistry.open(config);
         Meters meters = new Meters();
+        BlockCache cache = config.cache().enabled()
+                ? new BlockCache(config.cache().maxBytes(), config.cache().chunkSize(), meters.registry()) : null;
+        StaticTargetRegistry registry;
+        try {
+            registry = StaticTargetRegistry.open(config, cache);
+        } catch (ConfigException | RuntimeException e) {
+            meters.close();
+            throw e;
+        }
         List<IscsiServer> servers = new ArrayList<>();
         try {
             for (HostPort portal : config.portals()) {

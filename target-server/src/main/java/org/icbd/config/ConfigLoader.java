@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.icbd.iscsi.IscsiSettings;
-import org.icbd.storage.LunIdentity;
 
 /**
  * Reads {@code icbd.yaml} into an {@link IcbdConfig}: every key is checked here, at the edge,
@@ -29,13 +28,14 @@ import org.icbd.storage.LunIdentity;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root");
+    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
+    private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
-    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size");
+    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
     /** RFC 7143 §13: data segment and burst lengths are 512 to 2^24-1 bytes. */
     private static final int MAX_ISCSI_LENGTH = (1 << 24) - 1;
@@ -84,7 +84,7 @@ public final class ConfigLoader {
         VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
         List<TargetConfig> targets = targets(root, baseDir, volumes);
         requireAuthWhenExposed(root, portals, targets);
-        return new IcbdConfig(portals, metrics, iscsi, discovery, targets);
+        return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root));
     }
 
     /** SnakeYAML's message without the quoted excerpts: the line and column already say where. */
@@ -114,6 +114,28 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         return Optional.of(hostPort(m, IcbdConfig.DEFAULT_METRICS.port()));
+    }
+
+    /** {@code cache: off}, or {@code cache: {size-mib: 2048, chunk-kib: 64}}; on with a quarter of the heap by default. */
+    private static CacheSettings cache(ConfigNode root) throws ConfigException {
+        CacheSettings d = CacheSettings.defaults();
+        if (!root.has("cache")) return d;
+        ConfigNode c = root.child("cache");
+        JsonNode raw = c.raw();
+        if ((raw.isBoolean() && !raw.asBoolean())
+                || (raw.isTextual() && Set.of("off", "false", "no", "none").contains(raw.asText().strip().toLowerCase()))) {
+            return CacheSettings.off();
+        }
+        c.requireMapping(CACHE_KEYS);
+        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
+        long sizeMib = c.integer("size-mib", d.maxBytes() >> 20, 16, Long.MAX_VALUE >> 20);
+        if (sizeMib > heapMib * 3 / 4) {
+            throw c.error("size-mib", sizeMib + " MiB leaves too little of the " + heapMib + " MiB heap for sessions;"
+                    + " use at most " + heapMib * 3 / 4 + " or give the JVM more (ICBD_JAVA_OPTS=-Xmx...)");
+        }
+        long chunkKib = c.integer("chunk-kib", d.chunkSize() >> 10, 4, 1024);
+        if (Long.bitCount(chunkKib) != 1) throw c.error("chunk-kib", "must be a power of two (4 to 1024); got " + chunkKib);
+        return new CacheSettings(true, sizeMib << 20, (int) chunkKib << 10);
     }
 
     private static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
@@ -251,26 +273,20 @@ public final class ConfigLoader {
                 throw l.error("read-only", "a published version is immutable and always served read-only;"
                         + " serve a clone of it to write ('icbd clone create')");
             }
-            Path path;
-            LunIdentity identity = null;
-            switch (source) {
-                case "clone" -> {
-                    VolumeLuns.Resolved r = volumes.clone(l, text);
-                    path = r.path();
-                    identity = r.identity();
-                }
-                case "version" -> {
-                    VolumeLuns.Resolved r = volumes.version(l, text);
-                    path = r.path();
-                    identity = r.identity();
-                }
-                default -> path = baseDir.resolve(text).normalize();
-            }
             int blockSize = (int) l.integer("block-size", 512, 0, Integer.MAX_VALUE);
             if (blockSize != 512 && blockSize != 4096) throw l.error("block-size", "must be 512 or 4096; got " + blockSize);
-            Optional<String> p = ImageFiles.problem(path, readOnly, blockSize);
+            boolean cached = l.bool("cache", true);
+            LunConfig lun = switch (source) {
+                case "clone" -> volumes.clone(l, number, text, blockSize, cached);
+                case "version" -> volumes.version(l, number, text, blockSize, cached);
+                default -> new LunConfig(number, baseDir.resolve(text).normalize(), readOnly, blockSize, null, null, cached);
+            };
+            if (readOnly && !lun.readOnly()) {
+                lun = new LunConfig(lun.lun(), lun.path(), true, blockSize, lun.identity(), lun.base(), cached);
+            }
+            Optional<String> p = ImageFiles.problem(lun.path(), readOnly, blockSize);
             if (p.isPresent()) throw l.error(source, p.get());
-            out.add(new LunConfig(number, path, readOnly, blockSize, identity));
+            out.add(lun);
         }
         return out;
     }

@@ -13,9 +13,10 @@ import org.icbd.iscsi.IscsiSettings;
  * @param iscsi         transport limits and offers
  * @param discoveryChap credentials a discovery session must present, or empty for open discovery
  * @param targets       the targets served
+ * @param cache         the read cache
  */
 public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
-                         Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
+                         Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache) {
 
     public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
     public static final int ISCSI_PORT = 3260;
@@ -25,5 +26,10 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
     public IcbdConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
+    }
+
+    public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
+                      Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
+        this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults());
     }
 }

@@ -11,12 +11,15 @@ import org.icbd.storage.LunIdentity;
  * @param readOnly  refuse every write (DATA PROTECT)
  * @param blockSize logical block size, 512 or 4096
  * @param identity  the volume's own identity (clones and versions), or {@code null} to derive one from the file
+ * @param base      the snapshot the image shares extents with, or {@code null} (plain files, or not on btrfs)
+ * @param cached    read through the node's block cache (when the cache is on)
  */
-public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity) {
+public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
+                        boolean cached) {
 
     public static final long MAX_LUN = 16383;
 
     public LunConfig(long lun, Path path, boolean readOnly, int blockSize) {
-        this(lun, path, readOnly, blockSize, null);
+        this(lun, path, readOnly, blockSize, null, null, true);
     }
 }

@@ -3,21 +3,18 @@ package org.icbd.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.icbd.storage.LunIdentity;
+import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 
 /**
  * Resolves a LUN given as {@code clone: ws01} or {@code version: win11@3} to the image file in the
- * data root and the volume's own identity, so the disk keeps its serial and NAA wherever it is served.
- * The data root is opened on first use: a configuration of plain image files never touches it.
+ * data root, the volume's own identity (so the disk keeps its serial and NAA wherever it is served)
+ * and the snapshot whose extents it shares (so the cache holds them once). The data root is opened
+ * on first use: a configuration of plain image files never touches it.
  */
-final class VolumeLuns {
-
-    /** What a volume LUN stands for once resolved. */
-    record Resolved(Path path, LunIdentity identity) {
-    }
+public final class VolumeLuns {
 
     private final Path dataRoot;
     private final String dataRootKey;
@@ -28,11 +25,32 @@ final class VolumeLuns {
         this.dataRootKey = dataRootKey;
     }
 
-    Resolved clone(ConfigNode lun, String name) throws ConfigException {
+    /** A clone served read-write. */
+    public static LunConfig cloneLun(VolumeManager m, long lun, VolumeName name, int blockSize, boolean cached) throws IOException {
+        CatalogState.Clone c = m.cloneInfo(name);
+        VolumeName image = new VolumeName(c.image());
+        return new LunConfig(lun, m.cloneDisk(name), false, blockSize, m.cloneIdentity(name),
+                base(m, image, c.version()), cached);
+    }
+
+    /** A published version, always read-only. */
+    public static LunConfig versionLun(VolumeManager m, long lun, VolumeName image, int version, int blockSize, boolean cached)
+            throws IOException {
+        return new LunConfig(lun, m.versionDisk(image, version), true, blockSize, VolumeManager.versionIdentity(image, version),
+                base(m, image, version), cached);
+    }
+
+    private static SharedBase base(VolumeManager m, VolumeName image, int version) throws IOException {
+        return m.versionSnapshotId(image, version).map(id -> new SharedBase(uncheckedDisk(m, image, version), id)).orElse(null);
+    }
+
+    private static Path uncheckedDisk(VolumeManager m, VolumeName image, int version) {
+        return org.icbd.volume.VolumeLayout.disk(m.layout().version(image, version));
+    }
+
+    LunConfig clone(ConfigNode lun, long number, String name, int blockSize, boolean cached) throws ConfigException {
         try {
-            VolumeName clone = new VolumeName(name);
-            VolumeManager m = volumes(lun);
-            return new Resolved(m.cloneDisk(clone), m.cloneIdentity(clone));
+            return cloneLun(volumes(lun), number, new VolumeName(name), blockSize, cached);
         } catch (VolumeException e) {
             throw lun.error("clone", e.getMessage());
         } catch (IOException e) {
@@ -41,7 +59,7 @@ final class VolumeLuns {
     }
 
     /** {@code IMAGE@N}; a bare {@code IMAGE} is refused, since the newest version changes when one is published. */
-    Resolved version(ConfigNode lun, String spec) throws ConfigException {
+    LunConfig version(ConfigNode lun, long number, String spec, int blockSize, boolean cached) throws ConfigException {
         int at = spec.lastIndexOf('@');
         if (at <= 0) throw lun.error("version", "expected IMAGE@N (for example win11@3); got '" + spec + "'");
         int n;
@@ -51,8 +69,7 @@ final class VolumeLuns {
             throw lun.error("version", "expected IMAGE@N with N a version number; got '" + spec + "'");
         }
         try {
-            VolumeName image = new VolumeName(spec.substring(0, at));
-            return new Resolved(volumes(lun).versionDisk(image, n), VolumeManager.versionIdentity(image, n));
+            return versionLun(volumes(lun), number, new VolumeName(spec.substring(0, at)), n, blockSize, cached);
         } catch (VolumeException e) {
             throw lun.error("version", e.getMessage());
         } catch (IOException e) {

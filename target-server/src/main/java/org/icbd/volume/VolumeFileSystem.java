@@ -19,6 +19,11 @@ public interface VolumeFileSystem {
 
     void delete(Path volume) throws IOException;
 
+    /** The file system's id of a read-only snapshot, when copies share its extents (btrfs subvolume UUID). */
+    default java.util.Optional<java.util.UUID> snapshotId(Path volume) throws IOException {
+        return java.util.Optional.empty();
+    }
+
     /** True when {@link #snapshot} takes constant time and shares the data (btrfs). */
     boolean instantClones();
 

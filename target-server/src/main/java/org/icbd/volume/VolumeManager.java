@@ -175,6 +175,17 @@ public final class VolumeManager {
         return VolumeLayout.disk(layout.version(image, version));
     }
 
+    /** What the catalog knows of a clone (its image and version). */
+    public CatalogState.Clone cloneInfo(VolumeName name) throws IOException {
+        return clone(catalog.read(), name);
+    }
+
+    /** The id of a version's read-only snapshot, where clones share its extents (btrfs); empty elsewhere. */
+    public java.util.Optional<java.util.UUID> versionSnapshotId(VolumeName image, int version) throws IOException {
+        versionDisk(image, version);
+        return fs.snapshotId(layout.version(image, version));
+    }
+
     /** A clone is the same disk wherever and whenever it is served: identity from its catalog id. */
     public LunIdentity cloneIdentity(VolumeName name) throws IOException {
         return LunIdentity.fromVolumeKey("clone:" + clone(catalog.read(), name).id());

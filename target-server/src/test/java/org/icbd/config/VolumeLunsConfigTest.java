@@ -43,10 +43,10 @@ class VolumeLunsConfigTest {
         IcbdConfig c = loader.parse(config("[{clone: ws01}, {clone: ws02, lun: 1}, {version: gold@1, lun: 2}]"), dir);
         List<LunConfig> luns = c.targets().get(0).luns();
         VolumeName ws01 = new VolumeName("ws01");
-        assertEquals(new LunConfig(0, volumes.cloneDisk(ws01), false, 512, volumes.cloneIdentity(ws01)), luns.get(0));
+        assertEquals(new LunConfig(0, volumes.cloneDisk(ws01), false, 512, volumes.cloneIdentity(ws01), null, true), luns.get(0));
         assertNotEquals(luns.get(0).identity(), luns.get(1).identity(), "two clones are two disks");
         assertEquals(new LunConfig(2, volumes.versionDisk(new VolumeName("gold"), 1), true, 512,
-                VolumeManager.versionIdentity(new VolumeName("gold"), 1)), luns.get(2));
+                VolumeManager.versionIdentity(new VolumeName("gold"), 1), null, true), luns.get(2));
     }
 
     @Test

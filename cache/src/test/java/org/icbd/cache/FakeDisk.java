@@ -1,0 +1,61 @@
+package org.icbd.cache;
+
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A stand-in for a clone on a copy-on-write file system, for tests that need exact control of
+ * timing and counts (the real thing is tested in target-server against btrfs): the clone starts as
+ * the base's bytes and shares a chunk with the base until the chunk is first written.
+ */
+final class FakeDisk implements ChunkSource {
+
+    static final Object BASE_SPACE = new Object();
+
+    private final byte[] bytes;
+    private final int chunkSize;
+    private final BitSet diverged = new BitSet();
+    final AtomicLong reads = new AtomicLong();
+    final AtomicLong bytesRead = new AtomicLong();
+    volatile long readDelayMillis;
+
+    FakeDisk(byte[] base, int chunkSize) {
+        this.bytes = base.clone();
+        this.chunkSize = chunkSize;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        reads.incrementAndGet();
+        bytesRead.addAndGet(dst.remaining());
+        if (readDelayMillis > 0) {
+            try {
+                Thread.sleep(readDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            dst.put(bytes, (int) offset, dst.remaining());
+        }
+    }
+
+    synchronized void write(long offset, byte[] data) {
+        for (long c = offset / chunkSize; c <= (offset + data.length - 1) / chunkSize; c++) diverged.set((int) c);
+        System.arraycopy(data, 0, bytes, (int) offset, data.length);
+    }
+
+    /** Like FIEMAP against the base: shared while the chunk was never written. */
+    ChunkLocator locator() {
+        return (offset, length) -> {
+            synchronized (this) {
+                return diverged.get((int) (offset / chunkSize)) ? null : new ChunkKey(BASE_SPACE, offset);
+            }
+        };
+    }
+
+    long size() {
+        return bytes.length;
+    }
+}

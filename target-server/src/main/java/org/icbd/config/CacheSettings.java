@@ -1,0 +1,22 @@
+package org.icbd.config;
+
+/**
+ * The node's read cache.
+ *
+ * @param enabled   off turns caching off for every LUN (for benchmarks, or to leave all memory to the page cache)
+ * @param maxBytes  bound on the memory the cached data holds
+ * @param chunkSize unit of caching and of disk reads
+ */
+public record CacheSettings(boolean enabled, long maxBytes, int chunkSize) {
+
+    public static final int DEFAULT_CHUNK = 64 << 10;
+
+    /** A quarter of the heap: the rest serves sessions, buffers and the JVM itself. */
+    public static CacheSettings defaults() {
+        return new CacheSettings(true, Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4), DEFAULT_CHUNK);
+    }
+
+    public static CacheSettings off() {
+        return new CacheSettings(false, 0, DEFAULT_CHUNK);
+    }
+}
