@@ -63,3 +63,9 @@ build_if_stale() {  # builds the runnable jar through the wrapper when missing o
   echo "building icbd (first run or sources changed)..." >&2
   (cd "$ICBD_REPO" && ./mvnw -q -B -DskipTests -pl target-server -am package) >&2
 }
+
+# JVM flags every icbd process gets: jnr-ffi (the btrfs ioctls) still uses sun.misc.Unsafe, which
+# JDK 23+ warns about on every start unless allowed.
+icbd_jvm_opts() {
+  if (( $(java_major "$JAVA_HOME") >= 23 )); then echo --sun-misc-unsafe-memory-access=allow; fi
+}

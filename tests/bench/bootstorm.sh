@@ -32,15 +32,21 @@ MAXN=0; for n in "${COUNTS[@]}"; do (( n > MAXN )) && MAXN=$n; done
 WORK=$(mktemp -d /var/tmp/icbd-bootstorm.XXXXXX)
 PIDS=()
 LOOP=""
+# TERM, and KILL after 5 s: tgtd ignores TERM while it still has targets
+stop_pid() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do stop_pid "$p"; done
   if mountpoint -q "$WORK/mnt"; then umount "$WORK/mnt"; fi
   [[ -n "$LOOP" ]] && losetup -d "$LOOP" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-ICBD=("$JAVA_HOME/bin/java" -jar "$(icbd_jar)")
+ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) -jar "$(icbd_jar)")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
@@ -55,7 +61,8 @@ head -c "${IMAGE_MIB}M" /dev/urandom > "$WORK/gold.img"
 "${ICBD[@]}" image import "$WORK/gold.img" --name gold --data-root "$ROOT" >/dev/null
 rm "$WORK/gold.img"
 "${ICBD[@]}" image publish gold --data-root "$ROOT" >/dev/null
-for i in $(seq -w 1 "$MAXN"); do "${ICBD[@]}" clone create --image gold@1 --name "ws$i" --data-root "$ROOT" >/dev/null; done
+ws() { printf 'ws%02d' "$1"; }
+for i in $(seq 1 "$MAXN"); do "${ICBD[@]}" clone create --image gold@1 --name "$(ws "$i")" --data-root "$ROOT" >/dev/null; done
 
 # the working set, and each client's jittered order of it
 python3 - "$WORK" "$MAXN" "$IMAGE_MIB" "$SET_MIB" <<'PY'
@@ -119,7 +126,7 @@ serve_icbd() {  # CACHE_YAML N -> port; appends the pid to PIDS
   local port; port=$(free_port)
   { echo "data-root: $ROOT"; echo "portals: [127.0.0.1:$port]"; echo "metrics: off"; echo "cache: $1"
     echo "targets:"; echo "  - iqn: iqn.2026-11.org.icbd:storm"; echo "    luns:"
-    for i in $(seq -w 1 "$2"); do echo "      - {lun: $(( 10#$i - 1 )), clone: ws$i}"; done; } > "$WORK/icbd.yaml"
+    for i in $(seq 1 "$2"); do echo "      - {lun: $(( i - 1 )), clone: $(ws "$i")}"; done; } > "$WORK/icbd.yaml"
   "${ICBD[@]}" serve --config "$WORK/icbd.yaml" > "$WORK/icbd.log" 2>&1 &
   ICBD_PID=$!
   PIDS+=($ICBD_PID)
@@ -127,7 +134,6 @@ serve_icbd() {  # CACHE_YAML N -> port; appends the pid to PIDS
   echo "$port" > "$WORK/port"
 }
 
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 printf '| N | target | MiB/s | p50 ms | p99 ms | disk MiB read |\n|---|---|---|---|---|---|\n'
 for n in "${COUNTS[@]}"; do
@@ -144,8 +150,8 @@ for n in "${COUNTS[@]}"; do
   TGT_PID=$!; PIDS+=($TGT_PID)
   wait_port "$port" || { cat "$WORK/tgtd.log" >&2; exit 1; }
   tgtadm -C "$ctl" --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.icbd:tgtd
-  for i in $(seq -w 1 "$n"); do
-    tgtadm -C "$ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun $(( 10#$i )) -b "$ROOT/clones/ws$i/disk.img"
+  for i in $(seq 1 "$n"); do
+    tgtadm -C "$ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun "$i" -b "$ROOT/clones/$(ws "$i")/disk.img"
   done
   tgtadm -C "$ctl" --lld iscsi --op bind --mode target --tid 1 -I ALL
   measure "tgtd" "$n" "$port" iqn.2026-11.org.icbd:tgtd 1

@@ -1,6 +1,6 @@
 package org.icbd.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -8,25 +8,40 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The node's read cache: chunks of disk data under {@link ChunkKey}s, bounded by bytes, shared by all
- * volumes. Loads are single-flight: however many readers miss on one chunk at once, one of them reads
- * it from disk and the others wait for that read.
+ * volumes. Loads are single-flight: a chunk being loaded is in the cache as a pending future, so
+ * however many readers miss on it at once, one disk read serves them all. A request's missing chunks
+ * are loaded together, so a 64 KiB read that misses is one disk read, not sixteen.
+ *
+ * <p>Invalidating a chunk while it loads drops the pending load: it completes for the readers that
+ * were already waiting (they raced the write) but never enters the cache.
  */
 public final class BlockCache {
 
     /** Per-entry bookkeeping on top of the data, so the bound holds for small chunks too. */
-    private static final int ENTRY_OVERHEAD = 96;
+    private static final int ENTRY_OVERHEAD = 128;
+
+    /** Reads the missing chunks of one request; returns each one's bytes. */
+    @FunctionalInterface
+    public interface BulkLoader {
+        Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing) throws IOException;
+    }
 
     private final int chunkSize;
     private final long maxBytes;
-    private final Cache<ChunkKey, byte[]> chunks;
+    private final AsyncCache<ChunkKey, byte[]> chunks;
     private final Counter diskBytes;
 
     /**
      * @param maxBytes  bound on the bytes held (data plus per-entry overhead)
-     * @param chunkSize unit of caching and of disk reads, a power of two from 4 KiB to 1 MiB
+     * @param chunkSize unit of caching, a power of two from 4 KiB to 1 MiB
      */
     public BlockCache(long maxBytes, int chunkSize, MeterRegistry meters) {
         if (Integer.bitCount(chunkSize) != 1 || chunkSize < 4096 || chunkSize > (1 << 20)) {
@@ -40,7 +55,7 @@ public final class BlockCache {
                 .weigher((ChunkKey k, byte[] v) -> v.length + ENTRY_OVERHEAD)
                 .executor(Runnable::run) // maintenance on the caller: no pool threads, eviction keeps up with loads
                 .recordStats()
-                .build();
+                .buildAsync();
         CaffeineCacheMetrics.monitor(meters, chunks, "icbd_block_cache");
         Gauge.builder("icbd_block_cache_bytes", this, BlockCache::bytesHeld).baseUnit("bytes")
                 .description("bytes held by the block cache").register(meters);
@@ -57,28 +72,32 @@ public final class BlockCache {
         return maxBytes;
     }
 
-    /** The chunk under {@code key}, read with {@code loader} if absent (once, however many ask at once). */
-    byte[] get(ChunkKey key, int length, ChunkSource source, long sourceOffset) throws IOException {
+    /** The chunks under {@code keys}, the missing ones read with one call of {@code loader}. */
+    Map<ChunkKey, byte[]> getAll(List<ChunkKey> keys, BulkLoader loader) throws IOException {
+        CompletableFuture<Map<ChunkKey, byte[]>> all = chunks.getAll(keys, (missing, executor) -> {
+            try {
+                Map<ChunkKey, byte[]> got = loader.load(missing);
+                long bytes = 0;
+                for (byte[] b : got.values()) bytes += b.length;
+                diskBytes.increment(bytes);
+                return CompletableFuture.completedFuture(got);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e); // nothing is cached; every waiter sees the error
+            }
+        });
         try {
-            return chunks.get(key, k -> load(length, source, sourceOffset));
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+            return all.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof UncheckedIOException u) throw u.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IOException(cause);
         }
-    }
-
-    private byte[] load(int length, ChunkSource source, long offset) {
-        byte[] data = new byte[length];
-        try {
-            source.read(offset, java.nio.ByteBuffer.wrap(data));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // nothing is cached; every waiter sees the error
-        }
-        diskBytes.increment(length);
-        return data;
     }
 
     void invalidate(ChunkKey key) {
-        chunks.invalidate(key);
+        chunks.synchronous().invalidate(key);
     }
 
     boolean contains(ChunkKey key) {
@@ -87,11 +106,12 @@ public final class BlockCache {
 
     /** Bytes held now, overhead included; never above the bound once maintenance has run. */
     public long bytesHeld() {
-        chunks.cleanUp();
-        return chunks.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        var sync = chunks.synchronous();
+        sync.cleanUp();
+        return sync.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
     public long entries() {
-        return chunks.estimatedSize();
+        return chunks.synchronous().estimatedSize();
     }
 }

@@ -2,137 +2,175 @@ package org.icbd.cache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One volume's view of the {@link BlockCache}: reads are served chunk by chunk from the cache,
- * and the volume's writes go through {@link #write} so no reader ever sees data older than a
- * completed write.
+ * One volume's view of the {@link BlockCache}: reads are served chunk by chunk from the cache, and
+ * the volume's writes go through {@link #write} so no read that starts after a write returns data
+ * from before it.
  *
- * <p>Keys: a chunk the volume has written since it was opened is keyed by the volume itself and
- * dropped on every write; any other chunk takes the {@link ChunkLocator}'s shared key if there is
- * one (a clone's unmodified extent, keyed like its snapshot's), else the volume's own key. Once
- * written, a chunk never goes back to a shared key: copy-on-write never re-shares an extent.
- *
- * <p>A striped read-write lock orders a chunk's loads against writes to it: a load that started
- * before a write cannot put the older bytes into the cache after the write has invalidated them.
+ * <p>Keys: a chunk the {@link ChunkLocator} reports shared is keyed by the shared space and its
+ * offset; any other chunk, and every chunk this volume has written since it was opened, by the
+ * volume's own space. A written chunk never becomes shared again (copy-on-write never re-shares an
+ * extent), so the answer is kept per window of chunks as two small bit sets, not per chunk.
  */
 public final class CachedVolume {
 
-    private static final int STRIPES = 256;
+    /** Chunks are mapped a window at a time: one extent lookup per MiB. */
+    private static final int WINDOW_BYTES = 1 << 20;
+
+    /** What is known of one window: which chunks are shared (null: not looked up yet) and which were written. */
+    private record Window(BitSet shared, BitSet written) {
+    }
 
     private final BlockCache cache;
     private final ChunkLocator locator;
+    private final Object sharedSpace;
     private final ChunkSource source;
     private final long size;
     private final int chunkSize;
     private final int chunkShift;
+    private final int chunksPerWindow;
     /** This volume's own key space; identity equality, so no two volumes ever collide. */
     private final Object ownSpace = new Object();
-    private final ConcurrentHashMap<Long, ChunkKey> shared = new ConcurrentHashMap<>();
-    private final java.util.Set<Long> written = ConcurrentHashMap.newKeySet();
-    private final ReentrantReadWriteLock[] stripes = new ReentrantReadWriteLock[STRIPES];
+    private final ConcurrentHashMap<Long, Window> windows = new ConcurrentHashMap<>();
+    /** Orders window lookups against writes marking chunks written. */
+    private final ReentrantLock mapping = new ReentrantLock();
 
     public CachedVolume(BlockCache cache, ChunkLocator locator, ChunkSource source, long size) {
         this.cache = cache;
         this.locator = locator;
+        this.sharedSpace = locator.sharedSpace();
         this.source = source;
         this.size = size;
         this.chunkSize = cache.chunkSize();
         this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
-        for (int i = 0; i < STRIPES; i++) stripes[i] = new ReentrantReadWriteLock();
+        this.chunksPerWindow = Math.max(1, WINDOW_BYTES / chunkSize);
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code offset} through the cache. */
     public void read(long offset, ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) return;
+        long first = offset >>> chunkShift;
+        long last = (offset + dst.remaining() - 1) >>> chunkShift;
+        List<ChunkKey> keys = new ArrayList<>((int) (last - first + 1));
+        Map<ChunkKey, Long> where = new HashMap<>();
+        for (long c = first; c <= last; c++) {
+            ChunkKey k = keyOf(c);
+            keys.add(k);
+            where.put(k, c << chunkShift);
+        }
+        Map<ChunkKey, byte[]> got = cache.getAll(keys, missing -> load(missing, where));
         long pos = offset;
-        while (dst.hasRemaining()) {
-            long chunk = pos >>> chunkShift;
-            long start = chunk << chunkShift;
-            int within = (int) (pos - start);
-            int n = Math.min(dst.remaining(), chunkLength(start) - within);
-            ReentrantReadWriteLock.ReadLock lock = stripe(chunk).readLock();
-            lock.lock();
-            try {
-                byte[] data = cache.get(keyOf(chunk, start), chunkLength(start), source, start);
-                dst.put(data, within, n);
-            } finally {
-                lock.unlock();
-            }
+        for (ChunkKey k : keys) {
+            byte[] data = got.get(k);
+            int within = (int) (pos - where.get(k));
+            int n = Math.min(dst.remaining(), data.length - within);
+            dst.put(data, within, n);
             pos += n;
         }
     }
 
-    /** What a write or deallocation does to the disk; run by {@link #write} while readers of its chunks wait. */
+    /** Reads the missing chunks in runs of adjacent ones, one disk read per run. */
+    private Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing, Map<ChunkKey, Long> where) throws IOException {
+        List<ChunkKey> sorted = new ArrayList<>(missing);
+        sorted.sort((a, b) -> Long.compare(where.get(a), where.get(b)));
+        Map<ChunkKey, byte[]> out = new HashMap<>();
+        int i = 0;
+        while (i < sorted.size()) {
+            int j = i + 1;
+            long start = where.get(sorted.get(i));
+            while (j < sorted.size() && where.get(sorted.get(j)) == start + (long) (j - i) * chunkSize) j++;
+            long end = Math.min(size, start + (long) (j - i) * chunkSize);
+            byte[] run = new byte[(int) (end - start)];
+            source.read(start, ByteBuffer.wrap(run));
+            for (int k = i; k < j; k++) {
+                int from = (k - i) * chunkSize;
+                out.put(sorted.get(k), java.util.Arrays.copyOfRange(run, from, Math.min(run.length, from + chunkSize)));
+            }
+            i = j;
+        }
+        return out;
+    }
+
+    /** What a write or deallocation does to the disk. */
     @FunctionalInterface
     public interface Mutation {
         void run() throws IOException;
     }
 
     /**
-     * Runs {@code mutation}, which changes {@code length} bytes at {@code offset}, and forgets every
-     * cached chunk of this volume it touches. Whatever the mutation does, even when it fails halfway,
+     * Runs {@code mutation}, which changes {@code length} bytes at {@code offset}, then forgets every
+     * cached chunk of this volume it touched. Whatever the mutation does, even when it fails halfway,
      * later reads come from the disk.
      */
     public void write(long offset, long length, Mutation mutation) throws IOException {
-        if (length <= 0) {
-            mutation.run();
-            return;
-        }
-        long first = offset >>> chunkShift;
-        long last = (offset + length - 1) >>> chunkShift;
-        // lock the stripes in index order, each once, so two writes never deadlock
-        boolean[] take = new boolean[STRIPES];
-        if (last - first + 1 >= STRIPES) {
-            java.util.Arrays.fill(take, true);
-        } else {
-            for (long c = first; c <= last; c++) take[(int) (c & (STRIPES - 1))] = true;
-        }
-        for (int i = 0; i < STRIPES; i++) if (take[i]) stripes[i].writeLock().lock();
         try {
             mutation.run();
         } finally {
-            for (long c = first; c <= last; c++) {
-                written.add(c);
-                shared.remove(c);
-                cache.invalidate(new ChunkKey(ownSpace, c << chunkShift));
-            }
-            for (int i = STRIPES - 1; i >= 0; i--) if (take[i]) stripes[i].writeLock().unlock();
+            if (length > 0) forget(offset >>> chunkShift, (offset + length - 1) >>> chunkShift);
         }
     }
 
-    private ChunkKey keyOf(long chunk, long start) throws IOException {
-        if (!written.contains(chunk)) {
-            ChunkKey k = shared.get(chunk);
-            if (k == null) {
-                k = locator.sharedKey(start, chunkLength(start));
-                if (k == null) k = new ChunkKey(ownSpace, start);
-                shared.put(chunk, k);
+    private void forget(long first, long last) {
+        mapping.lock();
+        try {
+            for (long w = first / chunksPerWindow; w <= last / chunksPerWindow; w++) {
+                Window old = windows.get(w);
+                BitSet shared = old == null || old.shared() == null ? null : (BitSet) old.shared().clone();
+                BitSet written = old == null ? new BitSet() : (BitSet) old.written().clone();
+                long from = Math.max(first, w * chunksPerWindow);
+                long to = Math.min(last, (w + 1) * chunksPerWindow - 1);
+                int a = (int) (from - w * chunksPerWindow);
+                int b = (int) (to - w * chunksPerWindow) + 1;
+                written.set(a, b);
+                if (shared != null) shared.clear(a, b);
+                windows.put(w, new Window(shared, written));
             }
-            return k;
+        } finally {
+            mapping.unlock();
         }
-        return new ChunkKey(ownSpace, start);
+        for (long c = first; c <= last; c++) cache.invalidate(new ChunkKey(ownSpace, c << chunkShift));
     }
 
-    private int chunkLength(long start) {
-        return (int) Math.min(chunkSize, size - start);
+    private ChunkKey keyOf(long chunk) throws IOException {
+        long start = chunk << chunkShift;
+        if (sharedSpace == null) return new ChunkKey(ownSpace, start);
+        long w = chunk / chunksPerWindow;
+        int bit = (int) (chunk - w * chunksPerWindow);
+        Window win = windows.get(w);
+        if (win == null || win.shared() == null) win = lookUp(w);
+        return win.shared().get(bit) ? new ChunkKey(sharedSpace, start) : new ChunkKey(ownSpace, start);
     }
 
-    private ReentrantReadWriteLock stripe(long chunk) {
-        return stripes[(int) (chunk & (STRIPES - 1))];
-    }
-
-    /** True when the chunk holding {@code offset} is in the cache under the key reads use now (for tests). */
-    boolean cached(long offset) throws IOException {
-        long chunk = offset >>> chunkShift;
-        return cache.contains(keyOf(chunk, chunk << chunkShift));
+    private Window lookUp(long w) throws IOException {
+        mapping.lock();
+        try {
+            Window win = windows.get(w);
+            if (win != null && win.shared() != null) return win;
+            long offset = w * chunksPerWindow * (long) chunkSize;
+            int count = (int) Math.min(chunksPerWindow, (size - offset + chunkSize - 1) / chunkSize);
+            BitSet shared = locator.sharedChunks(offset, chunkSize, count);
+            BitSet written = win == null ? new BitSet() : win.written();
+            shared.andNot(written);
+            Window fresh = new Window(shared, written);
+            windows.put(w, fresh);
+            return fresh;
+        } finally {
+            mapping.unlock();
+        }
     }
 
     /** The key reads of {@code offset} use now (for tests and diagnostics). */
     public ChunkKey keyAt(long offset) throws IOException {
-        long chunk = offset >>> chunkShift;
-        return keyOf(chunk, chunk << chunkShift);
+        return keyOf(offset >>> chunkShift);
     }
 
     /** True when {@code key} belongs to this volume alone. */

@@ -1,24 +1,37 @@
 package org.icbd.cache;
 
 import java.io.IOException;
+import java.util.BitSet;
 
 /**
- * Names the chunks of one volume. A volume whose chunk holds exactly the bytes of a chunk of
- * another volume (a clone and the snapshot it was made from, where the file system shares the
- * extent) gives both the same key, so the cache holds and reads those bytes once.
- *
- * <p>Called only for chunks the volume has not written since it was opened; {@link CachedVolume}
- * keys written chunks by the volume's own space.
+ * Tells which chunks of one volume hold exactly the bytes of the same chunks of a shared, immutable
+ * space (a clone and the read-only snapshot it was made from, where the file system shares the
+ * extents). All volumes that share a space key those chunks alike, so the cache reads and holds them
+ * once. Asked a window of chunks at a time, so one extent lookup answers for many chunks.
  */
-@FunctionalInterface
 public interface ChunkLocator {
 
+    /** The shared space (compared with equals), or {@code null} when this volume shares nothing. */
+    Object sharedSpace();
+
     /**
-     * The shared key of the chunk at {@code offset} ({@code length} bytes), or {@code null} when it
-     * is not known to be shared, and the volume's own key should be used.
+     * Which of the {@code count} chunks of {@code chunkSize} bytes from {@code offset} are shared:
+     * bit {@code i} set means chunk {@code i} holds the shared space's bytes at the same offset.
+     * Only ever true for a chunk the volume has not written since the answer was computed; the cache
+     * makes sure of that by asking again only for chunks it has not seen written.
      */
-    ChunkKey sharedKey(long offset, int length) throws IOException;
+    BitSet sharedChunks(long offset, int chunkSize, int count) throws IOException;
 
     /** A locator that shares nothing: every chunk is keyed by the volume itself. */
-    ChunkLocator PRIVATE = (offset, length) -> null;
+    ChunkLocator PRIVATE = new ChunkLocator() {
+        @Override
+        public Object sharedSpace() {
+            return null;
+        }
+
+        @Override
+        public BitSet sharedChunks(long offset, int chunkSize, int count) {
+            return new BitSet();
+        }
+    };
 }

@@ -48,9 +48,21 @@ final class FakeDisk implements ChunkSource {
 
     /** Like FIEMAP against the base: shared while the chunk was never written. */
     ChunkLocator locator() {
-        return (offset, length) -> {
-            synchronized (this) {
-                return diverged.get((int) (offset / chunkSize)) ? null : new ChunkKey(BASE_SPACE, offset);
+        return new ChunkLocator() {
+            @Override
+            public Object sharedSpace() {
+                return BASE_SPACE;
+            }
+
+            @Override
+            public BitSet sharedChunks(long offset, int size, int count) {
+                synchronized (FakeDisk.this) {
+                    BitSet out = new BitSet();
+                    for (int i = 0; i < count; i++) {
+                        if (!diverged.get((int) (offset / chunkSize) + i)) out.set(i);
+                    }
+                    return out;
+                }
             }
         };
     }

@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.icbd.admin.AdminApi;
+import org.icbd.admin.AdminToken;
 import org.icbd.admin.Meters;
+import org.icbd.config.AdminSettings;
+import org.icbd.volume.VolumeManager;
 import org.icbd.cache.BlockCache;
 import org.icbd.admin.MetricsEndpoint;
 import org.icbd.config.ConfigException;
@@ -35,16 +39,18 @@ final class RunningAppliance implements AutoCloseable {
     private final Meters meters;
     private final List<IscsiServer> servers;
     private final MetricsEndpoint metrics;
+    private final AdminApi admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private RunningAppliance(IcbdConfig config, StaticTargetRegistry registry, Meters meters, List<IscsiServer> servers,
-                             MetricsEndpoint metrics) {
+                             MetricsEndpoint metrics, AdminApi admin) {
         this.config = config;
         this.registry = registry;
         this.meters = meters;
         this.servers = servers;
         this.metrics = metrics;
+        this.admin = admin;
     }
 
     /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
@@ -79,12 +85,42 @@ final class RunningAppliance implements AutoCloseable {
                     throw cannotListen("metrics " + m, e);
                 }
             }
-            return new RunningAppliance(config, registry, meters, List.copyOf(servers), metrics);
+            AdminApi admin = null;
+            if (config.admin().isPresent()) {
+                try {
+                    admin = startAdmin(config);
+                } catch (ConfigException | RuntimeException e) {
+                    if (metrics != null) metrics.close();
+                    throw e;
+                }
+            }
+            return new RunningAppliance(config, registry, meters, List.copyOf(servers), metrics, admin);
         } catch (ConfigException | RuntimeException e) {
             servers.forEach(IscsiServer::close);
             registry.close();
             meters.close();
             throw e;
+        }
+    }
+
+    private static AdminApi startAdmin(IcbdConfig config) throws ConfigException {
+        AdminSettings a = config.admin().orElseThrow();
+        AdminToken token;
+        try {
+            token = AdminToken.loadOrCreate(a.tokenFile());
+        } catch (IOException e) {
+            throw new ConfigException("admin.token-file", "cannot read or create " + a.tokenFile() + ": " + e.getMessage(), e);
+        }
+        VolumeManager volumes;
+        try {
+            volumes = VolumeManager.open(config.dataRoot());
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
+        }
+        try {
+            return AdminApi.start(resolve(a.listen(), "admin"), volumes, token);
+        } catch (IOException e) {
+            throw cannotListen("admin " + a.listen(), e);
         }
     }
 
@@ -123,6 +159,10 @@ final class RunningAppliance implements AutoCloseable {
             }
         }
         if (metrics != null) out.println("metrics on http://" + urlHost(metrics.boundAddress()) + ":" + metrics.boundAddress().getPort() + "/metrics");
+        if (admin != null) {
+            out.println("admin API on http://" + urlHost(admin.boundAddress()) + ":" + admin.boundAddress().getPort()
+                    + "/api/v1 (bearer token in " + config.admin().orElseThrow().tokenFile() + ")");
+        }
         out.flush();
     }
 
@@ -154,6 +194,7 @@ final class RunningAppliance implements AutoCloseable {
             servers.forEach(IscsiServer::close);
             registry.close();
             if (metrics != null) metrics.close();
+            if (admin != null) admin.close();
             meters.close();
             int luns = config.targets().stream().mapToInt(t -> t.luns().size()).sum();
             log.info("icbd stopped: {} portal(s) closed, {} LUN(s) flushed and closed", servers.size(), luns);

@@ -28,12 +28,13 @@ import org.icbd.iscsi.IscsiSettings;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache");
+    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache", "admin");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
+    private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
     private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
@@ -84,7 +85,7 @@ public final class ConfigLoader {
         VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
         List<TargetConfig> targets = targets(root, baseDir, volumes);
         requireAuthWhenExposed(root, portals, targets);
-        return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root));
+        return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot);
     }
 
     /** SnakeYAML's message without the quoted excerpts: the line and column already say where. */
@@ -114,6 +115,16 @@ public final class ConfigLoader {
             return Optional.empty();
         }
         return Optional.of(hostPort(m, IcbdConfig.DEFAULT_METRICS.port()));
+    }
+
+    /** {@code admin: {listen: 127.0.0.1:9261, token-file: FILE}}; off unless configured. */
+    private static Optional<AdminSettings> admin(ConfigNode root, Path dataRoot, Path baseDir) throws ConfigException {
+        if (!root.has("admin")) return Optional.empty();
+        ConfigNode a = root.child("admin").requireMapping(ADMIN_KEYS);
+        if (!a.has("listen")) throw a.error("listen", "is required, e.g. 127.0.0.1:9261");
+        HostPort listen = hostPort(a.child("listen"), 9261);
+        Path token = a.has("token-file") ? baseDir.resolve(a.text("token-file")).normalize() : dataRoot.resolve("admin.token");
+        return Optional.of(new AdminSettings(listen, token));
     }
 
     /** {@code cache: off}, or {@code cache: {size-mib: 2048, chunk-kib: 64}}; on with a quarter of the heap by default. */

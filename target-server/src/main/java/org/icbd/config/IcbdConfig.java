@@ -14,9 +14,12 @@ import org.icbd.iscsi.IscsiSettings;
  * @param discoveryChap credentials a discovery session must present, or empty for open discovery
  * @param targets       the targets served
  * @param cache         the read cache
+ * @param admin         the HTTP admin API, or empty for none
+ * @param dataRoot      where images, versions and clones live
  */
 public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
-                         Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache) {
+                         Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
+                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot) {
 
     public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
     public static final int ISCSI_PORT = 3260;
@@ -30,6 +33,7 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
 
     public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                       Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
-        this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults());
+        this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults(), Optional.empty(),
+                java.nio.file.Path.of(ConfigLoader.DEFAULT_DATA_ROOT));
     }
 }

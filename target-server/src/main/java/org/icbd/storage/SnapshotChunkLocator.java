@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.icbd.btrfs.FileExtents;
-import org.icbd.cache.ChunkKey;
+import java.util.BitSet;
 import org.icbd.cache.ChunkLocator;
 
 /**
@@ -48,13 +48,22 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     }
 
     @Override
-    public ChunkKey sharedKey(long offset, int length) throws IOException {
+    public Object sharedSpace() {
+        return snapshotId;
+    }
+
+    @Override
+    public BitSet sharedChunks(long offset, int chunkSize, int count) throws IOException {
+        long length = (long) chunkSize * count;
         List<FileExtents.Extent> mine = volume.map(offset, length);
-        if (!covered(mine, offset, length)) return null;
-        if (snapshot != volume && !runs(mine, offset, length).equals(runs(snapshot.map(offset, length), offset, length))) {
-            return null;
+        List<FileExtents.Extent> theirs = snapshot == volume ? mine : snapshot.map(offset, length);
+        BitSet out = new BitSet(count);
+        for (int i = 0; i < count; i++) {
+            long from = offset + (long) i * chunkSize;
+            if (!covered(mine, from, chunkSize)) continue;
+            if (snapshot == volume || runs(mine, from, chunkSize).equals(runs(theirs, from, chunkSize))) out.set(i);
         }
-        return new ChunkKey(snapshotId, offset);
+        return out;
     }
 
     /** A piece of a chunk at a known physical address. */
@@ -83,11 +92,14 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     /** True when the extents cover the range without holes, each at a known address. */
     private static boolean covered(List<FileExtents.Extent> extents, long offset, int length) {
         long next = offset;
+        long end = offset + length;
         for (FileExtents.Extent e : extents) {
+            if (e.logicalEnd() <= next) continue;
+            if (e.logical() >= end) break;
             if ((e.flags() & NOT_IDENTIFYING) != 0 || e.logical() > next) return false;
-            next = Math.max(next, e.logicalEnd());
+            next = e.logicalEnd();
         }
-        return next >= offset + length;
+        return next >= end;
     }
 
     @Override

@@ -54,7 +54,7 @@ public final class FileCatalog implements Catalog {
                     } catch (IOException | RuntimeException u) {
                         e.addSuppressed(u);
                     }
-                    throw new VolumeException("cannot write the catalog " + layout.catalogFile() + " (" + e.getMessage()
+                    throw new VolumeException(VolumeException.Kind.FAILED, "cannot write the catalog " + layout.catalogFile() + " (" + e.getMessage()
                             + "); the change was undone", e);
                 }
             }

@@ -57,12 +57,12 @@ public final class VolumeManager {
 
     /** Copies a raw image file into a new image's work volume, keeping it sparse; {@code progress} gets bytes done. */
     public CatalogState.Image importImage(VolumeName name, Path source, LongConsumer progress) throws IOException {
-        if (!Files.isRegularFile(source)) throw new VolumeException("cannot import " + source + ": not a regular file");
+        if (!Files.isRegularFile(source)) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "cannot import " + source + ": not a regular file");
         return catalog.transact(state -> {
-            if (state.images().containsKey(name.value())) throw new VolumeException("image " + name + " already exists");
+            if (state.images().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " already exists");
             Path image = layout.image(name);
             if (Files.exists(image)) {
-                throw new VolumeException(image + " exists but the catalog does not know it; remove it or pick another name");
+                throw new VolumeException(VolumeException.Kind.CONFLICT, image + " exists but the catalog does not know it; remove it or pick another name");
             }
             Files.createDirectories(layout.versions(name));
             try {
@@ -71,7 +71,7 @@ public final class VolumeManager {
             } catch (IOException | RuntimeException e) {
                 removeQuietly(layout.work(name));
                 deleteDirectories(image);
-                throw new VolumeException("import of " + source + " as " + name + " failed: " + e.getMessage(), e);
+                throw new VolumeException(VolumeException.Kind.FAILED, "import of " + source + " as " + name + " failed: " + e.getMessage(), e);
             }
             var img = new CatalogState.Image(name.value(), 0, Instant.now().toString());
             return Catalog.Outcome.undoable(state.with(img), img, () -> {
@@ -104,7 +104,7 @@ public final class VolumeManager {
             List<String> users = state.clones().values().stream().filter(c -> c.image().equals(img.name()))
                     .map(CatalogState.Clone::name).toList();
             if (!users.isEmpty()) {
-                throw new VolumeException("image " + name + " still has clones " + users + "; delete or reset them first");
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " still has clones " + users + "; delete or reset them first");
             }
             return Catalog.Outcome.then(state.withoutImage(name.value()), null, () -> {
                 for (int v = img.versions(); v >= 1; v--) {
@@ -122,14 +122,14 @@ public final class VolumeManager {
             CatalogState.Image img = image(state, image);
             int v = version == 0 ? img.versions() : version;
             if (v < 1 || v > img.versions()) {
-                throw new VolumeException(img.versions() == 0
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND, img.versions() == 0
                         ? "image " + image + " has no published version yet; run 'icbd image publish " + image + "' first"
                         : "image " + image + " has versions 1 to " + img.versions() + ", not " + v);
             }
-            if (state.clones().containsKey(name.value())) throw new VolumeException("clone " + name + " already exists");
+            if (state.clones().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " already exists");
             Path target = layout.clone(name);
             if (Files.exists(target)) {
-                throw new VolumeException(target + " exists but the catalog does not know it; remove it or pick another name");
+                throw new VolumeException(VolumeException.Kind.CONFLICT, target + " exists but the catalog does not know it; remove it or pick another name");
             }
             fs.snapshot(layout.version(image, v), target, false);
             var clone = new CatalogState.Clone(name.value(), img.name(), v, UUID.randomUUID().toString(), Instant.now().toString());
@@ -171,7 +171,7 @@ public final class VolumeManager {
     /** The image file of a version, to serve read-only. */
     public Path versionDisk(VolumeName image, int version) throws IOException {
         CatalogState.Image img = image(catalog.read(), image);
-        if (version < 1 || version > img.versions()) throw new VolumeException("image " + image + " has no version " + version);
+        if (version < 1 || version > img.versions()) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
         return VolumeLayout.disk(layout.version(image, version));
     }
 
@@ -197,13 +197,13 @@ public final class VolumeManager {
 
     private static CatalogState.Image image(CatalogState state, VolumeName name) {
         CatalogState.Image img = state.images().get(name.value());
-        if (img == null) throw new VolumeException("no image named " + name + " (see 'icbd image list')");
+        if (img == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no image named " + name + " (see 'icbd image list')");
         return img;
     }
 
     private static CatalogState.Clone clone(CatalogState state, VolumeName name) {
         CatalogState.Clone c = state.clones().get(name.value());
-        if (c == null) throw new VolumeException("no clone named " + name + " (see 'icbd clone list')");
+        if (c == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no clone named " + name + " (see 'icbd clone list')");
         return c;
     }
 

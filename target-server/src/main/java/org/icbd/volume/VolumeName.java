@@ -12,7 +12,7 @@ public record VolumeName(String value) {
 
     public VolumeName {
         if (value == null || !VALID.matcher(value).matches() || value.contains("..")) {
-            throw new VolumeException("invalid name '" + value + "': use 1 to 63 letters, digits, '.', '_' or '-',"
+            throw new VolumeException(VolumeException.Kind.INVALID, "invalid name '" + value + "': use 1 to 63 letters, digits, '.', '_' or '-',"
                     + " starting with a letter or digit, without '..'");
         }
     }

@@ -65,7 +65,7 @@ class CachingBlockDeviceTest {
     @Test
     void clonesOfOneVersionReadEachSharedChunkFromDiskOnce() throws IOException {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        BlockCache cache = new BlockCache(64L * MIB, 64 << 10, meters);
+        BlockCache cache = new BlockCache(64L * MIB, 4096, meters);
         BlockDevice ws01 = device(clone("ws01"), cache);
         BlockDevice ws02 = device(clone("ws02"), cache);
         BlockDevice version = device(VolumeLuns.versionLun(volumes, 2, GOLD, 1, 512, true), cache);
@@ -77,7 +77,7 @@ class CachingBlockDeviceTest {
 
     @Test
     void aWriteIsReadBackAndStaysOffTheOtherClonesAndTheVersion() throws IOException {
-        BlockCache cache = new BlockCache(64L * MIB, 64 << 10, new SimpleMeterRegistry());
+        BlockCache cache = new BlockCache(64L * MIB, 4096, new SimpleMeterRegistry());
         BlockDevice ws01 = device(clone("ws01"), cache);
         BlockDevice ws02 = device(clone("ws02"), cache);
         BlockDevice version = device(VolumeLuns.versionLun(volumes, 2, GOLD, 1, 512, true), cache);
@@ -105,7 +105,7 @@ class CachingBlockDeviceTest {
             raw.write(3L * MIB, ByteBuffer.wrap(mine), true);
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        BlockCache cache = new BlockCache(64L * MIB, 64 << 10, meters);
+        BlockCache cache = new BlockCache(64L * MIB, 4096, meters);
         BlockDevice ws02 = device(clone("ws02"), cache);
         BlockDevice ws01 = device(clone("ws01"), cache);
         assertArrayEquals(golden, readAll(ws02));
@@ -113,7 +113,7 @@ class CachingBlockDeviceTest {
 
         assertEquals(0x42, got[3 * MIB]);
         assertArrayEquals(Arrays.copyOfRange(golden, 0, 3 * MIB), Arrays.copyOfRange(got, 0, 3 * MIB));
-        assertEquals(SIZE + (64 << 10), diskBytes(meters), "only the rewritten chunk is read again, for ws01 alone");
+        assertEquals(SIZE + 4096, diskBytes(meters), "only the rewritten chunk is read again, for ws01 alone");
     }
 
     private LunConfig clone(String name) throws IOException {

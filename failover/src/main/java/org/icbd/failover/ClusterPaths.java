@@ -1,0 +1,37 @@
+package org.icbd.failover;
+
+import java.util.regex.Pattern;
+
+/**
+ * Where a cluster keeps its state in ZooKeeper ({@code /icbd/<cluster>/...}). The cluster name is
+ * checked here because it becomes part of every path.
+ */
+public record ClusterPaths(String cluster) {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+
+    public ClusterPaths {
+        if (cluster == null || !NAME.matcher(cluster).matches()) {
+            throw new IllegalArgumentException("invalid cluster name '" + cluster + "': 1 to 32 lower-case letters, digits"
+                    + " or '-', starting with a letter or digit");
+        }
+    }
+
+    public String root() {
+        return "/icbd/" + cluster;
+    }
+
+    /** The Curator LeaderLatch. */
+    public String leader() {
+        return root() + "/leader";
+    }
+
+    /** The fencing token: incremented by every new leader. */
+    public String epoch() {
+        return root() + "/epoch";
+    }
+
+    public String node(String nodeId) {
+        return root() + "/nodes/" + nodeId;
+    }
+}

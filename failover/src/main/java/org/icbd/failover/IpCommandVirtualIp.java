@@ -1,0 +1,89 @@
+package org.icbd.failover;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The virtual IP with iproute2 and iputils' arping: {@code ip addr add/del ADDR/PREFIX dev IFACE}
+ * and {@code arping -U -c 3}. A command prefix (e.g. {@code ip netns exec node1}) lets tests hold
+ * the address inside a network namespace.
+ */
+public final class IpCommandVirtualIp implements VirtualIp {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IpCommandVirtualIp.class);
+
+    private static final Pattern IPV4_CIDR = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
+    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:-]{1,15}");
+
+    private final String cidr;
+    private final String address;
+    private final String iface;
+    private final List<String> prefix;
+
+    public IpCommandVirtualIp(String cidr, String iface, List<String> prefix) {
+        if (!IPV4_CIDR.matcher(cidr).matches()) throw new IllegalArgumentException("virtual IP must be IPv4 ADDR/PREFIX; got " + cidr);
+        if (!IFACE.matcher(iface).matches()) throw new IllegalArgumentException("invalid interface name " + iface);
+        this.cidr = cidr;
+        this.address = cidr.substring(0, cidr.indexOf('/'));
+        this.iface = iface;
+        this.prefix = List.copyOf(prefix);
+    }
+
+    @Override
+    public void acquire() throws IOException {
+        if (!held()) run(true, "ip", "addr", "add", cidr, "dev", iface);
+        // unsolicited ARP: switches and clients learn the new MAC without waiting for their caches to expire;
+        // three of them a second apart, in the background: serving must not wait for the announcements
+        announce("arping", "-q", "-U", "-c", "3", "-I", iface, address);
+    }
+
+    @Override
+    public void release() throws IOException {
+        if (held()) run(true, "ip", "addr", "del", cidr, "dev", iface);
+    }
+
+    @Override
+    public boolean held() throws IOException {
+        String out = run(true, "ip", "-o", "-4", "addr", "show", "dev", iface);
+        return out.contains(" " + cidr + " ");
+    }
+
+    private void announce(String... argv) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(argv));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Thread.ofVirtual().name("icbd-arping").start(() -> {
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) log.warn("{} failed: {}", String.join(" ", cmd), out.strip());
+            } catch (IOException | InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
+    }
+
+    private String run(boolean mustSucceed, String... argv) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(argv));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        }
+        if (mustSucceed && p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,129 @@
+package org.icbd.failover;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides when this node serves. A Curator {@link LeaderLatch} (not LeaderSelector: a storage
+ * leader holds leadership for as long as it is healthy, it does not run a task and give it back)
+ * plus the connection state: a leader whose ZooKeeper connection is SUSPENDED stops serving at once,
+ * before its session can expire and another node can win, and a new leadership always takes a new
+ * {@link Epochs epoch} before {@link ServingListener#lead} is called.
+ *
+ * <p>All listener calls run on one single-threaded executor, so lead and stop never overlap and
+ * arrive in order. A stop that arrives while lead is still starting waits for it and then undoes it.
+ */
+public final class LeaderElection implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
+
+    private final CuratorFramework zk;
+    private final LeaderLatch latch;
+    private final Epochs epochs;
+    private final ServingListener listener;
+    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "icbd-leadership");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ConnectionStateListener connection = this::connectionChanged;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Guarded by the events thread: the epoch this node serves in, 0 when not serving. */
+    private long serving;
+
+    public LeaderElection(CuratorFramework zk, ClusterPaths paths, String nodeId, ServingListener listener) {
+        this.zk = zk;
+        this.latch = new LeaderLatch(zk, paths.leader(), nodeId);
+        this.epochs = new Epochs(zk, paths);
+        this.listener = listener;
+    }
+
+    public void start() throws Exception {
+        zk.getConnectionStateListenable().addListener(connection);
+        latch.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                post(LeaderElection.this::becomeLeader);
+            }
+
+            @Override
+            public void notLeader() {
+                post(() -> stop("leadership lost"));
+            }
+        }, events);
+        latch.start();
+    }
+
+    private void connectionChanged(CuratorFramework client, ConnectionState state) {
+        if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
+            // the next leader may be elected once our session expires, and by then this node must be
+            // silent: stop now, not when the latch gets round to telling us (it may never, if ZooKeeper
+            // is unreachable). The events thread is idle unless lead() is starting, which is bounded.
+            post(() -> stop("ZooKeeper connection " + state));
+        }
+    }
+
+    /** Queues a leadership event; after {@link #close} there is nothing left to tell. */
+    private void post(Runnable event) {
+        try {
+            events.execute(event);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shut down: the final stop has been queued already
+        }
+    }
+
+    private void becomeLeader() {
+        if (!latch.hasLeadership() || !zk.getZookeeperClient().isConnected()) return;
+        try {
+            long epoch = epochs.next();
+            if (!latch.hasLeadership()) return; // lost it while taking the epoch
+            serving = epoch;
+            log.info("leading in epoch {}", epoch);
+            listener.lead(epoch);
+        } catch (Exception e) {
+            log.error("could not start serving as leader; giving up leadership", e);
+            stop("failed to start serving: " + e);
+            try {
+                latch.close(LeaderLatch.CloseMode.NOTIFY_LEADER);
+            } catch (IOException ignored) {
+                // the latch node goes away with the session anyway
+            }
+        }
+    }
+
+    private void stop(String reason) {
+        if (serving != 0) log.warn("stopping service of epoch {}: {}", serving, reason);
+        serving = 0;
+        listener.stopServing(reason);
+    }
+
+    /** The epoch this node currently serves in, or 0. Consistent with the listener calls made so far. */
+    public long servingEpoch() throws Exception {
+        return events.submit(() -> serving).get();
+    }
+
+    public boolean hasLeadership() {
+        return latch.hasLeadership();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) return;
+        zk.getConnectionStateListenable().removeListener(connection);
+        try {
+            latch.close();
+        } finally {
+            post(() -> stop("node shutting down"));
+            events.shutdown();
+        }
+    }
+}

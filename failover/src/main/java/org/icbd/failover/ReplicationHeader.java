@@ -1,0 +1,70 @@
+package org.icbd.failover;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What a replication stream claims to be: a checkpoint {@code snapshot} of {@code volume}, incremental
+ * against {@code parent} when present, sent by the leader of {@code epoch} in {@code cluster}. Parsed
+ * from bytes with every name checked, since names become paths on the receiver.
+ */
+public record ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent) {
+
+    private static final int VERSION = 1;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    public ReplicationHeader {
+        new ClusterPaths(cluster);
+        if (epoch < 1) throw new IllegalArgumentException("epoch must be positive; got " + epoch);
+        requireName("volume", volume);
+        requireName("snapshot", snapshot);
+        parent.ifPresent(p -> requireName("parent", p));
+    }
+
+    private static void requireName(String what, String value) {
+        if (value == null || !NAME.matcher(value).matches() || value.contains("..")) {
+            throw new IllegalArgumentException("invalid " + what + " name '" + value + "'");
+        }
+    }
+
+    public byte[] encode() {
+        try {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(b);
+            out.writeInt(VERSION);
+            out.writeUTF(cluster);
+            out.writeLong(epoch);
+            out.writeUTF(volume);
+            out.writeUTF(snapshot);
+            out.writeUTF(parent.orElse(""));
+            return b.toByteArray();
+        } catch (IOException e) {
+            throw new AssertionError(e); // in memory
+        }
+    }
+
+    /** @throws IOException with what is wrong, for any byte sequence that is not a valid header */
+    public static ReplicationHeader decode(byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        try {
+            int version = in.readInt();
+            if (version != VERSION) throw new IOException("unsupported replication protocol version " + version);
+            String cluster = in.readUTF();
+            long epoch = in.readLong();
+            String volume = in.readUTF();
+            String snapshot = in.readUTF();
+            String parent = in.readUTF();
+            if (in.available() != 0) throw new IOException("trailing bytes after the replication header");
+            return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent));
+        } catch (java.io.EOFException e) {
+            throw new IOException("truncated replication header", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad replication header: " + e.getMessage(), e);
+        }
+    }
+}

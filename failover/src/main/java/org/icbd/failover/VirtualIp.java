@@ -1,0 +1,16 @@
+package org.icbd.failover;
+
+import java.io.IOException;
+
+/** The cluster's service address, held by the leader of the current epoch only. */
+public interface VirtualIp {
+
+    /** Adds the address and announces it (gratuitous ARP), so clients' ARP caches move to this node at once. */
+    void acquire() throws IOException;
+
+    /** Removes the address; succeeds when it is already gone. */
+    void release() throws IOException;
+
+    /** True when this node holds the address now. */
+    boolean held() throws IOException;
+}

@@ -1,0 +1,135 @@
+package org.icbd.failover;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryForever;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Election against a real ZooKeeper server (curator-test runs one in this JVM on a free port). */
+class LeaderElectionTest {
+
+    private static final ClusterPaths PATHS = new ClusterPaths("site1");
+
+    private TestingServer zkServer;
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    /** Records what a node was told, in order. */
+    static final class Recorder implements ServingListener {
+        final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+
+        @Override
+        public void lead(long epoch) {
+            events.add("lead " + epoch);
+        }
+
+        @Override
+        public void stopServing(String reason) {
+            events.add("stop " + reason);
+        }
+
+        String next() throws InterruptedException {
+            String e = events.poll(20, TimeUnit.SECONDS);
+            return e == null ? "nothing within 20 s" : e;
+        }
+
+        /** The next event that is a lead, skipping stops (a follower is told to stop at start-up, harmlessly). */
+        String nextLead() throws InterruptedException {
+            String e;
+            do e = next(); while (e.startsWith("stop"));
+            return e;
+        }
+    }
+
+    @BeforeEach
+    void zookeeper() throws Exception {
+        zkServer = new TestingServer(InstanceSpec.getRandomPort(), true);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeLater.size() - 1; i >= 0; i--) closeLater.get(i).close();
+        zkServer.close();
+    }
+
+    private CuratorFramework client(int sessionMs) {
+        CuratorFramework c = CuratorFrameworkFactory.builder().connectString(zkServer.getConnectString())
+                .sessionTimeoutMs(sessionMs).connectionTimeoutMs(1000).retryPolicy(new RetryForever(200)).build();
+        c.start();
+        closeLater.add(c);
+        return c;
+    }
+
+    private LeaderElection member(CuratorFramework zk, String id, Recorder r) throws Exception {
+        LeaderElection e = new LeaderElection(zk, PATHS, id, r);
+        e.start();
+        closeLater.add(e);
+        return e;
+    }
+
+    @Test
+    void oneLeadsAndTheOtherTakesOverWithTheNextEpochWhenItLeaves() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        LeaderElection ea = member(client(3000), "a", a);
+        assertEquals("lead 1", a.nextLead());
+        LeaderElection eb = member(client(3000), "b", b);
+        assertFalse(eb.hasLeadership());
+        assertEquals(1, ea.servingEpoch());
+
+        ea.close();
+        assertTrue(a.next().startsWith("stop"));
+        assertEquals("lead 2", b.nextLead());
+        assertEquals(2, eb.servingEpoch());
+    }
+
+    @Test
+    void aLeaderThatLosesZooKeeperStopsBeforeItsSessionCouldExpire() throws Exception {
+        Recorder a = new Recorder();
+        member(client(3000), "a", a);
+        assertEquals("lead 1", a.nextLead());
+
+        long t0 = System.nanoTime();
+        zkServer.stop();
+        String stop = a.next();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(stop.startsWith("stop ZooKeeper connection SUSPENDED"), stop);
+        assertTrue(ms < 3000, "stopped after " + ms + " ms; the session (3000 ms) could have expired and another node won");
+
+        zkServer.restart();
+        assertEquals("lead 2", a.nextLead(), "leadership after a suspension is a new epoch");
+    }
+
+    @Test
+    void epochsAreDistinctUnderConcurrentLeaders() throws Exception {
+        CuratorFramework zk = client(3000);
+        Epochs epochs = new Epochs(zk, PATHS);
+        assertEquals(0, epochs.current());
+        List<Thread> threads = new ArrayList<>();
+        java.util.Set<Long> taken = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 8; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    for (int j = 0; j < 10; j++) assertTrue(taken.add(epochs.next()));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(80, taken.size());
+        assertEquals(80, epochs.current());
+    }
+}

@@ -1,0 +1,61 @@
+package org.icbd.failover;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The VIP with the real ip and arping, inside a network namespace of its own (root only). */
+class VirtualIpTest {
+
+    private final String ns = "icbd-vip-" + UUID.randomUUID().toString().substring(0, 8);
+    private boolean created;
+
+    @BeforeEach
+    void namespace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
+        assumeTrue(run("ip", "netns", "add", ns) == 0, "cannot create a network namespace");
+        created = true;
+        assertTrue(run("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth", "peer", "name", "vip1") == 0);
+        assertTrue(run("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up") == 0);
+    }
+
+    @AfterEach
+    void cleanup() throws Exception {
+        if (created) run("ip", "netns", "del", ns);
+    }
+
+    @Test
+    void acquireAddsAndReleaseRemovesTheAddressAndBothAreIdempotent() throws IOException {
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.10/24", "vip0", List.of("ip", "netns", "exec", ns));
+        assertFalse(vip.held());
+        vip.acquire();
+        assertTrue(vip.held());
+        vip.acquire();
+        assertTrue(vip.held());
+        vip.release();
+        assertFalse(vip.held());
+        vip.release();
+        assertFalse(vip.held());
+    }
+
+    @Test
+    void badAddressesAndInterfacesAreRefusedUpFront() {
+        assertThrows(IllegalArgumentException.class, () -> new IpCommandVirtualIp("10.0.0.1", "eth0", List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new IpCommandVirtualIp("10.0.0.1/24", "eth0;reboot", List.of()));
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(20, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+}

@@ -1,0 +1,222 @@
+package org.icbd.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.icbd.volume.CatalogState;
+import org.icbd.volume.VolumeException;
+import org.icbd.volume.VolumeManager;
+import org.icbd.volume.VolumeName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP JSON admin API: the {@code icbd image} and {@code icbd clone} operations for tools and
+ * dashboards. Every request needs {@code Authorization: Bearer <token>}. Errors are JSON
+ * {@code {"error": "..."}} with 400 (bad request or name), 401, 404 (no such image/clone), 405,
+ * 409 (name taken, clones still depend on it) or 500 (the file system failed).
+ *
+ * <pre>
+ *   GET    /api/v1/images                       list images
+ *   POST   /api/v1/images                       {"name": N, "source": "/server/path.raw"}: import
+ *   POST   /api/v1/images/N/versions            publish the next version
+ *   DELETE /api/v1/images/N                     delete (refused while clones use it)
+ *   GET    /api/v1/clones                       list clones
+ *   POST   /api/v1/clones                       {"name": W, "image": N, "version": 3 (optional: newest)}
+ *   POST   /api/v1/clones/W/reset               discard the clone's writes
+ *   DELETE /api/v1/clones/W                     delete
+ * </pre>
+ */
+public final class AdminApi implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY = 64 << 10;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private AdminApi(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token) throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
+        server.createContext("/", exchange -> handle(exchange, volumes, token));
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(executor);
+        server.start();
+        AdminApi api = new AdminApi(server, executor);
+        log.info("admin API on http://{}/api/v1", MetricsEndpoint.hostPort(api.boundAddress()));
+        return api;
+    }
+
+    /** A request the API refuses, with its status. */
+    private static final class Refused extends Exception {
+        final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token) throws IOException {
+        try (ex) {
+            int status;
+            Object body;
+            try {
+                if (!token.matches(ex.getRequestHeaders().getFirst("Authorization"))) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"icbd\"");
+                    throw new Refused(401, "missing or wrong bearer token");
+                }
+                Object result = route(ex.getRequestMethod(), segments(ex.getRequestURI().getPath()), ex, volumes);
+                status = result == null ? 204 : ex.getRequestMethod().equals("POST") ? 201 : 200;
+                body = result;
+            } catch (Refused r) {
+                status = r.status;
+                body = Map.of("error", r.getMessage());
+            } catch (VolumeException e) {
+                status = switch (e.kind()) {
+                    case INVALID -> 400;
+                    case NOT_FOUND -> 404;
+                    case CONFLICT -> 409;
+                    case FAILED -> 500;
+                };
+                body = Map.of("error", e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.error("admin request {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+                status = 500;
+                body = Map.of("error", String.valueOf(e.getMessage()));
+            }
+            respond(ex, status, body);
+        }
+    }
+
+    private static List<String> segments(String path) {
+        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes) throws IOException, Refused {
+        if (p.size() < 3 || !p.get(0).equals("api") || !p.get(1).equals("v1")) throw new Refused(404, "no such resource; see /api/v1/images and /api/v1/clones");
+        String kind = p.get(2);
+        List<String> rest = p.subList(3, p.size());
+        if (kind.equals("images")) {
+            if (rest.isEmpty()) {
+                if (method.equals("GET")) return volumes.state().images().values();
+                if (method.equals("POST")) {
+                    JsonNode in = body(ex);
+                    return volumes.importImage(new VolumeName(text(in, "name")), Path.of(text(in, "source")), done -> { });
+                }
+                throw notAllowed(ex, "GET, POST");
+            }
+            VolumeName name = new VolumeName(rest.get(0));
+            if (rest.size() == 1) {
+                if (method.equals("GET")) return image(volumes, name);
+                if (method.equals("DELETE")) {
+                    volumes.deleteImage(name);
+                    return null;
+                }
+                throw notAllowed(ex, "GET, DELETE");
+            }
+            if (rest.size() == 2 && rest.get(1).equals("versions")) {
+                if (!method.equals("POST")) throw notAllowed(ex, "POST");
+                int v = volumes.publish(name);
+                return Map.of("image", name.value(), "version", v);
+            }
+        } else if (kind.equals("clones")) {
+            if (rest.isEmpty()) {
+                if (method.equals("GET")) return volumes.state().clones().values();
+                if (method.equals("POST")) {
+                    JsonNode in = body(ex);
+                    int version = in.has("version") ? in.get("version").asInt(-1) : 0;
+                    if (version < 0 || (in.has("version") && version == 0)) throw new Refused(400, "version must be a positive number");
+                    return volumes.createClone(new VolumeName(text(in, "image")), version, new VolumeName(text(in, "name")));
+                }
+                throw notAllowed(ex, "GET, POST");
+            }
+            VolumeName name = new VolumeName(rest.get(0));
+            if (rest.size() == 1) {
+                if (method.equals("GET")) return volumes.cloneInfo(name);
+                if (method.equals("DELETE")) {
+                    volumes.deleteClone(name);
+                    return null;
+                }
+                throw notAllowed(ex, "GET, DELETE");
+            }
+            if (rest.size() == 2 && rest.get(1).equals("reset")) {
+                if (!method.equals("POST")) throw notAllowed(ex, "POST");
+                volumes.resetClone(name);
+                return null;
+            }
+        }
+        throw new Refused(404, "no such resource: " + String.join("/", p));
+    }
+
+    private static CatalogState.Image image(VolumeManager volumes, VolumeName name) throws IOException {
+        CatalogState.Image img = volumes.state().images().get(name.value());
+        if (img == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no image named " + name);
+        return img;
+    }
+
+    private static Refused notAllowed(HttpExchange ex, String allow) {
+        ex.getResponseHeaders().set("Allow", allow);
+        return new Refused(405, "method not allowed here; use " + allow);
+    }
+
+    private static JsonNode body(HttpExchange ex) throws IOException, Refused {
+        byte[] raw;
+        try (InputStream in = ex.getRequestBody()) {
+            raw = in.readNBytes(MAX_BODY + 1);
+        }
+        if (raw.length > MAX_BODY) throw new Refused(413, "request body over " + MAX_BODY + " bytes");
+        try {
+            JsonNode n = JSON.readTree(raw);
+            if (n == null || !n.isObject()) throw new Refused(400, "expected a JSON object");
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Refused(400, "not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode n, String key) throws Refused {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isTextual()) throw new Refused(400, "'" + key + "' is required (a string)");
+        return v.asText();
+    }
+
+    private static void respond(HttpExchange ex, int status, Object body) throws IOException {
+        if (body == null) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    public InetSocketAddress boundAddress() {
+        return server.getAddress();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdown();
+    }
+}

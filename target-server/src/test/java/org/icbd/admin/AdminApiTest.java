@@ -1,0 +1,122 @@
+package org.icbd.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.icbd.volume.VolumeManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin API over real HTTP, on a data root in a temp directory (copies: the API is the same on btrfs). */
+class AdminApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private AdminApi api;
+    private String base;
+    private String token;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        Path tokenFile = dir.resolve("admin.token");
+        AdminToken t = AdminToken.loadOrCreate(tokenFile);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        token = Files.readString(tokenFile).strip();
+        assertEquals(64, token.length());
+        api = AdminApi.start(new InetSocketAddress("127.0.0.1", 0), VolumeManager.open(dir.resolve("data")), t);
+        base = "http://127.0.0.1:" + api.boundAddress().getPort() + "/api/v1";
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("src.img").toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    @Test
+    void everyRequestNeedsTheToken() throws Exception {
+        assertEquals(401, send("GET", "/images", null, null).statusCode());
+        assertEquals(401, send("GET", "/images", null, "Bearer " + token.substring(1) + "x").statusCode());
+        HttpResponse<String> r = send("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("src.img") + "\"}", "Basic x");
+        assertEquals(401, r.statusCode());
+        assertTrue(Files.notExists(dir.resolve("data/images/gold")), "nothing happened");
+    }
+
+    @Test
+    void imagesVersionsAndClonesThroughJson() throws Exception {
+        HttpResponse<String> imported = call("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("src.img") + "\"}");
+        assertEquals(201, imported.statusCode(), imported.body());
+        assertEquals("gold", json(imported).get("name").asText());
+        HttpResponse<String> published = call("POST", "/images/gold/versions", null);
+        assertEquals(201, published.statusCode());
+        assertEquals(1, json(published).get("version").asInt());
+
+        HttpResponse<String> clone = call("POST", "/clones", "{\"name\":\"ws01\",\"image\":\"gold\"}");
+        assertEquals(201, clone.statusCode(), clone.body());
+        assertEquals(1, json(clone).get("version").asInt());
+        assertEquals(36, json(clone).get("id").asText().length());
+        assertEquals("ws01", json(call("GET", "/clones", null)).get(0).get("name").asText());
+        assertEquals(1, json(call("GET", "/images/gold", null)).get("versions").asInt());
+
+        HttpResponse<String> refused = call("DELETE", "/images/gold", null);
+        assertEquals(409, refused.statusCode());
+        assertTrue(json(refused).get("error").asText().contains("ws01"), refused.body());
+
+        assertEquals(204, call("POST", "/clones/ws01/reset", null).statusCode());
+        assertEquals(204, call("DELETE", "/clones/ws01", null).statusCode());
+        assertEquals(204, call("DELETE", "/images/gold", null).statusCode());
+        assertEquals("[]", call("GET", "/images", null).body());
+    }
+
+    @Test
+    void mistakesGetTheRightStatusAndAMessage() throws Exception {
+        assertStatus(400, call("POST", "/clones", "{\"name\":\"../x\",\"image\":\"gold\"}"), "invalid name");
+        assertStatus(404, call("POST", "/clones", "{\"name\":\"ws01\",\"image\":\"gold\"}"), "no image named gold");
+        assertStatus(404, call("GET", "/clones/nope", null), "no clone named nope");
+        assertStatus(400, call("POST", "/images", "{\"name\":\"gold\"}"), "'source' is required");
+        assertStatus(400, call("POST", "/images", "{not json"), "not valid JSON");
+        assertStatus(404, call("POST", "/images", "{\"name\":\"gold\",\"source\":\"/nonexistent.img\"}"), "not a regular file");
+        assertStatus(405, call("PUT", "/images", "{}"), "GET, POST");
+        assertStatus(404, call("GET", "/volumes", null), "no such resource");
+        assertStatus(413, call("POST", "/images", "{\"x\":\"" + "a".repeat(70_000) + "\"}"), "over");
+    }
+
+    private void assertStatus(int status, HttpResponse<String> r, String fragment) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(json(r).get("error").asText().contains(fragment), r.body());
+    }
+
+    private HttpResponse<String> call(String method, String path, String body) throws Exception {
+        return send(method, path, body, "Bearer " + token);
+    }
+
+    private HttpResponse<String> send(String method, String path, String body, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) b.header("Authorization", auth);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+}
