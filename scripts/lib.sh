@@ -69,3 +69,11 @@ build_if_stale() {  # builds the runnable jar through the wrapper when missing o
 icbd_jvm_opts() {
   if (( $(java_major "$JAVA_HOME") >= 23 )); then echo --sun-misc-unsafe-memory-access=allow; fi
 }
+
+# stop_pid PID: TERM, and KILL after 5 s (tgtd ignores TERM while it still has targets)
+stop_pid() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}

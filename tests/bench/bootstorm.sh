@@ -32,13 +32,6 @@ MAXN=0; for n in "${COUNTS[@]}"; do (( n > MAXN )) && MAXN=$n; done
 WORK=$(mktemp -d /var/tmp/icbd-bootstorm.XXXXXX)
 PIDS=()
 LOOP=""
-# TERM, and KILL after 5 s: tgtd ignores TERM while it still has targets
-stop_pid() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
 cleanup() {
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
   if mountpoint -q "$WORK/mnt"; then umount "$WORK/mnt"; fi
@@ -46,7 +39,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) -jar "$(icbd_jar)")
+ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) ${ICBD_JAVA_OPTS:-} -jar "$(icbd_jar)")
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 

@@ -23,13 +23,6 @@ build_if_stale
 
 WORK=$(mktemp -d /var/tmp/icbd-bench.XXXXXX)
 PIDS=()
-# TERM, and KILL after 5 s: tgtd ignores TERM while it still has targets
-stop_pid() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
 cleanup() {
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
   rm -rf "$WORK"

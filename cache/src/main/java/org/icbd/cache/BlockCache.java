@@ -38,6 +38,8 @@ public final class BlockCache {
     private final long maxBytes;
     private final AsyncCache<ChunkKey, byte[]> chunks;
     private final Counter diskBytes;
+    private final Counter hits;
+    private final Counter misses;
 
     /**
      * @param maxBytes  bound on the bytes held (data plus per-entry overhead)
@@ -62,6 +64,8 @@ public final class BlockCache {
         Gauge.builder("icbd_block_cache_max_bytes", this, c -> c.maxBytes).baseUnit("bytes").register(meters);
         this.diskBytes = Counter.builder("icbd_block_cache_disk_read_bytes").baseUnit("bytes")
                 .description("bytes the block cache read from disk on misses").register(meters);
+        this.hits = Counter.builder("icbd_block_cache_hits").description("chunks read from memory").register(meters);
+        this.misses = Counter.builder("icbd_block_cache_misses").description("chunks read from disk").register(meters);
     }
 
     public int chunkSize() {
@@ -72,10 +76,22 @@ public final class BlockCache {
         return maxBytes;
     }
 
+    /** The chunk under {@code key} if it is in memory now (not loading), else null; the cheap path of a hit. */
+    byte[] peek(ChunkKey key) {
+        CompletableFuture<byte[]> f = chunks.asMap().get(key);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) return null;
+        return f.join();
+    }
+
+    void countHits(int n) {
+        hits.increment(n);
+    }
+
     /** The chunks under {@code keys}, the missing ones read with one call of {@code loader}. */
     Map<ChunkKey, byte[]> getAll(List<ChunkKey> keys, BulkLoader loader) throws IOException {
         CompletableFuture<Map<ChunkKey, byte[]>> all = chunks.getAll(keys, (missing, executor) -> {
             try {
+                misses.increment(missing.size());
                 Map<ChunkKey, byte[]> got = loader.load(missing);
                 long bytes = 0;
                 for (byte[] b : got.values()) bytes += b.length;

@@ -59,22 +59,28 @@ public final class CachedVolume {
     public void read(long offset, ByteBuffer dst) throws IOException {
         if (!dst.hasRemaining()) return;
         long first = offset >>> chunkShift;
-        long last = (offset + dst.remaining() - 1) >>> chunkShift;
-        List<ChunkKey> keys = new ArrayList<>((int) (last - first + 1));
-        Map<ChunkKey, Long> where = new HashMap<>();
-        for (long c = first; c <= last; c++) {
-            ChunkKey k = keyOf(c);
-            keys.add(k);
-            where.put(k, c << chunkShift);
+        int n = (int) (((offset + dst.remaining() - 1) >>> chunkShift) - first + 1);
+        ChunkKey[] keys = new ChunkKey[n];
+        byte[][] data = new byte[n][];
+        int present = 0;
+        for (int i = 0; i < n; i++) {
+            keys[i] = keyOf(first + i);
+            data[i] = cache.peek(keys[i]);
+            if (data[i] != null) present++;
         }
-        Map<ChunkKey, byte[]> got = cache.getAll(keys, missing -> load(missing, where));
-        long pos = offset;
-        for (ChunkKey k : keys) {
-            byte[] data = got.get(k);
-            int within = (int) (pos - where.get(k));
-            int n = Math.min(dst.remaining(), data.length - within);
-            dst.put(data, within, n);
-            pos += n;
+        if (present < n) {
+            // some are missing (or loading): load what is absent as runs, wait for what is in flight
+            Map<ChunkKey, Long> where = new HashMap<>();
+            for (int i = 0; i < n; i++) where.put(keys[i], (first + i) << chunkShift);
+            Map<ChunkKey, byte[]> got = cache.getAll(java.util.Arrays.asList(keys), missing -> load(missing, where));
+            for (int i = 0; i < n; i++) data[i] = got.get(keys[i]);
+        }
+        cache.countHits(present);
+        int within = (int) (offset - (first << chunkShift));
+        for (int i = 0; i < n; i++) {
+            int len = Math.min(dst.remaining(), data[i].length - within);
+            dst.put(data[i], within, len);
+            within = 0;
         }
     }
 

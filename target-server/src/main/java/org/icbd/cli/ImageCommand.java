@@ -3,16 +3,15 @@ package org.icbd.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code icbd image ...}: golden images and their published, read-only versions. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Golden images and their versions.",
@@ -25,25 +24,20 @@ final class ImageCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (import, list, publish, delete)");
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (import, list, publish, delete)");
     }
 
     @Command(name = "import", mixinStandardHelpOptions = true, description = "Copy a raw disk image in as a new golden image (kept sparse).")
-    static final class Import implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        DataRootOption root;
+    static final class Import extends VolumeCommand {
         @Parameters(paramLabel = "FILE", description = "Raw image file.")
         Path file;
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Name of the new image.")
         String name;
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter err = spec.commandLine().getErr();
+        void run(VolumeManager m) throws Exception {
             VolumeName n = new VolumeName(name);
-            VolumeManager m = root.open(err);
+            PrintWriter err = err();
             long total = Math.max(1, Files.size(file));
             int[] shown = {-1};
             boolean terminal = System.console() != null; // a progress bar only where someone watches it
@@ -57,61 +51,36 @@ final class ImageCommand implements Runnable {
                 }
             });
             if (terminal) err.println();
-            spec.commandLine().getOut().println("image " + name + " imported; publish a version with: icbd image publish " + name);
-            return 0;
+            out().println("image " + name + " imported; publish a version with: icbd image publish " + name);
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List images and their versions.")
-    static final class ListImages implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        DataRootOption root;
-
+    static final class ListImages extends VolumeCommand {
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            CatalogState s = root.open(spec.commandLine().getErr()).state();
-            out.printf("%-24s %8s %6s  %s%n", "IMAGE", "VERSIONS", "CLONES", "CREATED");
+        void run(VolumeManager m) throws Exception {
+            CatalogState s = m.state();
+            out().printf("%-24s %8s %6s  %s%n", "IMAGE", "VERSIONS", "CLONES", "CREATED");
             for (CatalogState.Image i : s.images().values()) {
                 long clones = s.clones().values().stream().filter(c -> c.image().equals(i.name())).count();
-                out.printf("%-24s %8d %6d  %s%n", i.name(), i.versions(), clones, i.created());
+                out().printf("%-24s %8d %6d  %s%n", i.name(), i.versions(), clones, i.created());
             }
-            return 0;
         }
     }
 
     @Command(name = "publish", mixinStandardHelpOptions = true, description = "Freeze the image's work copy as its next read-only version.")
-    static final class Publish implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        DataRootOption root;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Publish extends VolumeCommand.Named {
         @Override
-        public Integer call() throws Exception {
-            int v = root.open(spec.commandLine().getErr()).publish(new VolumeName(name));
-            spec.commandLine().getOut().println(name + "@" + v);
-            return 0;
+        void run(VolumeManager m) throws Exception {
+            out().println(name + "@" + m.publish(name()));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an image and all its versions (refused while clones use it).")
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        DataRootOption root;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Delete extends VolumeCommand.Named {
         @Override
-        public Integer call() throws Exception {
-            root.open(spec.commandLine().getErr()).deleteImage(new VolumeName(name));
-            return 0;
+        void run(VolumeManager m) throws Exception {
+            m.deleteImage(name());
         }
     }
 }

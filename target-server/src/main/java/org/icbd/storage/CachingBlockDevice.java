@@ -8,18 +8,17 @@ import org.icbd.cache.CachedVolume;
 import org.icbd.cache.ChunkLocator;
 
 /**
- * A device read through the node's {@link BlockCache}. Writes, UNMAP and everything else go to the
- * device underneath; writes and deallocations pass through the cache's write gate so the next read
- * of those bytes never comes from before them.
+ * A device read through the node's {@link BlockCache}. Writes and deallocations go to the device
+ * underneath through the cache's write path, so the next read of those bytes never comes from
+ * before them; everything else is the device's own.
  */
-public final class CachingBlockDevice implements BlockDevice {
+public final class CachingBlockDevice extends ForwardingBlockDevice {
 
-    private final BlockDevice inner;
     private final CachedVolume cached;
     private final Closeable locator;
 
     public CachingBlockDevice(BlockDevice inner, BlockCache cache, ChunkLocator locator) {
-        this.inner = inner;
+        super(inner);
         this.cached = new CachedVolume(cache, locator, inner::read, inner.sizeBytes());
         this.locator = locator instanceof Closeable c ? c : () -> { };
     }
@@ -41,41 +40,6 @@ public final class CachingBlockDevice implements BlockDevice {
     @Override
     public void unmap(long offset, long length) throws IOException {
         cached.write(offset, length, () -> inner.unmap(offset, length));
-    }
-
-    @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return inner.sizeBytes();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return inner.readOnly();
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
-    }
-
-    @Override
-    public boolean supportsUnmap() {
-        return inner.supportsUnmap();
-    }
-
-    @Override
-    public AllocationRun allocation(long offset, long maxLength) throws IOException {
-        return inner.allocation(offset, maxLength);
-    }
-
-    @Override
-    public LunIdentity identity() {
-        return inner.identity();
     }
 
     @Override

@@ -15,13 +15,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Writers share the read side of a fair lock; a quiesce takes the write side, so it waits
  * only for the writes already running and is not starved by a steady stream of new ones.
  */
-public final class QuiescingBlockDevice implements BlockDevice {
+public final class QuiescingBlockDevice extends ForwardingBlockDevice {
 
-    private final BlockDevice inner;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
 
     public QuiescingBlockDevice(BlockDevice inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** An I/O pause; closing it resumes writes. */
@@ -92,45 +91,5 @@ public final class QuiescingBlockDevice implements BlockDevice {
         } finally {
             gate.readLock().unlock();
         }
-    }
-
-    @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public long sizeBytes() {
-        return inner.sizeBytes();
-    }
-
-    @Override
-    public boolean readOnly() {
-        return inner.readOnly();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        inner.read(offset, dst);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        inner.flush();
-    }
-
-    @Override
-    public boolean supportsUnmap() {
-        return inner.supportsUnmap();
-    }
-
-    @Override
-    public LunIdentity identity() {
-        return inner.identity();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

@@ -24,7 +24,8 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
 
     /** Flags under which an extent's address does not identify its bytes (yet). */
     private static final int NOT_IDENTIFYING = FileExtents.FIEMAP_EXTENT_UNKNOWN | FileExtents.FIEMAP_EXTENT_DELALLOC
-            | FileExtents.FIEMAP_EXTENT_DATA_INLINE | FileExtents.FIEMAP_EXTENT_UNWRITTEN;
+            | FileExtents.FIEMAP_EXTENT_DATA_INLINE | FileExtents.FIEMAP_EXTENT_UNWRITTEN
+            | FileExtents.FIEMAP_EXTENT_ENCODED; // a compressed extent's address is not its bytes' offset
 
     private final FileExtents.Mapper volume;
     private final FileExtents.Mapper snapshot;
@@ -58,48 +59,42 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
         List<FileExtents.Extent> mine = volume.map(offset, length);
         List<FileExtents.Extent> theirs = snapshot == volume ? mine : snapshot.map(offset, length);
         BitSet out = new BitSet(count);
-        for (int i = 0; i < count; i++) {
-            long from = offset + (long) i * chunkSize;
-            if (!covered(mine, from, chunkSize)) continue;
-            if (snapshot == volume || runs(mine, from, chunkSize).equals(runs(theirs, from, chunkSize))) out.set(i);
+        for (long[] same : identical(mine, theirs)) {
+            // the chunks lying wholly inside a stretch both files map to the same physical bytes
+            long first = Math.max(0, Math.ceilDiv(same[0] - offset, chunkSize));
+            long last = Math.min(count, Math.floorDiv(same[1] - offset, chunkSize));
+            if (first < last) out.set((int) first, (int) last);
         }
         return out;
     }
 
-    /** A piece of a chunk at a known physical address. */
-    private record Run(long offset, long physical, long length) {
-    }
-
-    /** Where the chunk's bytes are: runs clipped to the chunk, physically contiguous pieces merged. */
-    private static List<Run> runs(List<FileExtents.Extent> extents, long offset, int length) {
-        List<Run> out = new java.util.ArrayList<>();
-        long end = offset + length;
-        for (FileExtents.Extent e : extents) {
-            long from = Math.max(e.logical(), offset);
-            long to = Math.min(e.logicalEnd(), end);
-            if (from >= to) continue;
-            long phys = e.physical() + (from - e.logical());
-            Run last = out.isEmpty() ? null : out.get(out.size() - 1);
-            if (last != null && last.offset() + last.length() == from && last.physical() + last.length() == phys) {
-                out.set(out.size() - 1, new Run(last.offset(), last.physical(), last.length() + to - from));
-            } else {
-                out.add(new Run(from, phys, to - from));
+    /**
+     * The stretches [from, to) where both extent lists map each byte to the same physical byte at a
+     * known address, adjacent stretches merged (a chunk may span two extents and still be shared).
+     * One pass over both lists, which FIEMAP returns in file order.
+     */
+    private static List<long[]> identical(List<FileExtents.Extent> a, List<FileExtents.Extent> b) {
+        List<long[]> out = new java.util.ArrayList<>();
+        int i = 0;
+        int j = 0;
+        while (i < a.size() && j < b.size()) {
+            FileExtents.Extent x = a.get(i);
+            FileExtents.Extent y = b.get(j);
+            long from = Math.max(x.logical(), y.logical());
+            long to = Math.min(x.logicalEnd(), y.logicalEnd());
+            boolean known = (x.flags() & NOT_IDENTIFYING) == 0 && (y.flags() & NOT_IDENTIFYING) == 0;
+            if (from < to && known && x.physical() - x.logical() == y.physical() - y.logical()) {
+                long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+                if (last != null && last[1] == from) {
+                    last[1] = to;
+                } else {
+                    out.add(new long[] {from, to});
+                }
             }
+            if (x.logicalEnd() <= y.logicalEnd()) i++;
+            else j++;
         }
         return out;
-    }
-
-    /** True when the extents cover the range without holes, each at a known address. */
-    private static boolean covered(List<FileExtents.Extent> extents, long offset, int length) {
-        long next = offset;
-        long end = offset + length;
-        for (FileExtents.Extent e : extents) {
-            if (e.logicalEnd() <= next) continue;
-            if (e.logical() >= end) break;
-            if ((e.flags() & NOT_IDENTIFYING) != 0 || e.logical() > next) return false;
-            next = e.logicalEnd();
-        }
-        return next >= end;
     }
 
     @Override
