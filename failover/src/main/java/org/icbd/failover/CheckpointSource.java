@@ -1,0 +1,27 @@
+package org.icbd.failover;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A writable volume the leader checkpoints: its subvolume, and how to hold its writes for a moment. */
+public interface CheckpointSource {
+
+    /** The volume's name (also the name of its replica directory on the standbys). */
+    String name();
+
+    /** The writable btrfs subvolume holding the volume's image. */
+    Path subvolume();
+
+    /**
+     * Drains the writes in flight, flushes, and holds new writes until the returned pause is closed:
+     * a snapshot taken inside it is a state the disk really had (crash-consistent).
+     */
+    Pause quiesce(Duration timeout) throws IOException;
+
+    /** Writes resume when it is closed. */
+    interface Pause extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

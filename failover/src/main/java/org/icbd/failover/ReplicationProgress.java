@@ -1,0 +1,43 @@
+package org.icbd.failover;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * Which checkpoint of each volume each standby has acknowledged, in ZooKeeper
+ * ({@code /icbd/<cluster>/replication/<node>/<volume>}): the base of the next incremental send,
+ * kept where a new leader finds it.
+ */
+public final class ReplicationProgress {
+
+    private final CuratorFramework zk;
+    private final ClusterPaths paths;
+
+    public ReplicationProgress(CuratorFramework zk, ClusterPaths paths) {
+        this.zk = zk;
+        this.paths = paths;
+    }
+
+    public Optional<String> acked(String node, String volume) throws Exception {
+        try {
+            return Optional.of(new String(zk.getData().forPath(path(node, volume)), StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void ack(String node, String volume, String snapshot) throws Exception {
+        byte[] data = snapshot.getBytes(StandardCharsets.UTF_8);
+        try {
+            zk.setData().forPath(path(node, volume), data);
+        } catch (KeeperException.NoNodeException e) {
+            zk.create().creatingParentsIfNeeded().forPath(path(node, volume), data);
+        }
+    }
+
+    private String path(String node, String volume) {
+        return paths.root() + "/replication/" + node + "/" + volume;
+    }
+}
