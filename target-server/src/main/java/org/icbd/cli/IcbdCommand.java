@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "iSCSI target appliance for diskless workstations.",
         subcommands = {ExportCommand.class, ServeCommand.class, DemoCommand.class, ImageCommand.class, CloneCommand.class,
+                LunCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IcbdCommand implements Runnable {
@@ -23,7 +24,7 @@ public final class IcbdCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (export, serve, demo, image, clone, version)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (export, serve, demo, image, clone, lun, version)");
     }
 
     /** The command line wired for this program: user mistakes print one line and exit 2, no stack trace. */

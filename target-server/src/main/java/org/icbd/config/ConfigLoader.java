@@ -259,9 +259,7 @@ public final class ConfigLoader {
     }
 
     private static List<LunConfig> luns(ConfigNode t, Path baseDir, VolumeLuns volumes) throws ConfigException {
-        if (!t.has("luns")) throw t.error("luns", "is required: list the image files this target serves");
-        List<ConfigNode> nodes = t.list("luns");
-        if (nodes.isEmpty()) throw t.error("luns", "is empty: list at least one image file");
+        List<ConfigNode> nodes = t.has("luns") ? t.list("luns") : List.of();
         List<LunConfig> out = new ArrayList<>();
         Set<Long> numbers = new HashSet<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -299,6 +297,19 @@ public final class ConfigLoader {
             if (p.isPresent()) throw l.error(source, p.get());
             out.add(lun);
         }
+        String iqn = t.text("iqn");
+        for (LunConfig mapped : volumes.mapped(t, iqn)) {
+            if (!numbers.add(mapped.lun())) {
+                throw t.error("luns", "LUN " + mapped.lun() + " is listed here and also mapped with 'icbd lun map';"
+                        + " unmap it or give the listed one another number");
+            }
+            out.add(mapped);
+        }
+        if (out.isEmpty()) {
+            throw t.error("luns", (t.has("luns") ? "is empty" : "is required") + ": list the image files this target serves,"
+                    + " or map volumes onto it with 'icbd lun map --target " + iqn + "'");
+        }
+        out.sort(java.util.Comparator.comparingLong(LunConfig::lun));
         return out;
     }
 

@@ -3,6 +3,8 @@ package org.icbd.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
@@ -75,6 +77,32 @@ public final class VolumeLuns {
         } catch (IOException e) {
             throw lun.error("version", "cannot read the catalog in " + dataRoot + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The LUNs the catalog maps onto {@code iqn} ('icbd lun map'); none when the data root does not
+     * exist yet (a node that serves plain files only).
+     */
+    List<LunConfig> mapped(ConfigNode target, String iqn) throws ConfigException {
+        if (volumes == null && !Files.isDirectory(dataRoot)) return List.of();
+        List<LunConfig> out = new ArrayList<>();
+        try {
+            VolumeManager m = volumes(target);
+            for (CatalogState.LunMap map : m.state().lunsOf(iqn.toLowerCase(java.util.Locale.ROOT))) {
+                if (map.cloneName() != null) {
+                    out.add(cloneLun(m, map.lun(), new VolumeName(map.cloneName()), 512, true));
+                } else {
+                    int at = map.version().lastIndexOf('@');
+                    out.add(versionLun(m, map.lun(), new VolumeName(map.version().substring(0, at)),
+                            Integer.parseInt(map.version().substring(at + 1)), 512, true));
+                }
+            }
+        } catch (VolumeException e) {
+            throw target.error("a LUN mapped with 'icbd lun map' cannot be served: " + e.getMessage());
+        } catch (IOException e) {
+            throw target.error("cannot read the catalog in " + dataRoot + ": " + e.getMessage());
+        }
+        return out;
     }
 
     private VolumeManager volumes(ConfigNode lun) throws ConfigException, IOException {

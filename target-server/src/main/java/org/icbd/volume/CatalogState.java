@@ -1,6 +1,9 @@
 package org.icbd.volume;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -9,7 +12,7 @@ import java.util.TreeMap;
  * Everything the catalog knows about volumes, as one immutable value: a transaction reads one state
  * and writes the next, so a failed operation never leaves half a change behind.
  */
-public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones) {
+public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns) {
 
     /** A golden image and how many versions of it were published (0: none yet). */
     public record Image(String name, int versions, String created) {
@@ -22,36 +25,65 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
     public record Clone(String name, String image, int version, String id, String created) {
     }
 
+    /**
+     * A volume served as LUN {@code lun} of target {@code target} (an IQN, lower case): a clone
+     * (read-write, {@code cloneName}) or a version {@code image@version} (read-only); exactly one is set.
+     */
+    public record LunMap(String target, long lun, String cloneName, String version) {
+    }
+
+    private static final Comparator<LunMap> ORDER = Comparator.comparing(LunMap::target).thenComparingLong(LunMap::lun);
+
     public CatalogState {
         images = Collections.unmodifiableSortedMap(new TreeMap<>(images == null ? Map.of() : images));
         clones = Collections.unmodifiableSortedMap(new TreeMap<>(clones == null ? Map.of() : clones));
+        List<LunMap> sorted = new ArrayList<>(luns == null ? List.of() : luns);
+        sorted.sort(ORDER);
+        luns = List.copyOf(sorted);
     }
 
     public static CatalogState empty() {
-        return new CatalogState(new TreeMap<>(), new TreeMap<>());
+        return new CatalogState(new TreeMap<>(), new TreeMap<>(), List.of());
     }
 
     public CatalogState with(Image image) {
         var next = new TreeMap<>(images);
         next.put(image.name(), image);
-        return new CatalogState(next, clones);
+        return new CatalogState(next, clones, luns);
     }
 
     public CatalogState withoutImage(String name) {
         var next = new TreeMap<>(images);
         next.remove(name);
-        return new CatalogState(next, clones);
+        return new CatalogState(next, clones, luns);
     }
 
     public CatalogState with(Clone clone) {
         var next = new TreeMap<>(clones);
         next.put(clone.name(), clone);
-        return new CatalogState(images, next);
+        return new CatalogState(images, next, luns);
     }
 
     public CatalogState withoutClone(String name) {
         var next = new TreeMap<>(clones);
         next.remove(name);
-        return new CatalogState(images, next);
+        return new CatalogState(images, next, luns);
+    }
+
+    public CatalogState with(LunMap map) {
+        List<LunMap> next = new ArrayList<>(luns);
+        next.add(map);
+        return new CatalogState(images, clones, next);
+    }
+
+    public CatalogState withoutLun(String target, long lun) {
+        List<LunMap> next = new ArrayList<>(luns);
+        next.removeIf(m -> m.target().equals(target) && m.lun() == lun);
+        return new CatalogState(images, clones, next);
+    }
+
+    /** The LUNs mapped onto {@code target} (lower-case IQN), by number. */
+    public List<LunMap> lunsOf(String target) {
+        return luns.stream().filter(m -> m.target().equals(target)).toList();
     }
 }

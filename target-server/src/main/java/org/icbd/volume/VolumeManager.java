@@ -23,6 +23,8 @@ import org.icbd.storage.LunIdentity;
 public final class VolumeManager {
 
     private static final int COPY_CHUNK = 4 << 20;
+    /** SAM's flat LUN space as icbd serves it (see LunConfig). */
+    private static final long MAX_LUN = 16383;
 
     private final VolumeLayout layout;
     private final VolumeFileSystem fs;
@@ -106,6 +108,12 @@ public final class VolumeManager {
             if (!users.isEmpty()) {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " still has clones " + users + "; delete or reset them first");
             }
+            List<String> served = state.luns().stream().filter(m -> m.version() != null && m.version().startsWith(img.name() + "@"))
+                    .map(m -> m.version() + " as LUN " + m.lun() + " of " + m.target()).toList();
+            if (!served.isEmpty()) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " is mapped: " + served
+                        + "; unmap it first ('icbd lun unmap')");
+            }
             return Catalog.Outcome.then(state.withoutImage(name.value()), null, () -> {
                 for (int v = img.versions(); v >= 1; v--) {
                     if (Files.exists(layout.version(name, v))) fs.delete(layout.version(name, v));
@@ -158,7 +166,62 @@ public final class VolumeManager {
     public void deleteClone(VolumeName name) throws IOException {
         catalog.transact(state -> {
             clone(state, name);
+            for (CatalogState.LunMap m : state.luns()) {
+                if (name.value().equals(m.cloneName())) {
+                    throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " is LUN " + m.lun() + " of "
+                            + m.target() + "; unmap it first ('icbd lun unmap --target " + m.target() + " --lun " + m.lun() + "')");
+                }
+            }
             return Catalog.Outcome.then(state.withoutClone(name.value()), null, () -> fs.delete(layout.clone(name)));
+        });
+    }
+
+    /**
+     * Maps a clone (read-write) or a version (read-only; {@code clone} null) as a LUN of {@code target}
+     * (an IQN the caller has checked), at {@code lun} or, when it is negative, the lowest free number.
+     * A clone is mapped once at most: two LUNs writing one disk would corrupt it.
+     */
+    public CatalogState.LunMap mapLun(String target, long lun, VolumeName clone, VolumeName image, int version) throws IOException {
+        String iqn = target.toLowerCase(java.util.Locale.ROOT);
+        if (lun > MAX_LUN) throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + MAX_LUN + "; got " + lun);
+        return catalog.transact(state -> {
+            String versionSpec = null;
+            if (clone != null) {
+                clone(state, clone);
+                for (CatalogState.LunMap m : state.luns()) {
+                    if (clone.value().equals(m.cloneName())) {
+                        throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + clone + " is already LUN " + m.lun()
+                                + " of " + m.target() + "; a writable disk is served by one LUN only");
+                    }
+                }
+            } else {
+                CatalogState.Image img = image(state, image);
+                if (version < 1 || version > img.versions()) {
+                    throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
+                }
+                versionSpec = image + "@" + version;
+            }
+            java.util.Set<Long> taken = new java.util.HashSet<>();
+            for (CatalogState.LunMap m : state.lunsOf(iqn)) taken.add(m.lun());
+            long number = lun;
+            if (number < 0) {
+                number = 0;
+                while (taken.contains(number)) number++;
+            } else if (taken.contains(number)) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "LUN " + number + " of " + iqn + " is already mapped");
+            }
+            var map = new CatalogState.LunMap(iqn, number, clone == null ? null : clone.value(), versionSpec);
+            return Catalog.Outcome.of(state.with(map), map);
+        });
+    }
+
+    public void unmapLun(String target, long lun) throws IOException {
+        String iqn = target.toLowerCase(java.util.Locale.ROOT);
+        catalog.transact(state -> {
+            if (state.lunsOf(iqn).stream().noneMatch(m -> m.lun() == lun)) {
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no LUN " + lun + " is mapped on " + iqn + " (see 'icbd lun list')");
+            }
+            return Catalog.Outcome.of(state.withoutLun(iqn, lun), null);
         });
     }
 

@@ -63,6 +63,26 @@ class VolumeLunsConfigTest {
         assertError(noRoot, "data-root", "does not exist");
     }
 
+    @Test
+    void lunsMappedInTheCatalogJoinTheirTarget() throws Exception {
+        String iqn = "iqn.2026-11.org.example:t";
+        volumes.mapLun(iqn, 4, new VolumeName("ws02"), null, 0);
+        volumes.mapLun(iqn, -1, null, new VolumeName("gold"), 1);
+        IcbdConfig c = loader.parse("data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: '" + iqn + "', luns: [{lun: 1, clone: ws01}]}]\n", dir);
+        List<LunConfig> luns = c.targets().get(0).luns();
+        assertEquals(List.of(0L, 1L, 4L), luns.stream().map(LunConfig::lun).toList());
+        assertTrue(luns.get(0).readOnly(), "the mapped version");
+        assertEquals(volumes.cloneIdentity(new VolumeName("ws02")), luns.get(2).identity());
+
+        // a target may get all its LUNs from the catalog
+        IcbdConfig only = loader.parse("data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: '" + iqn + "'}]\n", dir);
+        assertEquals(2, only.targets().get(0).luns().size());
+        assertError("data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: '" + iqn + "', luns: [{lun: 4, clone: ws01}]}]\n",
+                "targets[0].luns", "also mapped with 'icbd lun map'");
+        assertError("data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: 'iqn.2026-11.org.example:other'}]\n",
+                "targets[0].luns", "icbd lun map --target iqn.2026-11.org.example:other");
+    }
+
     private String config(String luns) {
         return "data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: 'iqn.2026-11.org.example:t', luns: " + luns + "}]\n";
     }
