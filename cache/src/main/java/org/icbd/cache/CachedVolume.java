@@ -33,6 +33,7 @@ public final class CachedVolume {
     private final BlockCache cache;
     private final ChunkLocator locator;
     private final Object sharedSpace;
+    private final ChunkSource sharedSource;
     private final ChunkSource source;
     private final long size;
     private final int chunkSize;
@@ -48,6 +49,8 @@ public final class CachedVolume {
         this.cache = cache;
         this.locator = locator;
         this.sharedSpace = locator.sharedSpace();
+        this.sharedSource = locator.sharedSource();
+        if (sharedSpace != null && sharedSource == null) throw new IllegalArgumentException("a shared space needs its source");
         this.source = source;
         this.size = size;
         this.chunkSize = cache.chunkSize();
@@ -84,26 +87,37 @@ public final class CachedVolume {
         }
     }
 
-    /** Reads the missing chunks in runs of adjacent ones, one disk read per run. */
+    /**
+     * Reads the missing chunks in runs of adjacent ones, one disk read per run: the volume's own chunks
+     * from the volume, shared ones from the shared space.
+     */
     private Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing, Map<ChunkKey, Long> where) throws IOException {
-        List<ChunkKey> sorted = new ArrayList<>(missing);
-        sorted.sort((a, b) -> Long.compare(where.get(a), where.get(b)));
         Map<ChunkKey, byte[]> out = new HashMap<>();
+        List<ChunkKey> own = new ArrayList<>();
+        List<ChunkKey> shared = new ArrayList<>();
+        for (ChunkKey k : missing) (k.space() == ownSpace ? own : shared).add(k);
+        loadRuns(own, where, source, out);
+        loadRuns(shared, where, sharedSource, out);
+        return out;
+    }
+
+    private void loadRuns(List<ChunkKey> keys, Map<ChunkKey, Long> where, ChunkSource from, Map<ChunkKey, byte[]> out)
+            throws IOException {
+        keys.sort((a, b) -> Long.compare(where.get(a), where.get(b)));
         int i = 0;
-        while (i < sorted.size()) {
+        while (i < keys.size()) {
             int j = i + 1;
-            long start = where.get(sorted.get(i));
-            while (j < sorted.size() && where.get(sorted.get(j)) == start + (long) (j - i) * chunkSize) j++;
+            long start = where.get(keys.get(i));
+            while (j < keys.size() && where.get(keys.get(j)) == start + (long) (j - i) * chunkSize) j++;
             long end = Math.min(size, start + (long) (j - i) * chunkSize);
             byte[] run = new byte[(int) (end - start)];
-            source.read(start, ByteBuffer.wrap(run));
+            from.read(start, ByteBuffer.wrap(run));
             for (int k = i; k < j; k++) {
-                int from = (k - i) * chunkSize;
-                out.put(sorted.get(k), java.util.Arrays.copyOfRange(run, from, Math.min(run.length, from + chunkSize)));
+                int off = (k - i) * chunkSize;
+                out.put(keys.get(k), java.util.Arrays.copyOfRange(run, off, Math.min(run.length, off + chunkSize)));
             }
             i = j;
         }
-        return out;
     }
 
     /** What a write or deallocation does to the disk. */

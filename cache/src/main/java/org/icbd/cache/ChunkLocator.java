@@ -15,6 +15,13 @@ public interface ChunkLocator {
     Object sharedSpace();
 
     /**
+     * Reads the shared space itself (the read-only snapshot). Shared chunks are loaded from here, never
+     * from the volume: a write to the volume racing the load can then never put the volume's new bytes
+     * under a key other volumes read.
+     */
+    ChunkSource sharedSource();
+
+    /**
      * Which of the {@code count} chunks of {@code chunkSize} bytes from {@code offset} are shared:
      * bit {@code i} set means chunk {@code i} holds the shared space's bytes at the same offset.
      * Only ever true for a chunk the volume has not written since the answer was computed; the cache
@@ -26,6 +33,11 @@ public interface ChunkLocator {
     ChunkLocator PRIVATE = new ChunkLocator() {
         @Override
         public Object sharedSpace() {
+            return null;
+        }
+
+        @Override
+        public ChunkSource sharedSource() {
             return null;
         }
 

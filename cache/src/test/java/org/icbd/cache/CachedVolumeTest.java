@@ -148,7 +148,7 @@ class CachedVolumeTest {
                 int me = t;
                 all.add(pool.submit(() -> {
                     Random r = new Random(me);
-                    for (int op = 0; op < 3000; op++) {
+                    for (int op = 0; op < 6000; op++) {
                         int vol = r.nextInt(3);
                         int block = r.nextInt(blocks / threads) * threads + me; // my blocks only
                         long off = block * 4096L;

@@ -14,6 +14,8 @@ final class FakeDisk implements ChunkSource {
     static final Object BASE_SPACE = new Object();
 
     private final byte[] bytes;
+    /** The base this disk was cloned from: immutable, what shared chunks are read from. */
+    private final byte[] base;
     private final int chunkSize;
     private final BitSet diverged = new BitSet();
     final AtomicLong reads = new AtomicLong();
@@ -22,6 +24,7 @@ final class FakeDisk implements ChunkSource {
 
     FakeDisk(byte[] base, int chunkSize) {
         this.bytes = base.clone();
+        this.base = base.clone();
         this.chunkSize = chunkSize;
     }
 
@@ -52,6 +55,15 @@ final class FakeDisk implements ChunkSource {
             @Override
             public Object sharedSpace() {
                 return BASE_SPACE;
+            }
+
+            @Override
+            public ChunkSource sharedSource() {
+                return (offset, dst) -> {
+                    reads.incrementAndGet();
+                    bytesRead.addAndGet(dst.remaining());
+                    dst.put(base, (int) offset, dst.remaining());
+                };
             }
 
             @Override

@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.icbd.btrfs.FileExtents;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
+import org.icbd.cache.ChunkSource;
 import org.icbd.cache.ChunkLocator;
 
 /**
@@ -30,20 +33,27 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     private final FileExtents.Mapper volume;
     private final FileExtents.Mapper snapshot;
     private final UUID snapshotId;
+    /** The snapshot's image, read-only: where shared chunks are read from. */
+    private final FileChannel snapshotData;
 
-    private SnapshotChunkLocator(FileExtents.Mapper volume, FileExtents.Mapper snapshot, UUID snapshotId) {
+    private SnapshotChunkLocator(FileExtents.Mapper volume, FileExtents.Mapper snapshot, UUID snapshotId, FileChannel snapshotData) {
         this.volume = volume;
         this.snapshot = snapshot;
         this.snapshotId = snapshotId;
+        this.snapshotData = snapshotData;
     }
 
     /** @param snapshotFile the image file in the read-only snapshot {@code volumeFile} was cloned from (or itself) */
     public static SnapshotChunkLocator open(Path volumeFile, Path snapshotFile, UUID snapshotId) throws IOException {
         FileExtents.Mapper v = FileExtents.open(volumeFile);
+        FileExtents.Mapper s = null;
         try {
-            return new SnapshotChunkLocator(v, snapshotFile.equals(volumeFile) ? v : FileExtents.open(snapshotFile), snapshotId);
+            s = snapshotFile.equals(volumeFile) ? v : FileExtents.open(snapshotFile);
+            FileChannel data = FileChannel.open(snapshotFile, StandardOpenOption.READ);
+            return new SnapshotChunkLocator(v, s, snapshotId, data);
         } catch (IOException | RuntimeException e) {
             v.close();
+            if (s != null && s != v) s.close();
             throw e;
         }
     }
@@ -51,6 +61,18 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     @Override
     public Object sharedSpace() {
         return snapshotId;
+    }
+
+    @Override
+    public ChunkSource sharedSource() {
+        return (offset, dst) -> {
+            long pos = offset;
+            while (dst.hasRemaining()) {
+                int n = snapshotData.read(dst, pos);
+                if (n < 0) throw new java.io.EOFException("snapshot image " + snapshot.file() + " ends before " + pos);
+                pos += n;
+            }
+        };
     }
 
     @Override
@@ -101,5 +123,10 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     public void close() {
         volume.close();
         if (snapshot != volume) snapshot.close();
+        try {
+            snapshotData.close();
+        } catch (IOException ignored) {
+            // read-only: nothing to lose
+        }
     }
 }
