@@ -12,8 +12,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.icbd.config.IscsiNames;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *   POST   /api/v1/clones                       {"name": W, "image": N, "version": 3 (optional: newest)}
  *   POST   /api/v1/clones/W/reset               discard the clone's writes
  *   DELETE /api/v1/clones/W                     delete
+ *   GET    /api/v1/luns                         LUN maps
+ *   POST   /api/v1/luns                         {"target": IQN, "clone": W | "version": "N@3", "lun": 0 (optional)}
+ *   DELETE /api/v1/luns/IQN/N                   unmap
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -110,7 +115,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes) throws IOException, Refused {
-        if (p.size() < 3 || !p.get(0).equals("api") || !p.get(1).equals("v1")) throw new Refused(404, "no such resource; see /api/v1/images and /api/v1/clones");
+        if (p.size() < 3 || !p.get(0).equals("api") || !p.get(1).equals("v1")) throw new Refused(404, "no such resource; see /api/v1/images, /api/v1/clones and /api/v1/luns");
         String kind = p.get(2);
         List<String> rest = p.subList(3, p.size());
         if (kind.equals("images")) {
@@ -161,8 +166,53 @@ public final class AdminApi implements AutoCloseable {
                 volumes.resetClone(name);
                 return null;
             }
+        } else if (kind.equals("luns")) {
+            return luns(method, rest, ex, volumes);
         }
         throw new Refused(404, "no such resource: " + String.join("/", p));
+    }
+
+    /** {@code GET|POST /api/v1/luns}, {@code DELETE /api/v1/luns/IQN/N}: the catalog's LUN maps. */
+    private static Object luns(String method, List<String> rest, HttpExchange ex, VolumeManager volumes) throws IOException, Refused {
+        if (rest.isEmpty()) {
+            if (method.equals("GET")) return volumes.state().luns();
+            if (!method.equals("POST")) throw notAllowed(ex, "GET, POST");
+            JsonNode in = body(ex);
+            String target = iqn(text(in, "target"));
+            long lun = in.has("lun") ? in.get("lun").asLong(-1) : -1;
+            if (in.has("lun") && (lun < 0 || !in.get("lun").isIntegralNumber())) throw new Refused(400, "lun must be a number from 0");
+            boolean clone = in.has("clone");
+            if (clone == in.has("version")) throw new Refused(400, "give exactly one of 'clone' and 'version'");
+            if (clone) return volumes.mapLun(target, lun, new VolumeName(text(in, "clone")), null, 0);
+            String spec = text(in, "version");
+            int at = spec.lastIndexOf('@');
+            int v;
+            try {
+                v = at > 0 ? Integer.parseInt(spec.substring(at + 1)) : -1;
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 1) throw new Refused(400, "version must be IMAGE@N, e.g. win11@3");
+            return volumes.mapLun(target, lun, null, new VolumeName(spec.substring(0, at)), v);
+        }
+        if (rest.size() == 2) {
+            if (!method.equals("DELETE")) throw notAllowed(ex, "DELETE");
+            long lun;
+            try {
+                lun = Long.parseLong(rest.get(1));
+            } catch (NumberFormatException e) {
+                throw new Refused(400, "not a LUN number: " + rest.get(1));
+            }
+            volumes.unmapLun(iqn(rest.get(0)), lun);
+            return null;
+        }
+        throw new Refused(404, "no such resource; LUN maps are /api/v1/luns and /api/v1/luns/IQN/N");
+    }
+
+    private static String iqn(String name) throws Refused {
+        Optional<String> bad = IscsiNames.problem(name);
+        if (bad.isPresent()) throw new Refused(400, "target: " + bad.get());
+        return name;
     }
 
     private static CatalogState.Image image(VolumeManager volumes, VolumeName name) throws IOException {

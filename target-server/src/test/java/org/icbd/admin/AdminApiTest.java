@@ -81,6 +81,16 @@ class AdminApiTest {
         assertEquals(409, refused.statusCode());
         assertTrue(json(refused).get("error").asText().contains("ws01"), refused.body());
 
+        HttpResponse<String> mapped = call("POST", "/luns", "{\"target\":\"iqn.2026-11.org.example:ws01\",\"clone\":\"ws01\"}");
+        assertEquals(201, mapped.statusCode(), mapped.body());
+        assertEquals(0, json(mapped).get("lun").asInt());
+        assertEquals(409, call("DELETE", "/clones/ws01", null).statusCode(), "a mapped clone stays");
+        assertEquals(400, call("POST", "/luns", "{\"target\":\"Not An IQN\",\"clone\":\"ws01\"}").statusCode());
+        assertEquals(400, call("POST", "/luns", "{\"target\":\"iqn.2026-11.org.example:x\",\"clone\":\"ws01\",\"version\":\"gold@1\"}").statusCode());
+        assertEquals("ws01", json(call("GET", "/luns", null)).get(0).get("cloneName").asText());
+        assertEquals(204, call("DELETE", "/luns/iqn.2026-11.org.example:ws01/0", null).statusCode());
+        assertEquals(404, call("DELETE", "/luns/iqn.2026-11.org.example:ws01/0", null).statusCode());
+
         assertEquals(204, call("POST", "/clones/ws01/reset", null).statusCode());
         assertEquals(204, call("DELETE", "/clones/ws01", null).statusCode());
         assertEquals(204, call("DELETE", "/images/gold", null).statusCode());
