@@ -19,12 +19,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Keys: a chunk the {@link ChunkLocator} reports shared is keyed by the shared space and its
  * offset; any other chunk, and every chunk this volume has written since it was opened, by the
  * volume's own space. A written chunk never becomes shared again (copy-on-write never re-shares an
- * extent), so the answer is kept per window of chunks as two small bit sets, not per chunk.
+ * extent), so the answer is kept per window of chunks as two bit sets, not per chunk.
  */
 public final class CachedVolume {
 
-    /** Chunks are mapped a window at a time: one extent lookup per MiB. */
-    private static final int WINDOW_BYTES = 1 << 20;
+    /**
+     * Chunks are mapped a window at a time: one extent lookup per 16 MiB. After a cold start each lookup
+     * may read file-system metadata from disk, so fewer, larger lookups keep a booting client's first
+     * reads fast; the window's state is two bit sets of 4096 chunks.
+     */
+    private static final int WINDOW_BYTES = 16 << 20;
 
     /** What is known of one window: which chunks are shared (null: not looked up yet) and which were written. */
     private record Window(BitSet shared, BitSet written) {
