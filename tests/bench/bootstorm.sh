@@ -5,7 +5,9 @@
 #   tests/bench/bootstorm.sh ["1 8 32"]     (root; needs btrfs-progs, qemu-utils, qemu-block-extra, tgt, python3)
 #
 # Environment: IMAGE_MIB (golden image size, default 1024, random data), SET_MIB (working set each
-# client reads, default 128), CACHE_MIB (icbd cache size, default 1024).
+# client reads, default 128), CACHE_MIB (icbd cache size, default 1024), DISK_IOPS and DISK_MBPS:
+# emulate a slower disk by throttling the targets' reads from the loop device (cgroup blkio), for
+# machines whose virtual disk is served from the host's memory and so is never the bottleneck.
 #
 # Set-up: a fresh loop-mounted btrfs; the golden image imported and published with `icbd image`, N
 # clones made with `icbd clone create` (btrfs snapshots sharing every extent with the version).
@@ -17,6 +19,9 @@
 #   MiB/s     aggregate: N x SET_MIB / wall time of the slowest client
 #   p50/p99   per-read latency over all clients, from qemu-io's per-command timing
 #   disk MiB  sectors read from the loop device under the btrfs during the run (what the disk served)
+#   page cache growth  how much the kernel's page cache grew during the run (memory held twice, or N times);
+#             it includes the loop device's backing file, cached once more per byte read from "disk"
+# KEEP_PAGE_CACHE=1 adds a row for icbd keeping what its cache loaded in the page cache too.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/../../scripts/lib.sh"
 COUNTS=(${1:-1 8 32})
@@ -34,6 +39,7 @@ PIDS=()
 LOOP=""
 cleanup() {
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  [[ -n "${CG:-}" && -d "$CG" ]] && rmdir "$CG" 2>/dev/null || true
   if mountpoint -q "$WORK/mnt"; then umount "$WORK/mnt"; fi
   [[ -n "$LOOP" ]] && losetup -d "$LOOP" 2>/dev/null || true
   rm -rf "$WORK"
@@ -75,7 +81,27 @@ for c in range(1, n + 1):
         f.writelines(f"read {o} {s}\n" for o, s in mine)
 PY
 
+# the targets' cgroup when DISK_IOPS/DISK_MBPS ask for a throttled disk (cgroup v1 blkio or v2 io)
+CG=""
+if [[ -n "${DISK_IOPS:-}${DISK_MBPS:-}" ]]; then
+  dev=$(lsblk -dno MAJ:MIN "$LOOP" | tr -d ' ')
+  if [[ -d /sys/fs/cgroup/blkio ]]; then
+    CG=/sys/fs/cgroup/blkio/icbd-bootstorm-$$
+    mkdir "$CG"
+    [[ -n "${DISK_IOPS:-}" ]] && echo "$dev $DISK_IOPS" > "$CG/blkio.throttle.read_iops_device"
+    [[ -n "${DISK_MBPS:-}" ]] && echo "$dev $(( DISK_MBPS * 1048576 ))" > "$CG/blkio.throttle.read_bps_device"
+  else
+    CG=/sys/fs/cgroup/icbd-bootstorm-$$
+    echo +io > /sys/fs/cgroup/cgroup.subtree_control
+    mkdir "$CG"
+    echo "$dev ${DISK_IOPS:+riops=$DISK_IOPS} ${DISK_MBPS:+rbps=$(( DISK_MBPS * 1048576 ))}" > "$CG/io.max"
+  fi
+  echo "reads from $LOOP throttled to ${DISK_IOPS:-unlimited} IOPS, ${DISK_MBPS:-unlimited} MB/s" >&2
+fi
+throttle() { [[ -z "$CG" ]] || echo "$1" > "$CG/cgroup.procs"; }
+
 sectors_read() { awk '{print $3}' "/sys/block/$(basename "$LOOP")/stat"; }
+cached_mib() { awk '/^Cached:/ {print int($2 / 1024)}' /proc/meminfo; }
 
 # run_clients N PORT IQN FIRST_LUN -> "MiB/s p50_ms p99_ms"
 run_clients() {
@@ -108,11 +134,12 @@ PY
 measure() {
   local name=$1 n=$2 before after res
   sync; echo 3 > /proc/sys/vm/drop_caches
-  before=$(sectors_read)
+  before=$(sectors_read); cached0=$(cached_mib)
   res=$(run_clients "$n" "$3" "$4" "$5")
-  after=$(sectors_read)
+  after=$(sectors_read); cached1=$(cached_mib)
   read -r mibs p50 p99 <<< "$res"
-  printf '| %s | %s | %s | %s | %s | %.0f |\n' "$n" "$name" "$mibs" "$p50" "$p99" "$(echo "($after - $before) * 512 / 1048576" | bc -l)"
+  printf '| %s | %s | %s | %s | %s | %.0f | %s |\n' "$n" "$name" "$mibs" "$p50" "$p99" \
+      "$(echo "($after - $before) * 512 / 1048576" | bc -l)" "$(( cached1 - cached0 ))"
 }
 
 serve_icbd() {  # CACHE_YAML N -> port; appends the pid to PIDS
@@ -123,16 +150,25 @@ serve_icbd() {  # CACHE_YAML N -> port; appends the pid to PIDS
   "${ICBD[@]}" serve --config "$WORK/icbd.yaml" > "$WORK/icbd.log" 2>&1 &
   ICBD_PID=$!
   PIDS+=($ICBD_PID)
+  throttle "$ICBD_PID"
   wait_port "$port" || { cat "$WORK/icbd.log" >&2; exit 1; }
   echo "$port" > "$WORK/port"
 }
 
 
-printf '| N | target | MiB/s | p50 ms | p99 ms | disk MiB read |\n|---|---|---|---|---|---|\n'
+printf '| N | target | MiB/s | p50 ms | p99 ms | disk MiB read | page cache growth MiB |\n|---|---|---|---|---|---|---|\n'
 for n in "${COUNTS[@]}"; do
   serve_icbd "{size-mib: $CACHE_MIB}" "$n"; port=$(cat "$WORK/port")
   measure "icbd (cache)" "$n" "$port" iqn.2026-11.org.icbd:storm 0
   stop_pid "$ICBD_PID"
+
+  if [[ -n "${KEEP_PAGE_CACHE:-}" ]]; then
+    ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) -Dicbd.cache.keepPageCache=true ${ICBD_JAVA_OPTS:-} -jar "$(icbd_jar)")
+    serve_icbd "{size-mib: $CACHE_MIB}" "$n"; port=$(cat "$WORK/port")
+    measure "icbd (cache, page cache kept)" "$n" "$port" iqn.2026-11.org.icbd:storm 0
+    stop_pid "$ICBD_PID"
+    ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) ${ICBD_JAVA_OPTS:-} -jar "$(icbd_jar)")
+  fi
 
   serve_icbd "off" "$n"; port=$(cat "$WORK/port")
   measure "icbd (no cache)" "$n" "$port" iqn.2026-11.org.icbd:storm 0
@@ -141,6 +177,7 @@ for n in "${COUNTS[@]}"; do
   port=$(free_port); ctl=$(( (port % 3000) + 1000 ))
   tgtd -f -C "$ctl" --iscsi "portal=127.0.0.1:$port" > "$WORK/tgtd.log" 2>&1 &
   TGT_PID=$!; PIDS+=($TGT_PID)
+  throttle "$TGT_PID"
   wait_port "$port" || { cat "$WORK/tgtd.log" >&2; exit 1; }
   tgtadm -C "$ctl" --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.icbd:tgtd
   for i in $(seq 1 "$n"); do

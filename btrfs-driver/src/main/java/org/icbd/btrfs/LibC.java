@@ -25,6 +25,8 @@ public interface LibC {
     @SaveError int ioctl(int fd, long request, Pointer arg);
     @SaveError int ioctl(int fd, long request, long arg);
     @SaveError int fallocate(int fd, int mode, long offset, long length);
+    /** Returns the error number itself (0 on success), not -1 and errno. */
+    int posix_fadvise(int fd, long offset, long length, int advice);
     @SaveError int statfs(String path, Pointer buf);
     int geteuid();
 

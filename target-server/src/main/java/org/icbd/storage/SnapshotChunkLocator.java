@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.icbd.btrfs.FileExtents;
+import org.icbd.btrfs.PageCacheDropper;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
@@ -35,12 +36,25 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
     private final UUID snapshotId;
     /** The snapshot's image, read-only: where shared chunks are read from. */
     private final FileChannel snapshotData;
+    /** Drops what a load read from the page cache (the block cache holds it now), or null to keep it. */
+    private final PageCacheDropper dropper;
 
-    private SnapshotChunkLocator(FileExtents.Mapper volume, FileExtents.Mapper snapshot, UUID snapshotId, FileChannel snapshotData) {
+    private SnapshotChunkLocator(FileExtents.Mapper volume, FileExtents.Mapper snapshot, UUID snapshotId, FileChannel snapshotData,
+                                 PageCacheDropper dropper) {
         this.volume = volume;
         this.snapshot = snapshot;
         this.snapshotId = snapshotId;
         this.snapshotData = snapshotData;
+        this.dropper = dropper;
+    }
+
+    /**
+     * Whether loads of shared chunks drop the bytes from the page cache afterwards. On by default: the
+     * block cache holds them, so keeping them twice only halves the memory a node can cache with
+     * (system property {@code icbd.cache.keepPageCache=true} keeps them, for comparison).
+     */
+    static boolean dropPageCache() {
+        return !Boolean.getBoolean("icbd.cache.keepPageCache");
     }
 
     /** @param snapshotFile the image file in the read-only snapshot {@code volumeFile} was cloned from (or itself) */
@@ -50,7 +64,8 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
         try {
             s = snapshotFile.equals(volumeFile) ? v : FileExtents.open(snapshotFile);
             FileChannel data = FileChannel.open(snapshotFile, StandardOpenOption.READ);
-            return new SnapshotChunkLocator(v, s, snapshotId, data);
+            PageCacheDropper dropper = dropPageCache() ? PageCacheDropper.open(snapshotFile) : null;
+            return new SnapshotChunkLocator(v, s, snapshotId, data, dropper);
         } catch (IOException | RuntimeException e) {
             v.close();
             if (s != null && s != v) s.close();
@@ -72,6 +87,7 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
                 if (n < 0) throw new java.io.EOFException("snapshot image " + snapshot.file() + " ends before " + pos);
                 pos += n;
             }
+            if (dropper != null) dropper.drop(offset, pos - offset);
         };
     }
 
@@ -128,5 +144,6 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
         } catch (IOException ignored) {
             // read-only: nothing to lose
         }
+        if (dropper != null) dropper.close();
     }
 }
