@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
+import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import org.slf4j.Logger;
@@ -184,16 +185,8 @@ public final class AdminApi implements AutoCloseable {
             boolean clone = in.has("clone");
             if (clone == in.has("version")) throw new Refused(400, "give exactly one of 'clone' and 'version'");
             if (clone) return volumes.mapLun(target, lun, new VolumeName(text(in, "clone")), null, 0);
-            String spec = text(in, "version");
-            int at = spec.lastIndexOf('@');
-            int v;
-            try {
-                v = at > 0 ? Integer.parseInt(spec.substring(at + 1)) : -1;
-            } catch (NumberFormatException e) {
-                v = -1;
-            }
-            if (v < 1) throw new Refused(400, "version must be IMAGE@N, e.g. win11@3");
-            return volumes.mapLun(target, lun, null, new VolumeName(spec.substring(0, at)), v);
+            VersionSpec v = VersionSpec.parse(text(in, "version"));
+            return volumes.mapLun(target, lun, null, v.image(), v.version());
         }
         if (rest.size() == 2) {
             if (!method.equals("DELETE")) throw notAllowed(ex, "DELETE");

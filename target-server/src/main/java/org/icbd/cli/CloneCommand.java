@@ -1,6 +1,7 @@
 package org.icbd.cli;
 
 import org.icbd.volume.CatalogState;
+import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
@@ -32,15 +33,9 @@ final class CloneCommand implements Runnable {
 
         @Override
         void run(VolumeManager m) throws Exception {
-            String[] parts = image.split("@", 2);
-            int version;
-            try {
-                version = parts.length == 2 ? Integer.parseInt(parts[1]) : 0;
-            } catch (NumberFormatException e) {
-                throw new ParameterException(spec.commandLine(), "--image: version must be a number: " + image);
-            }
+            VersionSpec of = VersionSpec.parseOrNewest(image);
             long t0 = System.nanoTime();
-            CatalogState.Clone c = m.createClone(new VolumeName(parts[0]), version, new VolumeName(name));
+            CatalogState.Clone c = m.createClone(of.image(), of.version(), new VolumeName(name));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             out().println("clone " + c.name() + " of " + c.image() + "@" + c.version() + " (" + ms + " ms): "
                     + m.cloneDisk(new VolumeName(c.name())));

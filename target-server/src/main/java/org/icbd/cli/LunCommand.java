@@ -3,6 +3,7 @@ package org.icbd.cli;
 import java.util.Optional;
 import org.icbd.config.IscsiNames;
 import org.icbd.volume.CatalogState;
+import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.ArgGroup;
@@ -60,15 +61,8 @@ final class LunCommand implements Runnable {
             if (source.clone != null) {
                 map = m.mapLun(iqn, lun, new VolumeName(source.clone), null, 0);
             } else {
-                int at = source.version.lastIndexOf('@');
-                int v;
-                try {
-                    v = at > 0 ? Integer.parseInt(source.version.substring(at + 1)) : -1;
-                } catch (NumberFormatException e) {
-                    v = -1;
-                }
-                if (v < 1) throw new ParameterException(spec.commandLine(), "--version: expected IMAGE@N, e.g. win11@3; got " + source.version);
-                map = m.mapLun(iqn, lun, null, new VolumeName(source.version.substring(0, at)), v);
+                VersionSpec v = VersionSpec.parse(source.version);
+                map = m.mapLun(iqn, lun, null, v.image(), v.version());
             }
             out().println("LUN " + map.lun() + " of " + map.target() + ": " + describe(map));
         }

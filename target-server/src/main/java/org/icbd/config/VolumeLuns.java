@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
+import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 
@@ -62,16 +63,9 @@ public final class VolumeLuns {
 
     /** {@code IMAGE@N}; a bare {@code IMAGE} is refused, since the newest version changes when one is published. */
     LunConfig version(ConfigNode lun, long number, String spec, int blockSize, boolean cached) throws ConfigException {
-        int at = spec.lastIndexOf('@');
-        if (at <= 0) throw lun.error("version", "expected IMAGE@N (for example win11@3); got '" + spec + "'");
-        int n;
         try {
-            n = Integer.parseInt(spec.substring(at + 1));
-        } catch (NumberFormatException e) {
-            throw lun.error("version", "expected IMAGE@N with N a version number; got '" + spec + "'");
-        }
-        try {
-            return versionLun(volumes(lun), number, new VolumeName(spec.substring(0, at)), n, blockSize, cached);
+            VersionSpec v = VersionSpec.parse(spec);
+            return versionLun(volumes(lun), number, v.image(), v.version(), blockSize, cached);
         } catch (VolumeException e) {
             throw lun.error("version", e.getMessage());
         } catch (IOException e) {
@@ -92,9 +86,8 @@ public final class VolumeLuns {
                 if (map.cloneName() != null) {
                     out.add(cloneLun(m, map.lun(), new VolumeName(map.cloneName()), 512, true));
                 } else {
-                    int at = map.version().lastIndexOf('@');
-                    out.add(versionLun(m, map.lun(), new VolumeName(map.version().substring(0, at)),
-                            Integer.parseInt(map.version().substring(at + 1)), 512, true));
+                    VersionSpec v = VersionSpec.parse(map.version());
+                    out.add(versionLun(m, map.lun(), v.image(), v.version(), 512, true));
                 }
             }
         } catch (VolumeException e) {
