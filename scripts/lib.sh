@@ -77,3 +77,12 @@ stop_pid() {
   kill -9 "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+
+# free_port -> a TCP port on 127.0.0.1 nobody listens on now
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_port PORT [TENTHS]: until something accepts on 127.0.0.1:PORT, at most TENTHS x 0.1 s (default 100)
+wait_port() {
+  for _ in $(seq "${2:-100}"); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}

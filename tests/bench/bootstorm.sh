@@ -46,8 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 ICBD=("$JAVA_HOME/bin/java" $(icbd_jvm_opts) ${ICBD_JAVA_OPTS:-} -jar "$(icbd_jar)")
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 echo "preparing: ${IMAGE_MIB} MiB golden image, $MAXN clones, ${SET_MIB} MiB working set" >&2
 truncate -s $(( IMAGE_MIB * 3 + 2048 ))M "$WORK/fs.img"
@@ -151,7 +149,7 @@ serve_icbd() {  # CACHE_YAML N -> port; appends the pid to PIDS
   ICBD_PID=$!
   PIDS+=($ICBD_PID)
   throttle "$ICBD_PID"
-  wait_port "$port" || { cat "$WORK/icbd.log" >&2; exit 1; }
+  wait_port "$port" 300 || { cat "$WORK/icbd.log" >&2; exit 1; }
   echo "$port" > "$WORK/port"
 }
 
@@ -178,7 +176,7 @@ for n in "${COUNTS[@]}"; do
   tgtd -f -C "$ctl" --iscsi "portal=127.0.0.1:$port" > "$WORK/tgtd.log" 2>&1 &
   TGT_PID=$!; PIDS+=($TGT_PID)
   throttle "$TGT_PID"
-  wait_port "$port" || { cat "$WORK/tgtd.log" >&2; exit 1; }
+  wait_port "$port" 300 || { cat "$WORK/tgtd.log" >&2; exit 1; }
   tgtadm -C "$ctl" --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.icbd:tgtd
   for i in $(seq 1 "$n"); do
     tgtadm -C "$ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun "$i" -b "$ROOT/clones/$(ws "$i")/disk.img"

@@ -116,18 +116,10 @@ public final class BlockCache {
         chunks.synchronous().invalidate(key);
     }
 
-    boolean contains(ChunkKey key) {
-        return chunks.getIfPresent(key) != null;
-    }
-
     /** Bytes held now, overhead included; never above the bound once maintenance has run. */
     public long bytesHeld() {
         var sync = chunks.synchronous();
         sync.cleanUp();
         return sync.policy().eviction().orElseThrow().weightedSize().orElse(0);
-    }
-
-    public long entries() {
-        return chunks.synchronous().estimatedSize();
     }
 }

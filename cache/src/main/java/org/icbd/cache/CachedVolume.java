@@ -77,9 +77,7 @@ public final class CachedVolume {
         }
         if (present < n) {
             // some are missing (or loading): load what is absent as runs, wait for what is in flight
-            Map<ChunkKey, Long> where = new HashMap<>();
-            for (int i = 0; i < n; i++) where.put(keys[i], (first + i) << chunkShift);
-            Map<ChunkKey, byte[]> got = cache.getAll(java.util.Arrays.asList(keys), missing -> load(missing, where));
+            Map<ChunkKey, byte[]> got = cache.getAll(java.util.Arrays.asList(keys), this::load);
             for (int i = 0; i < n; i++) data[i] = got.get(keys[i]);
         }
         cache.countHits(present);
@@ -95,24 +93,24 @@ public final class CachedVolume {
      * Reads the missing chunks in runs of adjacent ones, one disk read per run: the volume's own chunks
      * from the volume, shared ones from the shared space.
      */
-    private Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing, Map<ChunkKey, Long> where) throws IOException {
+    private Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing) throws IOException {
         Map<ChunkKey, byte[]> out = new HashMap<>();
         List<ChunkKey> own = new ArrayList<>();
         List<ChunkKey> shared = new ArrayList<>();
         for (ChunkKey k : missing) (k.space() == ownSpace ? own : shared).add(k);
-        loadRuns(own, where, source, out);
-        loadRuns(shared, where, sharedSource, out);
+        loadRuns(own, source, out);
+        loadRuns(shared, sharedSource, out);
         return out;
     }
 
-    private void loadRuns(List<ChunkKey> keys, Map<ChunkKey, Long> where, ChunkSource from, Map<ChunkKey, byte[]> out)
+    private void loadRuns(List<ChunkKey> keys, ChunkSource from, Map<ChunkKey, byte[]> out)
             throws IOException {
-        keys.sort((a, b) -> Long.compare(where.get(a), where.get(b)));
+        keys.sort(java.util.Comparator.comparingLong(ChunkKey::offset)); // a key's offset is its place in the volume
         int i = 0;
         while (i < keys.size()) {
             int j = i + 1;
-            long start = where.get(keys.get(i));
-            while (j < keys.size() && where.get(keys.get(j)) == start + (long) (j - i) * chunkSize) j++;
+            long start = keys.get(i).offset();
+            while (j < keys.size() && keys.get(j).offset() == start + (long) (j - i) * chunkSize) j++;
             long end = Math.min(size, start + (long) (j - i) * chunkSize);
             byte[] run = new byte[(int) (end - start)];
             from.read(start, ByteBuffer.wrap(run));

@@ -14,4 +14,13 @@ public record ChunkKey(Object space, long offset) {
         Objects.requireNonNull(space, "space");
         if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
     }
+
+    /**
+     * Offsets are multiples of the chunk size, so their low bits are all zero; mixed with a
+     * multiplicative hash, sixteen neighbouring chunks no longer land in one hash bucket.
+     */
+    @Override
+    public int hashCode() {
+        return 31 * space.hashCode() + Long.hashCode(offset * 0x9E3779B97F4A7C15L);
+    }
 }

@@ -61,12 +61,12 @@ public final class Checkpointer {
             pause = Duration.ofNanos(System.nanoTime() - t0);
         }
         Map<String, String> outcome = new TreeMap<>();
-        for (Standby s : standbys) outcome.put(s.node(), send(source.name(), s, snapshot, existing, epoch));
+        for (Standby s : standbys) outcome.put(s.node(), send(source.name(), s, snapshot, epoch));
         prune(source.name(), mine, snapshot);
         return new Result(snapshot.getFileName().toString(), pause, outcome);
     }
 
-    private String send(String volume, Standby s, Path snapshot, TreeMap<Long, Path> existing, long epoch) {
+    private String send(String volume, Standby s, Path snapshot, long epoch) {
         try {
             Optional<Path> base = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
                     .filter(Files::isDirectory);

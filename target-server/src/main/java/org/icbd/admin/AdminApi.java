@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
-import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
@@ -130,7 +129,7 @@ public final class AdminApi implements AutoCloseable {
             }
             VolumeName name = new VolumeName(rest.get(0));
             if (rest.size() == 1) {
-                if (method.equals("GET")) return image(volumes, name);
+                if (method.equals("GET")) return volumes.imageInfo(name);
                 if (method.equals("DELETE")) {
                     volumes.deleteImage(name);
                     return null;
@@ -206,12 +205,6 @@ public final class AdminApi implements AutoCloseable {
         Optional<String> bad = IscsiNames.problem(name);
         if (bad.isPresent()) throw new Refused(400, "target: " + bad.get());
         return name;
-    }
-
-    private static CatalogState.Image image(VolumeManager volumes, VolumeName name) throws IOException {
-        CatalogState.Image img = volumes.state().images().get(name.value());
-        if (img == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no image named " + name);
-        return img;
     }
 
     private static Refused notAllowed(HttpExchange ex, String allow) {

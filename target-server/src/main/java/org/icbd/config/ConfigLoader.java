@@ -255,10 +255,10 @@ public final class ConfigLoader {
             if (p.isPresent()) throw a.error(p.get());
             allow.add(name);
         }
-        return new TargetConfig(iqn, alias, luns(t, baseDir, volumes), chap, mutual, allow);
+        return new TargetConfig(iqn, alias, luns(t, iqn, baseDir, volumes), chap, mutual, allow);
     }
 
-    private static List<LunConfig> luns(ConfigNode t, Path baseDir, VolumeLuns volumes) throws ConfigException {
+    private static List<LunConfig> luns(ConfigNode t, String iqn, Path baseDir, VolumeLuns volumes) throws ConfigException {
         List<ConfigNode> nodes = t.has("luns") ? t.list("luns") : List.of();
         List<LunConfig> out = new ArrayList<>();
         Set<Long> numbers = new HashSet<>();
@@ -297,7 +297,6 @@ public final class ConfigLoader {
             if (p.isPresent()) throw l.error(source, p.get());
             out.add(lun);
         }
-        String iqn = t.text("iqn");
         for (LunConfig mapped : volumes.mapped(t, iqn)) {
             if (!numbers.add(mapped.lun())) {
                 throw t.error("luns", "LUN " + mapped.lun() + " is listed here and also mapped with 'icbd lun map';"

@@ -52,25 +52,35 @@ public final class VolumeLuns {
     }
 
     LunConfig clone(ConfigNode lun, long number, String name, int blockSize, boolean cached) throws ConfigException {
-        try {
-            return cloneLun(volumes(lun), number, new VolumeName(name), blockSize, cached);
-        } catch (VolumeException e) {
-            throw lun.error("clone", e.getMessage());
-        } catch (IOException e) {
-            throw lun.error("clone", "cannot read the catalog in " + dataRoot + ": " + e.getMessage());
-        }
+        return resolve(lun, "clone", m -> cloneLun(m, number, new VolumeName(name), blockSize, cached));
     }
 
     /** {@code IMAGE@N}; a bare {@code IMAGE} is refused, since the newest version changes when one is published. */
     LunConfig version(ConfigNode lun, long number, String spec, int blockSize, boolean cached) throws ConfigException {
-        try {
+        return resolve(lun, "version", m -> {
             VersionSpec v = VersionSpec.parse(spec);
-            return versionLun(volumes(lun), number, v.image(), v.version(), blockSize, cached);
+            return versionLun(m, number, v.image(), v.version(), blockSize, cached);
+        });
+    }
+
+    @FunctionalInterface
+    private interface Resolution {
+        LunConfig from(VolumeManager volumes) throws IOException;
+    }
+
+    /** Runs {@code resolution} on the data root; what goes wrong is reported at {@code key} of the LUN. */
+    private LunConfig resolve(ConfigNode lun, String key, Resolution resolution) throws ConfigException {
+        try {
+            return resolution.from(volumes(lun));
         } catch (VolumeException e) {
-            throw lun.error("version", e.getMessage());
+            throw lun.error(key, e.getMessage());
         } catch (IOException e) {
-            throw lun.error("version", "cannot read the catalog in " + dataRoot + ": " + e.getMessage());
+            throw lun.error(key, catalogUnreadable(e));
         }
+    }
+
+    private String catalogUnreadable(IOException e) {
+        return "cannot read the catalog in " + dataRoot + ": " + e.getMessage();
     }
 
     /**
@@ -93,7 +103,7 @@ public final class VolumeLuns {
         } catch (VolumeException e) {
             throw target.error("a LUN mapped with 'icbd lun map' cannot be served: " + e.getMessage());
         } catch (IOException e) {
-            throw target.error("cannot read the catalog in " + dataRoot + ": " + e.getMessage());
+            throw target.error(catalogUnreadable(e));
         }
         return out;
     }

@@ -28,6 +28,12 @@ public interface Catalog {
         void run() throws IOException;
     }
 
+    /** Where an implementation keeps the next state. */
+    @FunctionalInterface
+    interface Store {
+        void write(CatalogState next) throws Exception;
+    }
+
     /**
      * The state to store (or {@code null} to store nothing), the value to hand back, what reverts the
      * transaction's file-system change when the store fails, and what to do once it succeeded.
@@ -46,6 +52,30 @@ public interface Catalog {
 
         public static <T> Outcome<T> then(CatalogState next, T value, Action afterCommit) {
             return new Outcome<>(next, value, NOTHING, afterCommit);
+        }
+
+        /**
+         * Stores {@link #next} with {@code store} (nothing when it is null), undoing the transaction's
+         * file-system change if that fails, then runs {@link #afterCommit} and hands back {@link #value}.
+         *
+         * @param where the catalog's location, for the error message
+         */
+        T commit(Store store, String where) throws IOException {
+            if (next != null) {
+                try {
+                    store.write(next);
+                } catch (Exception e) {
+                    try {
+                        undo.run();
+                    } catch (IOException | RuntimeException u) {
+                        e.addSuppressed(u);
+                    }
+                    throw new VolumeException(VolumeException.Kind.FAILED, "cannot write the catalog " + where + " ("
+                            + e.getMessage() + "); the change was undone", e);
+                }
+            }
+            afterCommit.run();
+            return value;
         }
     }
 }

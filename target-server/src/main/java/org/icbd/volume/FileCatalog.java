@@ -44,22 +44,7 @@ public final class FileCatalog implements Catalog {
         local.lock();
         try (FileChannel lockChannel = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
-            Outcome<T> outcome = change.apply(read());
-            if (outcome.next() != null) {
-                try {
-                    write(outcome.next());
-                } catch (IOException | RuntimeException e) {
-                    try {
-                        outcome.undo().run();
-                    } catch (IOException | RuntimeException u) {
-                        e.addSuppressed(u);
-                    }
-                    throw new VolumeException(VolumeException.Kind.FAILED, "cannot write the catalog " + layout.catalogFile() + " (" + e.getMessage()
-                            + "); the change was undone", e);
-                }
-            }
-            outcome.afterCommit().run();
-            return outcome.value();
+            return change.apply(read()).commit(this::write, layout.catalogFile().toString());
         } finally {
             local.unlock();
         }

@@ -195,10 +195,7 @@ public final class VolumeManager {
                     }
                 }
             } else {
-                CatalogState.Image img = image(state, image);
-                if (version < 1 || version > img.versions()) {
-                    throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
-                }
+                requireVersion(image(state, image), image, version);
                 versionSpec = image + "@" + version;
             }
             java.util.Set<Long> taken = new java.util.HashSet<>();
@@ -233,9 +230,13 @@ public final class VolumeManager {
 
     /** The image file of a version, to serve read-only. */
     public Path versionDisk(VolumeName image, int version) throws IOException {
-        CatalogState.Image img = image(catalog.read(), image);
-        if (version < 1 || version > img.versions()) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
+        requireVersion(image(catalog.read(), image), image, version);
         return VolumeLayout.disk(layout.version(image, version));
+    }
+
+    /** What the catalog knows of an image (how many versions). */
+    public CatalogState.Image imageInfo(VolumeName name) throws IOException {
+        return image(catalog.read(), name);
     }
 
     /** What the catalog knows of a clone (its image and version). */
@@ -262,6 +263,12 @@ public final class VolumeManager {
         CatalogState.Image img = state.images().get(name.value());
         if (img == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no image named " + name + " (see 'icbd image list')");
         return img;
+    }
+
+    private static void requireVersion(CatalogState.Image img, VolumeName image, int version) {
+        if (version < 1 || version > img.versions()) {
+            throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
+        }
     }
 
     private static CatalogState.Clone clone(CatalogState state, VolumeName name) {
@@ -291,13 +298,9 @@ public final class VolumeManager {
             out.force(true);
         }
         try (var f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
-            f.setLength(sizeOf(source)); // a trailing hole stays a hole
+            f.setLength(Files.size(source)); // a trailing hole stays a hole
             f.getFD().sync();
         }
-    }
-
-    private static long sizeOf(Path p) throws IOException {
-        return Files.size(p);
     }
 
     private static boolean allZero(ByteBuffer b) {

@@ -66,22 +66,7 @@ public final class ZkCatalog implements Catalog {
         }
         try {
             Stat stat = new Stat();
-            Outcome<T> outcome = change.apply(read(stat));
-            if (outcome.next() != null) {
-                try {
-                    write(outcome.next(), stat.getVersion());
-                } catch (Exception e) {
-                    try {
-                        outcome.undo().run();
-                    } catch (IOException | RuntimeException u) {
-                        e.addSuppressed(u);
-                    }
-                    throw new VolumeException(VolumeException.Kind.FAILED, "cannot write the catalog at " + path
-                            + " (" + e.getMessage() + "); the change was undone", e);
-                }
-            }
-            outcome.afterCommit().run();
-            return outcome.value();
+            return change.apply(read(stat)).commit(next -> write(next, stat.getVersion()), "at " + path);
         } finally {
             try {
                 lock.release();
