@@ -10,6 +10,7 @@
 #   seq-write-128k-qd16   qemu-img bench -w, 128 KiB sequential writes at depth 16
 #   strd-write-4k-qd16    qemu-img bench -w, 4 KiB writes at depth 16, stride 100003 blocks (qemu-img bench
 #                         has no random mode; a large prime stride touches the LUN all over)
+# ICBD_EXPORT_OPTS adds options to `icbd export` (e.g. "--cache off" to measure without the read cache).
 # Prints one table: the median of each target and the ratio icbd/tgtd. Shared machines are noisy: only
 # the ratio measured in one run means anything, which is why both targets alternate.
 set -euo pipefail
@@ -33,8 +34,8 @@ trap cleanup EXIT
 truncate -s 2G "$WORK/icbd.img" "$WORK/tgtd.img"
 
 ICBD_PORT=$(free_port)
-"$JAVA_HOME/bin/java" -jar "$(icbd_jar)" export "$WORK/icbd.img" --portal "127.0.0.1:$ICBD_PORT" \
-    --target iqn.2026-11.org.icbd:bench > "$WORK/icbd.log" 2>&1 &
+"$JAVA_HOME/bin/java" $(icbd_jvm_opts) ${ICBD_JAVA_OPTS:-} -jar "$(icbd_jar)" export "$WORK/icbd.img" \
+    --portal "127.0.0.1:$ICBD_PORT" --target iqn.2026-11.org.icbd:bench ${ICBD_EXPORT_OPTS:-} > "$WORK/icbd.log" 2>&1 &
 PIDS+=($!)
 wait_port "$ICBD_PORT" || { cat "$WORK/icbd.log"; exit 1; }
 ICBD_URL="iscsi://127.0.0.1:$ICBD_PORT/iqn.2026-11.org.icbd:bench/0"

@@ -2,6 +2,7 @@ package org.icbd.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.icbd.cache.ChunkStore.Chunk;
 
 /**
  * The node's read cache: chunks of disk data under {@link ChunkKey}s, bounded by bytes, shared by all
@@ -20,26 +22,28 @@ import java.util.concurrent.CompletionException;
  * however many readers miss on it at once, one disk read serves them all. A request's missing chunks
  * are loaded together, so a 64 KiB read that misses is one disk read, not sixteen.
  *
- * <p>Invalidating a chunk while it loads drops the pending load: it completes for the readers that
- * were already waiting (they raced the write) but never enters the cache.
+ * <p>Chunk bytes live in a {@link ChunkStore}, not in an array per entry; an entry leaving the cache
+ * (evicted) gives its slot back through the removal listener.
  */
 public final class BlockCache {
 
     /** Per-entry bookkeeping on top of the data, so the bound holds for small chunks too. */
     private static final int ENTRY_OVERHEAD = 128;
 
-    /** Reads the missing chunks of one request; returns each one's bytes. */
+    /** Reads the missing chunks of one request into the store; returns where each one went. */
     @FunctionalInterface
     public interface BulkLoader {
-        Map<ChunkKey, byte[]> load(Set<? extends ChunkKey> missing) throws IOException;
+        Map<ChunkKey, Chunk> load(Set<? extends ChunkKey> missing, ChunkStore store) throws IOException;
     }
 
     private final int chunkSize;
     private final long maxBytes;
-    private final AsyncCache<ChunkKey, byte[]> chunks;
+    private final ChunkStore store;
+    private final AsyncCache<ChunkKey, Chunk> chunks;
     private final Counter diskBytes;
     private final Counter hits;
     private final Counter misses;
+    private final Counter bypassBytes;
 
     /**
      * @param maxBytes  bound on the bytes held (data plus per-entry overhead)
@@ -52,10 +56,16 @@ public final class BlockCache {
         if (maxBytes < chunkSize) throw new IllegalArgumentException("cache size " + maxBytes + " is below one chunk");
         this.chunkSize = chunkSize;
         this.maxBytes = maxBytes;
+        // a slot per chunkSize of the bound: entries also weigh their overhead, so the slots left over
+        // hold the loads in flight, which the cache weighs only once they complete
+        this.store = new ChunkStore(chunkSize, (int) Math.min(Integer.MAX_VALUE - 8, maxBytes / chunkSize));
         this.chunks = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((ChunkKey k, byte[] v) -> v.length + ENTRY_OVERHEAD)
+                .weigher((ChunkKey k, Chunk v) -> chunkSize + ENTRY_OVERHEAD)
                 .executor(Runnable::run) // maintenance on the caller: no pool threads, eviction keeps up with loads
+                .removalListener((ChunkKey k, Chunk v, RemovalCause cause) -> {
+                    if (v != null) store.free(v);
+                })
                 .recordStats()
                 .buildAsync();
         CaffeineCacheMetrics.monitor(meters, chunks, "icbd_block_cache");
@@ -66,6 +76,9 @@ public final class BlockCache {
                 .description("bytes the block cache read from disk on misses").register(meters);
         this.hits = Counter.builder("icbd_block_cache_hits").description("chunks read from memory").register(meters);
         this.misses = Counter.builder("icbd_block_cache_misses").description("chunks read from disk").register(meters);
+        this.bypassBytes = Counter.builder("icbd_block_cache_bypass_bytes").baseUnit("bytes")
+                .description("bytes of unshared chunks read from their volume, past the block cache (the page cache holds those)")
+                .register(meters);
     }
 
     public int chunkSize() {
@@ -77,8 +90,8 @@ public final class BlockCache {
     }
 
     /** The chunk under {@code key} if it is in memory now (not loading), else null; the cheap path of a hit. */
-    byte[] peek(ChunkKey key) {
-        CompletableFuture<byte[]> f = chunks.asMap().get(key);
+    Chunk peek(ChunkKey key) {
+        CompletableFuture<Chunk> f = chunks.asMap().get(key);
         if (f == null || !f.isDone() || f.isCompletedExceptionally()) return null;
         return f.join();
     }
@@ -87,14 +100,18 @@ public final class BlockCache {
         hits.increment(n);
     }
 
+    void countBypass(int bytes) {
+        bypassBytes.increment(bytes);
+    }
+
     /** The chunks under {@code keys}, the missing ones read with one call of {@code loader}. */
-    Map<ChunkKey, byte[]> getAll(List<ChunkKey> keys, BulkLoader loader) throws IOException {
-        CompletableFuture<Map<ChunkKey, byte[]>> all = chunks.getAll(keys, (missing, executor) -> {
+    Map<ChunkKey, Chunk> getAll(List<ChunkKey> keys, BulkLoader loader) throws IOException {
+        CompletableFuture<Map<ChunkKey, Chunk>> all = chunks.getAll(keys, (missing, executor) -> {
             try {
                 misses.increment(missing.size());
-                Map<ChunkKey, byte[]> got = loader.load(missing);
+                Map<ChunkKey, Chunk> got = loader.load(missing, store);
                 long bytes = 0;
-                for (byte[] b : got.values()) bytes += b.length;
+                for (Chunk c : got.values()) bytes += c.length();
                 diskBytes.increment(bytes);
                 return CompletableFuture.completedFuture(got);
             } catch (IOException e) {
@@ -112,8 +129,21 @@ public final class BlockCache {
         }
     }
 
-    void invalidate(ChunkKey key) {
-        chunks.synchronous().invalidate(key);
+    /** Copies part of a chunk into {@code dst}; false when it left the cache meanwhile (see {@link ChunkStore}). */
+    boolean copy(Chunk chunk, int from, int length, java.nio.ByteBuffer dst) {
+        return store.copy(chunk, from, length, dst);
+    }
+
+    /** Chunks whose memory is not given back yet (in the cache, or loading). */
+    int slotsInUse() {
+        return store.inUse();
+    }
+
+    /** Chunks in the cache once pending maintenance has run. */
+    long entries() {
+        var sync = chunks.synchronous();
+        sync.cleanUp();
+        return sync.estimatedSize();
     }
 
     /** Bytes held now, overhead included; never above the bound once maintenance has run. */

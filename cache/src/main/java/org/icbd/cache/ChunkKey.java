@@ -3,10 +3,9 @@ package org.icbd.cache;
 import java.util.Objects;
 
 /**
- * Where a chunk's bytes live. {@code space} names an address space whose contents at {@code offset}
- * never change while the key is in use: an immutable extent space (the physical blocks of a
- * read-only snapshot) shared by every volume that maps to it, or one volume's own file offsets,
- * which only that volume's writes change (and they invalidate the key).
+ * Where a chunk's bytes live: {@code space} names an address space whose contents never change (the
+ * read-only snapshot that clones share extents with), so a key's bytes are valid as long as the key
+ * exists, for every volume that maps to it.
  */
 public record ChunkKey(Object space, long offset) {
 

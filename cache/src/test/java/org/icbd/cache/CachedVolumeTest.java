@@ -3,7 +3,6 @@ package org.icbd.cache;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +29,7 @@ class CachedVolumeTest {
         BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
         FakeDisk disk = new FakeDisk(base, CHUNK);
         disk.readDelayMillis = 100; // every reader arrives while the first load is still running
-        CachedVolume v = new CachedVolume(cache, ChunkLocator.PRIVATE, disk, disk.size());
+        CachedVolume v = new CachedVolume(cache, disk.locator(), disk, disk.size());
         CountDownLatch go = new CountDownLatch(1);
         List<Future<byte[]>> reads = new ArrayList<>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -49,11 +48,11 @@ class CachedVolumeTest {
     }
 
     @Test
-    void theByteBoundHoldsAndEvictionsAreCounted() throws IOException {
+    void theByteBoundHoldsAndEvictedMemoryIsReused() throws IOException {
         long bound = 4L * CHUNK + 1000;
         BlockCache cache = new BlockCache(bound, CHUNK, meters);
         FakeDisk disk = new FakeDisk(base, CHUNK);
-        CachedVolume v = new CachedVolume(cache, ChunkLocator.PRIVATE, disk, disk.size());
+        CachedVolume v = new CachedVolume(cache, disk.locator(), disk, disk.size());
         for (int round = 0; round < 3; round++) {
             for (long off = 0; off < disk.size(); off += CHUNK) {
                 int n = (int) Math.min(CHUNK, disk.size() - off);
@@ -62,16 +61,42 @@ class CachedVolumeTest {
             }
         }
         assertTrue(meters.get("cache.evictions").tag("cache", "icbd_block_cache").functionCounter().count() > 0);
+        assertEquals(cache.entries(), cache.slotsInUse(), "every evicted chunk gave its memory back");
     }
 
     @Test
     void readsSpanningChunksAndThePartialLastChunkAreExact() throws IOException {
         BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
         FakeDisk disk = new FakeDisk(base, CHUNK);
-        CachedVolume v = new CachedVolume(cache, ChunkLocator.PRIVATE, disk, disk.size());
+        CachedVolume v = new CachedVolume(cache, disk.locator(), disk, disk.size());
         assertArrayEquals(Arrays.copyOfRange(base, CHUNK - 512, 3 * CHUNK + 512), read(v, CHUNK - 512, 2 * CHUNK + 1024));
         int tail = 4096 + 512;
         assertArrayEquals(Arrays.copyOfRange(base, base.length - tail, base.length), read(v, base.length - tail, tail));
+    }
+
+    @Test
+    void aReadAcrossSharedAndWrittenChunksTakesEachFromItsPlace() throws IOException {
+        BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
+        FakeDisk disk = new FakeDisk(base, CHUNK);
+        CachedVolume v = new CachedVolume(cache, disk.locator(), disk, disk.size());
+        byte[] mine = random(CHUNK, 3);
+        v.write(2L * CHUNK, CHUNK, () -> disk.write(2L * CHUNK, mine));
+        byte[] expected = Arrays.copyOfRange(base, CHUNK + 100, 4 * CHUNK + 100);
+        System.arraycopy(mine, 0, expected, CHUNK - 100, CHUNK);
+        assertArrayEquals(expected, read(v, CHUNK + 100, 3 * CHUNK));
+        assertEquals(CHUNK, meters.get("icbd_block_cache_bypass_bytes").counter().count(), "the written chunk, from the volume");
+        assertEquals(3 * CHUNK, meters.get("icbd_block_cache_disk_read_bytes").counter().count(), "the shared ones, via the cache");
+    }
+
+    @Test
+    void aVolumeThatSharesNothingIsReadStraightFromItsDisk() throws IOException {
+        BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
+        FakeDisk disk = new FakeDisk(base, CHUNK);
+        CachedVolume v = new CachedVolume(cache, ChunkLocator.PRIVATE, disk, disk.size());
+        assertArrayEquals(Arrays.copyOfRange(base, 0, 3 * CHUNK), read(v, 0, 3 * CHUNK));
+        assertArrayEquals(Arrays.copyOfRange(base, 0, 3 * CHUNK), read(v, 0, 3 * CHUNK));
+        assertEquals(2, disk.reads.get(), "the page cache, not the block cache, holds private data");
+        assertEquals(0, cache.entries());
     }
 
     @Test
@@ -85,7 +110,6 @@ class CachedVolumeTest {
         assertArrayEquals(Arrays.copyOfRange(base, 0, CHUNK), read(va, 0, CHUNK));
         assertArrayEquals(Arrays.copyOfRange(base, 0, CHUNK), read(vb, 0, CHUNK));
         assertEquals(1, a.reads.get() + b.reads.get(), "two clones of one base read a shared chunk once");
-        assertEquals(va.keyAt(0), vb.keyAt(0));
 
         byte[] mine = new byte[4096];
         Arrays.fill(mine, (byte) 0xee);
@@ -95,13 +119,12 @@ class CachedVolumeTest {
         System.arraycopy(mine, 0, expected, 8192, mine.length);
         assertArrayEquals(expected, read(va, 0, CHUNK), "the writer sees its write");
         assertArrayEquals(Arrays.copyOfRange(base, 0, CHUNK), read(vb, 0, CHUNK), "the other clone still sees the base");
-        assertTrue(va.isOwn(va.keyAt(0)), "a written chunk is the clone's own");
-        assertNotEquals(va.keyAt(0), vb.keyAt(0));
-        assertFalse(vb.isOwn(vb.keyAt(0)));
+        assertFalse(va.sharesAt(0), "a written chunk is the clone's own");
+        assertTrue(vb.sharesAt(0));
     }
 
     @Test
-    void aFailedWriteStillDropsTheCachedChunk() throws IOException {
+    void aFailedWriteStillMakesItsChunksPrivate() throws IOException {
         BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
         FakeDisk a = new FakeDisk(base, CHUNK);
         CachedVolume va = new CachedVolume(cache, a.locator(), a, a.size());
@@ -119,13 +142,59 @@ class CachedVolumeTest {
     void aFailedLoadCachesNothingAndReportsTheError() throws IOException {
         BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
         boolean[] fail = {true};
-        CachedVolume v = new CachedVolume(cache, ChunkLocator.PRIVATE, (off, dst) -> {
+        ChunkSource flaky = (off, dst) -> {
             if (fail[0]) throw new IOException("medium error");
             dst.put(base, (int) off, dst.remaining());
-        }, base.length);
+        };
+        ChunkLocator allShared = new ChunkLocator() {
+            @Override
+            public Object sharedSpace() {
+                return FakeDisk.BASE_SPACE;
+            }
+
+            @Override
+            public ChunkSource sharedSource() {
+                return flaky;
+            }
+
+            @Override
+            public java.util.BitSet sharedChunks(long offset, int chunkSize, int count) {
+                java.util.BitSet all = new java.util.BitSet();
+                all.set(0, count);
+                return all;
+            }
+        };
+        CachedVolume v = new CachedVolume(cache, allShared, flaky, base.length);
         assertEquals("medium error", assertThrows(IOException.class, () -> read(v, 0, 512)).getMessage());
+        assertEquals(0, cache.entries());
         fail[0] = false;
         assertArrayEquals(Arrays.copyOfRange(base, 0, 512), read(v, 0, 512));
+    }
+
+    /** A clone's write racing another reader's load of the same shared chunk changes nothing for the other clone. */
+    @Test
+    void aWriteRacingASharedLoadStaysWithTheWriter() throws Exception {
+        BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
+        FakeDisk a = new FakeDisk(base, CHUNK);
+        FakeDisk b = new FakeDisk(base, CHUNK);
+        a.readDelayMillis = 200;
+        CachedVolume va = new CachedVolume(cache, a.locator(), a, a.size());
+        CachedVolume vb = new CachedVolume(cache, b.locator(), b, b.size());
+        byte[] mine = random(4096, 7);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<byte[]> reader = pool.submit(() -> read(va, 0, CHUNK));
+            Thread.sleep(50); // the load from the base is in flight
+            va.write(0, 4096, () -> a.write(0, mine));
+            byte[] got = reader.get();
+            byte[] now = Arrays.copyOfRange(base, 0, CHUNK);
+            System.arraycopy(mine, 0, now, 0, 4096);
+            assertTrue(Arrays.equals(Arrays.copyOfRange(base, 0, CHUNK), got) || Arrays.equals(now, got),
+                    "the racing read saw the old or the new bytes");
+            a.readDelayMillis = 0;
+            assertArrayEquals(now, read(va, 0, CHUNK), "the writer's next read sees its write");
+        }
+        assertArrayEquals(Arrays.copyOfRange(base, 0, CHUNK), read(vb, 0, CHUNK));
+        assertEquals(0, b.reads.get(), "the other clone is served the base's chunk from memory");
     }
 
     /**
@@ -173,6 +242,7 @@ class CachedVolumeTest {
             for (Future<?> f : all) f.get();
         }
         assertTrue(cache.bytesHeld() <= 12L * CHUNK);
+        assertEquals(cache.entries(), cache.slotsInUse(), "every evicted chunk gave its memory back");
     }
 
     private static byte[] read(CachedVolume v, long offset, int length) throws IOException {

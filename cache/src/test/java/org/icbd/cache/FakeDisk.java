@@ -30,6 +30,13 @@ final class FakeDisk implements ChunkSource {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
+        count(dst);
+        synchronized (this) {
+            dst.put(bytes, (int) offset, dst.remaining());
+        }
+    }
+
+    private void count(ByteBuffer dst) {
         reads.incrementAndGet();
         bytesRead.addAndGet(dst.remaining());
         if (readDelayMillis > 0) {
@@ -38,9 +45,6 @@ final class FakeDisk implements ChunkSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        synchronized (this) {
-            dst.put(bytes, (int) offset, dst.remaining());
         }
     }
 
@@ -60,8 +64,7 @@ final class FakeDisk implements ChunkSource {
             @Override
             public ChunkSource sharedSource() {
                 return (offset, dst) -> {
-                    reads.incrementAndGet();
-                    bytesRead.addAndGet(dst.remaining());
+                    count(dst);
                     dst.put(base, (int) offset, dst.remaining());
                 };
             }

@@ -8,9 +8,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The virtual IP with iproute2 and iputils' arping: {@code ip addr add/del ADDR/PREFIX dev IFACE}
- * and {@code arping -U -c 3}. A command prefix (e.g. {@code ip netns exec node1}) lets tests hold
- * the address inside a network namespace.
+ * The virtual IP with iproute2 and arping: {@code ip addr add/del ADDR/PREFIX dev IFACE}, then three
+ * gratuitous ARP requests (sender and target address both the VIP, to the broadcast MAC). Debian has
+ * two arpings with different flags (Habets' {@code arping}, iputils' {@code iputils-arping}); both work.
+ * Habets' {@code -U} alone keeps the interface's own address as the sender, which updates nobody's
+ * cache, so it is given the VIP as source ({@code -S}). A command prefix (e.g. {@code ip netns exec
+ * node1}) lets tests hold the address inside a network namespace.
  */
 public final class IpCommandVirtualIp implements VirtualIp {
 
@@ -38,7 +41,15 @@ public final class IpCommandVirtualIp implements VirtualIp {
         if (!held()) run(true, "ip", "addr", "add", cidr, "dev", iface);
         // unsolicited ARP: switches and clients learn the new MAC without waiting for their caches to expire;
         // three of them a second apart, in the background: serving must not wait for the announcements
-        announce("arping", "-q", "-U", "-c", "3", "-I", iface, address);
+        if (habetsArping()) announce("arping", "-q", "-U", "-S", address, "-c", "3", "-i", iface, address);
+        else announce("arping", "-q", "-U", "-c", "3", "-I", iface, address);
+    }
+
+    private volatile Boolean habets;
+
+    private boolean habetsArping() throws IOException {
+        if (habets == null) habets = run(false, "arping", "--help").contains("Habets");
+        return habets;
     }
 
     @Override
@@ -59,7 +70,8 @@ public final class IpCommandVirtualIp implements VirtualIp {
         Thread.ofVirtual().name("icbd-arping").start(() -> {
             try {
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (p.waitFor() != 0) log.warn("{} failed: {}", String.join(" ", cmd), out.strip());
+                // exit 1 means no replies, which is what unsolicited ARP expects
+                if (p.waitFor() > 1) log.warn("{} failed: {}", String.join(" ", cmd), out.strip());
             } catch (IOException | InterruptedException e) {
                 p.destroyForcibly();
             }

@@ -124,6 +124,12 @@ public final class LeaderElection implements Closeable {
         } finally {
             post(() -> stop("node shutting down"));
             events.shutdown();
+            try {
+                // the caller may exit next: the node must be silent (VIP gone) before close returns
+                if (!events.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) log.error("stopping service took over 30 s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

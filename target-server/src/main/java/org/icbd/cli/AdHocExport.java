@@ -6,8 +6,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.icbd.config.CacheSettings;
 import org.icbd.config.ChapConfig;
 import org.icbd.config.ConfigException;
+import org.icbd.config.ConfigLoader;
 import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.ImageFiles;
@@ -21,7 +23,8 @@ import org.icbd.iscsi.IscsiSettings;
  * argument order), checked by the same rules as the file and naming the option at fault.
  */
 record AdHocExport(HostPort portal, Optional<HostPort> metrics, String iqn, List<ExportSpec> files, int blockSize,
-                   Optional<ChapConfig> chap, Optional<ChapConfig> mutualChap, List<String> allow, boolean open) {
+                   Optional<ChapConfig> chap, Optional<ChapConfig> mutualChap, List<String> allow, boolean open,
+                   Optional<String> cache) {
 
     IcbdConfig toConfig() throws ConfigException {
         Optional<String> bad = IscsiNames.problem(iqn);
@@ -53,6 +56,23 @@ record AdHocExport(HostPort portal, Optional<HostPort> metrics, String iqn, List
                     + " or --allow INITIATOR-IQN, or --open to mean it");
         }
         TargetConfig target = new TargetConfig(iqn, "", luns, chap, mutualChap, allow);
-        return new IcbdConfig(List.of(portal), metrics, IscsiSettings.defaults(), Optional.empty(), List.of(target));
+        return new IcbdConfig(List.of(portal), metrics, IscsiSettings.defaults(), Optional.empty(), List.of(target),
+                cacheSettings(), Optional.empty(), Path.of(ConfigLoader.DEFAULT_DATA_ROOT), Optional.empty());
+    }
+
+    /** {@code --cache off} or {@code --cache MIB}; absent: the default (a quarter of the heap). */
+    private CacheSettings cacheSettings() throws ConfigException {
+        if (cache.isEmpty()) return CacheSettings.defaults();
+        String v = cache.get().strip();
+        if (v.equalsIgnoreCase("off")) return CacheSettings.off();
+        long mib;
+        try {
+            mib = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--cache", "must be a size in MiB or off; got '" + v + "'");
+        }
+        Optional<String> p = CacheSettings.sizeProblem(mib);
+        if (p.isPresent()) throw new ConfigException("--cache", p.get());
+        return new CacheSettings(true, mib << 20, CacheSettings.DEFAULT_CHUNK);
     }
 }

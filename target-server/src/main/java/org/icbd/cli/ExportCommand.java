@@ -60,6 +60,10 @@ final class ExportCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (default: off).")
     HostPort metrics;
 
+    @Option(names = "--cache", paramLabel = "MIB|off",
+            description = "Read cache size in MiB, or off (default: a quarter of the heap).")
+    String cache;
+
     @Override
     public Integer call() throws Exception {
         List<ExportSpec> specs = new ArrayList<>();
@@ -71,7 +75,7 @@ final class ExportCommand implements Callable<Integer> {
             }
         }
         AdHocExport export = new AdHocExport(portal, Optional.ofNullable(metrics), target, specs, blockSize,
-                Optional.ofNullable(chap), Optional.ofNullable(mutualChap), allow, open);
+                Optional.ofNullable(chap), Optional.ofNullable(mutualChap), allow, open, Optional.ofNullable(cache));
         RunningAppliance app = RunningAppliance.start(export.toConfig());
         app.printAddresses(spec.commandLine().getOut());
         return Foreground.runUntilSignalled(app);

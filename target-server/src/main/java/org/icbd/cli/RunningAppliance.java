@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,83 +20,70 @@ import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
-import org.icbd.iscsi.IscsiServer;
+import org.icbd.node.Addresses;
+import org.icbd.node.ClusterNode;
+import org.icbd.node.IscsiService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A configuration being served: the opened targets, one iSCSI portal per configured address,
- * and the metrics endpoint. Closing it stops in the order that loses no data: portals first
- * (no new commands), then devices (flushed, closed), then metrics.
+ * A configuration being served: the targets (on every portal, or, in a cluster, on the virtual IP
+ * while this node leads), the metrics endpoint and the admin API. Closing it stops in the order that
+ * loses no data: portals first (no new commands), then devices (flushed, closed), then metrics.
  */
 final class RunningAppliance implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunningAppliance.class);
 
     private final IcbdConfig config;
-    private final StaticTargetRegistry registry;
     private final Meters meters;
-    private final List<IscsiServer> servers;
+    /** Exactly one of these two: a single node's targets, or the cluster membership that serves them when elected. */
+    private final IscsiService service;
+    private final ClusterNode cluster;
     private final MetricsEndpoint metrics;
     private final AdminApi admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private RunningAppliance(IcbdConfig config, StaticTargetRegistry registry, Meters meters, List<IscsiServer> servers,
+    private RunningAppliance(IcbdConfig config, Meters meters, IscsiService service, ClusterNode cluster,
                              MetricsEndpoint metrics, AdminApi admin) {
         this.config = config;
-        this.registry = registry;
         this.meters = meters;
-        this.servers = servers;
+        this.service = service;
+        this.cluster = cluster;
         this.metrics = metrics;
         this.admin = admin;
     }
 
-    /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
+    /** Opens every LUN and starts listening (or joins the cluster); on any failure, releases what it had opened. */
     static RunningAppliance start(IcbdConfig config) throws ConfigException {
         Meters meters = new Meters();
         BlockCache cache = config.cache().enabled()
                 ? new BlockCache(config.cache().maxBytes(), config.cache().chunkSize(), meters.registry()) : null;
-        StaticTargetRegistry registry;
+        IscsiService service = null;
+        ClusterNode cluster = null;
+        MetricsEndpoint metrics = null;
         try {
-            registry = StaticTargetRegistry.open(config, cache);
-        } catch (ConfigException | RuntimeException e) {
-            meters.close();
-            throw e;
-        }
-        List<IscsiServer> servers = new ArrayList<>();
-        try {
-            for (HostPort portal : config.portals()) {
-                IscsiServer server = new IscsiServer(config.iscsi(), registry, meters.registry());
-                servers.add(server);
-                try {
-                    server.start(resolve(portal, "portal"));
-                } catch (IOException e) {
-                    throw cannotListen("portal " + portal, e);
-                }
+            if (config.cluster().isPresent()) {
+                StaticTargetRegistry.open(config).close(); // every LUN must open here before this node may be elected
+                cluster = ClusterNode.start(config, cache, meters.registry());
+            } else {
+                service = IscsiService.open(config, cache, meters.registry());
             }
-            MetricsEndpoint metrics = null;
             if (config.metrics().isPresent()) {
                 HostPort m = config.metrics().get();
                 try {
-                    metrics = MetricsEndpoint.start(resolve(m, "metrics"), meters.registry());
+                    metrics = MetricsEndpoint.start(Addresses.resolve(m, "metrics"), meters.registry());
                 } catch (IOException e) {
-                    throw cannotListen("metrics " + m, e);
+                    throw Addresses.cannotListen("metrics " + m, e);
                 }
             }
-            AdminApi admin = null;
-            if (config.admin().isPresent()) {
-                try {
-                    admin = startAdmin(config);
-                } catch (ConfigException | RuntimeException e) {
-                    if (metrics != null) metrics.close();
-                    throw e;
-                }
-            }
-            return new RunningAppliance(config, registry, meters, List.copyOf(servers), metrics, admin);
+            AdminApi admin = config.admin().isPresent() ? startAdmin(config) : null;
+            return new RunningAppliance(config, meters, service, cluster, metrics, admin);
         } catch (ConfigException | RuntimeException e) {
-            servers.forEach(IscsiServer::close);
-            registry.close();
+            if (metrics != null) metrics.close();
+            if (cluster != null) cluster.close();
+            if (service != null) service.close();
             meters.close();
             throw e;
         }
@@ -118,28 +104,15 @@ final class RunningAppliance implements AutoCloseable {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
         try {
-            return AdminApi.start(resolve(a.listen(), "admin"), volumes, token);
+            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token);
         } catch (IOException e) {
-            throw cannotListen("admin " + a.listen(), e);
+            throw Addresses.cannotListen("admin " + a.listen(), e);
         }
     }
 
-    private static ConfigException cannotListen(String where, IOException e) {
-        String hint = e instanceof java.net.BindException
-                ? " (another process uses it, or the address is not on this machine; pick another with --portal / --metrics or the config file)"
-                : "";
-        return new ConfigException(where, "cannot listen: " + e.getMessage() + hint, e);
-    }
-
-    private static InetSocketAddress resolve(HostPort address, String what) throws ConfigException {
-        InetSocketAddress a = address.toSocketAddress();
-        if (a.isUnresolved()) throw new ConfigException(what + " " + address, "unknown host " + address.host());
-        return a;
-    }
-
-    /** Addresses the portals are bound to (the real port when 0 was asked for). */
+    /** Addresses the portals are bound to (the real port when 0 was asked for); none on a standing-by cluster node. */
     List<InetSocketAddress> portals() {
-        return servers.stream().map(IscsiServer::boundAddress).toList();
+        return service == null ? List.of() : service.portals();
     }
 
     InetSocketAddress metricsAddress() {
@@ -148,7 +121,14 @@ final class RunningAppliance implements AutoCloseable {
 
     /** The lines an operator needs: where each portal listens and the URL of every LUN. */
     void printAddresses(PrintWriter out) {
-        for (InetSocketAddress portal : portals()) {
+        List<InetSocketAddress> portals = portals();
+        if (cluster != null) {
+            var c = cluster.settings();
+            out.println("cluster " + c.name() + ", node " + c.node() + ": serves on " + c.virtualAddress() + ":" + IcbdConfig.ISCSI_PORT
+                    + " (" + c.virtualIp() + " on " + c.iface() + ") while elected leader");
+            portals = List.of(new InetSocketAddress(c.virtualAddress(), IcbdConfig.ISCSI_PORT));
+        }
+        for (InetSocketAddress portal : portals) {
             String host = urlHost(portal);
             out.println("listening on " + host + ":" + portal.getPort());
             for (TargetConfig t : config.targets()) {
@@ -191,13 +171,13 @@ final class RunningAppliance implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         try {
-            servers.forEach(IscsiServer::close);
-            registry.close();
+            if (cluster != null) cluster.close();
+            if (service != null) service.close();
             if (metrics != null) metrics.close();
             if (admin != null) admin.close();
             meters.close();
             int luns = config.targets().stream().mapToInt(t -> t.luns().size()).sum();
-            log.info("icbd stopped: {} portal(s) closed, {} LUN(s) flushed and closed", servers.size(), luns);
+            log.info("icbd stopped: portals closed, {} LUN(s) flushed and closed", luns);
         } finally {
             stopped.countDown();
         }

@@ -17,6 +17,15 @@ public record CacheSettings(boolean enabled, long maxBytes, int chunkSize) {
         return new CacheSettings(true, Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4), DEFAULT_CHUNK);
     }
 
+    /** Why a cache of {@code sizeMib} cannot work in this JVM, if it cannot; the cache lives on the heap. */
+    public static java.util.Optional<String> sizeProblem(long sizeMib) {
+        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
+        if (sizeMib < 16) return java.util.Optional.of("must be at least 16 (MiB); got " + sizeMib);
+        if (sizeMib <= heapMib * 3 / 4) return java.util.Optional.empty();
+        return java.util.Optional.of(sizeMib + " MiB leaves too little of the " + heapMib + " MiB heap for sessions;"
+                + " use at most " + heapMib * 3 / 4 + " or give the JVM more (ICBD_JAVA_OPTS=-Xmx...)");
+    }
+
     public static CacheSettings off() {
         return new CacheSettings(false, 0, DEFAULT_CHUNK);
     }

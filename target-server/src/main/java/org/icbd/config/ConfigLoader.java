@@ -28,13 +28,20 @@ import org.icbd.iscsi.IscsiSettings;
  */
 public final class ConfigLoader {
 
-    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache", "admin");
+    private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache", "admin",
+            "cluster");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
     private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
+    private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface");
+    private static final java.util.regex.Pattern CIDR4 = java.util.regex.Pattern.compile(
+            "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
+    private static final java.util.regex.Pattern IFACE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final java.util.regex.Pattern ENSEMBLE = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9.:\\[\\]-]+:\\d{1,5}(,[A-Za-z0-9.:\\[\\]-]+:\\d{1,5})*");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
     private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
@@ -73,7 +80,9 @@ public final class ConfigLoader {
             throw new ConfigException("", "the configuration is empty; it needs at least 'targets:'");
         }
         ConfigNode root = new ConfigNode(tree, "").requireMapping(ROOT_KEYS);
-        List<HostPort> portals = portals(root);
+        Optional<ClusterSettings> cluster = cluster(root);
+        List<HostPort> portals = cluster.isPresent()
+                ? List.of(new HostPort(cluster.get().virtualAddress(), IcbdConfig.ISCSI_PORT)) : portals(root);
         Optional<HostPort> metrics = metrics(root);
         IscsiSettings iscsi = root.has("iscsi") ? iscsi(root.child("iscsi")) : IscsiSettings.defaults();
         Optional<ChapConfig> discovery = Optional.empty();
@@ -85,7 +94,64 @@ public final class ConfigLoader {
         VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
         List<TargetConfig> targets = targets(root, baseDir, volumes);
         requireAuthWhenExposed(root, portals, targets);
-        return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot);
+        if (cluster.isPresent()) requireReadOnlyInCluster(root, targets);
+        return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot,
+                cluster);
+    }
+
+    /**
+     * {@code cluster: {name, node, zookeeper, virtual-ip, interface, session-timeout}}. The virtual IP is
+     * the cluster's only portal, so 'portals' and 'cluster' exclude each other.
+     */
+    private static Optional<ClusterSettings> cluster(ConfigNode root) throws ConfigException {
+        if (!root.has("cluster")) return Optional.empty();
+        ConfigNode c = root.child("cluster").requireMapping(CLUSTER_KEYS);
+        if (root.has("portals")) {
+            throw root.error("portals", "a cluster serves on its virtual IP only (cluster.virtual-ip, port 3260); remove 'portals'");
+        }
+        String name = c.text("name");
+        try {
+            new org.icbd.failover.ClusterPaths(name);
+        } catch (IllegalArgumentException e) {
+            throw c.error("name", e.getMessage());
+        }
+        String node = c.text("node");
+        try {
+            new org.icbd.failover.ClusterPaths(node);
+        } catch (IllegalArgumentException e) {
+            throw c.error("node", e.getMessage().replace("cluster name", "node id"));
+        }
+        String zk = c.text("zookeeper").strip();
+        if (!ENSEMBLE.matcher(zk).matches()) {
+            throw c.error("zookeeper", "expected the ensemble as host:port[,host:port...], e.g. 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181; got '" + zk + "'");
+        }
+        Duration timeout = c.duration("session-timeout", ClusterSettings.DEFAULT_SESSION_TIMEOUT, Duration.ofSeconds(1));
+        String vip = c.text("virtual-ip").strip();
+        if (!CIDR4.matcher(vip).matches()) {
+            throw c.error("virtual-ip", "expected an IPv4 address with its prefix length, e.g. 10.0.0.100/24; got '" + vip + "'");
+        }
+        String iface = c.text("interface").strip();
+        if (!IFACE.matcher(iface).matches()) throw c.error("interface", "expected a network interface name such as eth0; got '" + iface + "'");
+        return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface));
+    }
+
+    /**
+     * Writes to a LUN must reach the standby before a failover can resume them; until the write log and
+     * checkpoint replication run inside 'icbd serve', a cluster refuses writable LUNs instead of losing
+     * acknowledged writes on failover.
+     */
+    private static void requireReadOnlyInCluster(ConfigNode root, List<TargetConfig> targets) throws ConfigException {
+        List<ConfigNode> nodes = root.list("targets");
+        for (int i = 0; i < targets.size(); i++) {
+            for (int j = 0; j < targets.get(i).luns().size(); j++) {
+                LunConfig lun = targets.get(i).luns().get(j);
+                if (!lun.readOnly()) {
+                    throw new ConfigException(nodes.get(i).list("luns").get(j).path(), "LUN " + lun.lun() + " is writable; in a"
+                            + " cluster only read-only LUNs (version: IMAGE@N, or read-only: true) are served for now, because"
+                            + " writes are not yet replicated to the standby and would be lost on failover");
+                }
+            }
+        }
     }
 
     /** SnakeYAML's message without the quoted excerpts: the line and column already say where. */
@@ -138,12 +204,9 @@ public final class ConfigLoader {
             return CacheSettings.off();
         }
         c.requireMapping(CACHE_KEYS);
-        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
         long sizeMib = c.integer("size-mib", d.maxBytes() >> 20, 16, Long.MAX_VALUE >> 20);
-        if (sizeMib > heapMib * 3 / 4) {
-            throw c.error("size-mib", sizeMib + " MiB leaves too little of the " + heapMib + " MiB heap for sessions;"
-                    + " use at most " + heapMib * 3 / 4 + " or give the JVM more (ICBD_JAVA_OPTS=-Xmx...)");
-        }
+        var tooBig = CacheSettings.sizeProblem(sizeMib);
+        if (tooBig.isPresent()) throw c.error("size-mib", tooBig.get());
         long chunkKib = c.integer("chunk-kib", d.chunkSize() >> 10, 4, 1024);
         if (Long.bitCount(chunkKib) != 1) throw c.error("chunk-kib", "must be a power of two (4 to 1024); got " + chunkKib);
         return new CacheSettings(true, sizeMib << 20, (int) chunkKib << 10);

@@ -16,10 +16,11 @@ import org.icbd.iscsi.IscsiSettings;
  * @param cache         the read cache
  * @param admin         the HTTP admin API, or empty for none
  * @param dataRoot      where images, versions and clones live
+ * @param cluster       the active-passive cluster this node belongs to, or empty for a single node
  */
 public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                          Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
-                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot) {
+                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster) {
 
     public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
     public static final int ISCSI_PORT = 3260;
@@ -34,6 +35,6 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
     public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                       Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
         this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults(), Optional.empty(),
-                java.nio.file.Path.of(ConfigLoader.DEFAULT_DATA_ROOT));
+                java.nio.file.Path.of(ConfigLoader.DEFAULT_DATA_ROOT), Optional.empty());
     }
 }

@@ -1,6 +1,7 @@
 package org.icbd.iscsi;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +16,11 @@ final class IscsiMetrics {
     private final Counter bytesWritten;
     private final Counter rejects;
     private final Counter loginFailures;
+    private final Gauge sessions;
 
     IscsiMetrics(MeterRegistry registry, Supplier<Number> sessions) {
         this.registry = registry;
-        registry.gauge("icbd.iscsi.sessions", sessions, s -> s.get().doubleValue());
+        this.sessions = Gauge.builder("icbd.iscsi.sessions", sessions, s -> s.get().doubleValue()).register(registry);
         bytesRead = Counter.builder("icbd.scsi.bytes.read").baseUnit("bytes").register(registry);
         bytesWritten = Counter.builder("icbd.scsi.bytes.written").baseUnit("bytes").register(registry);
         rejects = Counter.builder("icbd.iscsi.rejects").register(registry);
@@ -35,6 +37,11 @@ final class IscsiMetrics {
         t.record(nanos, TimeUnit.NANOSECONDS);
         if (in > 0) bytesRead.increment(in);
         if (out > 0) bytesWritten.increment(out);
+    }
+
+    /** The session gauge reads this server; a server started later (a new leadership) registers its own. */
+    void close() {
+        registry.remove(sessions);
     }
 
     void reject() {

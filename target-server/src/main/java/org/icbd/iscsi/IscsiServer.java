@@ -114,6 +114,7 @@ public final class IscsiServer implements Closeable {
         }
         for (Connection c : connections) c.close("server stopping");
         for (Connection c : connections) c.awaitTasks(java.time.Duration.ofSeconds(10));
+        metrics.close();
     }
 
     /** Bytes of command data the whole portal may hold at once; a write that does not fit gets TASK SET FULL. */

@@ -102,6 +102,12 @@ class CliArgumentsTest {
     }
 
     @Test
+    void exportBadCacheSize() {
+        assertUsageError("--cache: must be a size in MiB or off; got 'lots'", "export", image.toString(), "--cache", "lots");
+        assertUsageError("--cache: 999999999 MiB leaves too little", "export", image.toString(), "--cache", "999999999");
+    }
+
+    @Test
     void exportSameFileTwice() {
         assertUsageError("given twice", "export", image.toString(), image.toString() + ",ro");
     }

@@ -368,6 +368,53 @@ class ConfigLoaderTest {
         return "targets:\n  - iqn: iqn.2026-11.org.example:t\n    luns: [" + image + "]\n";
     }
 
+    private static final String CLUSTER = """
+            cluster:
+              name: site1
+              node: node-a
+              zookeeper: 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181
+              virtual-ip: 10.0.0.100/24
+              interface: eth0
+            """;
+
+    private static final String READ_ONLY_TARGET = """
+            targets:
+              - iqn: iqn.2026-11.org.example:gold
+                open: true
+                luns: [{path: base.img, read-only: true}]
+            """;
+
+    @Test
+    void aClusterServesOnItsVirtualIpWithTheDefaultSessionTimeout() throws ConfigException {
+        IcbdConfig c = loader.parse(CLUSTER + READ_ONLY_TARGET, dir);
+        ClusterSettings cl = c.cluster().orElseThrow();
+        assertEquals("site1", cl.name());
+        assertEquals("node-a", cl.node());
+        assertEquals("10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181", cl.zookeeper());
+        assertEquals(java.time.Duration.ofSeconds(3), cl.sessionTimeout());
+        assertEquals(List.of(new HostPort("10.0.0.100", 3260)), c.portals());
+        assertTrue(loader.parse(CLUSTER.replace("interface: eth0", "interface: eth0\n  session-timeout: 5s") + READ_ONLY_TARGET, dir)
+                .cluster().orElseThrow().sessionTimeout().equals(java.time.Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void badClusterSettingsNameTheKey() {
+        assertError(CLUSTER.replace("10.0.0.100/24", "10.0.0.100") + READ_ONLY_TARGET, "cluster.virtual-ip", "prefix length");
+        assertError(CLUSTER.replace("name: site1", "name: Site_1") + READ_ONLY_TARGET, "cluster.name", "invalid cluster name");
+        assertError(CLUSTER.replace("node: node-a", "node: ../a") + READ_ONLY_TARGET, "cluster.node", "invalid node id");
+        assertError(CLUSTER.replace("interface: eth0", "interface: eth0;reboot") + READ_ONLY_TARGET, "cluster.interface", "interface name");
+        assertError(CLUSTER.replace("10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181", "zk1") + READ_ONLY_TARGET, "cluster.zookeeper", "host:port");
+        assertError(CLUSTER.replace("interface: eth0", "interface: eth0\n  session-timeout: 100ms") + READ_ONLY_TARGET,
+                "cluster.session-timeout", "at least");
+        assertError("portals: [0.0.0.0:3260]\n" + CLUSTER + READ_ONLY_TARGET, "portals", "virtual IP");
+    }
+
+    @Test
+    void aClusterRefusesWritableLunsUntilWritesAreReplicated() {
+        assertError(CLUSTER + "targets:\n  - iqn: iqn.2026-11.org.example:ws01\n    open: true\n    luns: [ws01.img]\n",
+                "targets[0].luns[0]", "writable");
+    }
+
     private static String targetWith(String line) {
         return targetWith(line, true);
     }

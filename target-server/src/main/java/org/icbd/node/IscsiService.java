@@ -1,0 +1,64 @@
+package org.icbd.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.icbd.cache.BlockCache;
+import org.icbd.config.ConfigException;
+import org.icbd.config.HostPort;
+import org.icbd.config.IcbdConfig;
+import org.icbd.config.StaticTargetRegistry;
+import org.icbd.iscsi.IscsiServer;
+
+/**
+ * The configuration's targets, opened and listening on every portal. Closing it drops every session
+ * and then flushes and closes the LUNs, so nothing written is lost and nothing is served after.
+ */
+public final class IscsiService implements AutoCloseable {
+
+    private final StaticTargetRegistry registry;
+    private final List<IscsiServer> servers;
+
+    private IscsiService(StaticTargetRegistry registry, List<IscsiServer> servers) {
+        this.registry = registry;
+        this.servers = servers;
+    }
+
+    /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
+    public static IscsiService open(IcbdConfig config, BlockCache cache, MeterRegistry meters) throws ConfigException {
+        StaticTargetRegistry registry = StaticTargetRegistry.open(config, cache);
+        List<IscsiServer> servers = new ArrayList<>();
+        try {
+            for (HostPort portal : config.portals()) {
+                IscsiServer server = new IscsiServer(config.iscsi(), registry, meters);
+                servers.add(server);
+                try {
+                    server.start(Addresses.resolve(portal, "portal"));
+                } catch (IOException e) {
+                    throw Addresses.cannotListen("portal " + portal, e);
+                }
+            }
+            return new IscsiService(registry, List.copyOf(servers));
+        } catch (ConfigException | RuntimeException e) {
+            servers.forEach(IscsiServer::close);
+            registry.close();
+            throw e;
+        }
+    }
+
+    /** Addresses the portals are bound to (the real port when 0 was asked for). */
+    public List<InetSocketAddress> portals() {
+        return servers.stream().map(IscsiServer::boundAddress).toList();
+    }
+
+    @Override
+    public void close() {
+        try {
+            servers.forEach(IscsiServer::close);
+        } finally {
+            registry.close();
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package org.icbd.systest.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.icbd.systest.IcbdExport;
+import org.icbd.systest.Tool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two icbd nodes and a ZooKeeper server, each a real process in its own network namespace on one
+ * bridge, and an initiator (qemu-io over libiscsi) in a fourth: the cluster serves a published version
+ * on the virtual IP 10.77.0.100 from whichever node leads.
+ */
+class ClusterFailoverTest {
+
+    private static final String ZK = Lab.SUBNET + "1";
+    private static final String VIP = Lab.SUBNET + "100";
+    private static final String IQN = "iqn.2026-11.org.icbd:lab";
+    private static final String URL = "iscsi://" + VIP + "/" + IQN + "/0";
+    private static final int IMAGE_BYTES = 4 << 20;
+
+    @TempDir
+    Path tmp;
+
+    private Lab lab;
+    private String zkNs;
+    private String clientNs;
+    private final List<NodeProcess> processes = new ArrayList<>();
+    /** What the last read attempt printed, for failure messages. */
+    private String lastAttempt = "";
+
+    @BeforeEach
+    void network() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
+        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
+        assumeTrue(IcbdExport.onPath("arping"), "arping is not installed");
+        lab = new Lab();
+        zkNs = lab.host("zk", 1);
+        clientNs = lab.host("client", 9);
+        processes.add(NodeProcess.start(zkNs, tmp.resolve("zk.log"), "zookeeper", "--listen", ZK + ":2181",
+                "--data", tmp.resolve("zk").toString()));
+        assertTrue(processes.get(0).awaitOutput("ZooKeeper listening", 60), processes.get(0).output());
+    }
+
+    @AfterEach
+    void teardown() throws Exception {
+        for (NodeProcess p : processes) p.close();
+        if (lab != null) lab.close();
+    }
+
+    /** Node {@code name} at 10.77.0.{@code n}: its own data root with image lab, version lab@1 (all 0x5a). */
+    private NodeSpec node(String name, int n) throws Exception {
+        String ns = lab.host(name, n);
+        Path root = Files.createDirectories(tmp.resolve(name));
+        Path image = root.resolve("golden.img");
+        byte[] data = new byte[IMAGE_BYTES];
+        Arrays.fill(data, (byte) 0x5a);
+        Files.write(image, data);
+        icbd("image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
+        icbd("image", "publish", "--data-root", root.resolve("data").toString(), "lab");
+        Path config = root.resolve("icbd.yaml");
+        Files.writeString(config, String.join("\n",
+                "data-root: data",
+                "metrics: off",
+                "cluster:",
+                "  name: lab",
+                "  node: " + name,
+                "  zookeeper: " + ZK + ":2181",
+                "  virtual-ip: " + VIP + "/24",
+                "  interface: eth0",
+                "targets:",
+                "  - iqn: " + IQN,
+                "    open: true",
+                "    luns:",
+                "      - {lun: 0, version: lab@1}",
+                ""));
+        return new NodeSpec(name, ns, config, root.resolve(name + ".log"));
+    }
+
+    private record NodeSpec(String name, String ns, Path config, Path log) {
+    }
+
+    private NodeProcess start(NodeSpec n) throws Exception {
+        NodeProcess p = NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString());
+        processes.add(p);
+        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
+        return p;
+    }
+
+    private static void icbd(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
+        cmd.addAll(List.of(args));
+        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        assertTrue(r.ok(), r::describe);
+    }
+
+    /** One read through the VIP from the client namespace, checked against the version's bytes. */
+    private Tool.Result readThroughVip() throws Exception {
+        // short: while no node holds the VIP a connect hangs, and the next try should start soon
+        return Tool.run(Duration.ofSeconds(2), "ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw", "-r",
+                "-c", "read -P 0x5a 0 64k", "-c", "read -P 0x5a " + (IMAGE_BYTES - 65536) + " 64k", URL);
+    }
+
+    private static boolean readOk(Tool.Result r) {
+        return r.ok() && r.output().contains("read 65536/65536 bytes") && !r.output().contains("Pattern verification failed");
+    }
+
+    /** Milliseconds from now until a read through the VIP succeeds, or -1 after {@code seconds}. */
+    private long untilReadable(int seconds) throws Exception {
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
+            Tool.Result r = readThroughVip();
+            lastAttempt = r.describe();
+            if (readOk(r)) return (System.nanoTime() - t0) / 1_000_000;
+            Thread.sleep(100);
+        }
+        return -1;
+    }
+
+    private static void awaitHolder(String ns, int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (Lab.holds(ns, VIP)) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError(ns + " did not take the virtual IP within " + seconds + " s");
+    }
+
+    @Test
+    void theStandbyTakesOverWhenTheLeaderDiesAndTheOldLeaderRejoinsAsStandby() throws Exception {
+        NodeSpec a = node("a", 2);
+        NodeSpec b = node("b", 3);
+        NodeProcess pa = start(a);
+        awaitHolder(a.ns(), 30);
+        NodeProcess pb = start(b);
+        assertTrue(untilReadable(20) >= 0, "the leader serves the version on the VIP");
+        assertFalse(Lab.holds(b.ns(), VIP), "the standby does not hold the VIP");
+
+        // the leader's machine dies: the process is killed and its network goes with it
+        long t0 = System.nanoTime();
+        pa.kill();
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
+        long readable = untilReadable(30);
+        long failoverMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(readable >= 0, "no read succeeded on the VIP within 30 s of the kill; last try: " + lastAttempt + "\nb's log:\n" + pb.output());
+        assertTrue(Lab.holds(b.ns(), VIP));
+        System.out.printf("failover: kill -9 of the leader to the first good read on the VIP: %d ms%n", failoverMs);
+        assertTrue(pb.output().contains("serving cluster lab"), pb.output());
+
+        // the old leader comes back: it must stand by, not take the VIP
+        assertTrue(Lab.holds(a.ns(), VIP), "kill -9 left the VIP configured (what a crashed process leaves behind)");
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
+        NodeProcess pa2 = start(a);
+        assertFalse(Lab.holds(a.ns(), VIP), "a rejoining node drops a VIP left over from its crash");
+        Thread.sleep(3000);
+        assertFalse(Lab.holds(a.ns(), VIP), "the rejoined node stands by");
+        assertTrue(readOk(readThroughVip()), "the leader keeps serving while the old one rejoins");
+
+        // fail back: the leader is stopped cleanly, the rejoined node takes over
+        long t1 = System.nanoTime();
+        pb.stop();
+        assertFalse(Lab.holds(b.ns(), VIP), "a node that stops cleanly releases the VIP");
+        long back = untilReadable(30);
+        assertTrue(back >= 0, "no read after fail-back; a's log:\n" + pa2.output());
+        System.out.printf("fail-back: clean stop of the leader to the first good read: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
+    }
+
+    /**
+     * The leader is cut off from ZooKeeper, not killed (ZooKeeper's packets to it are dropped, so it
+     * hears nothing): it must stop serving before the standby starts. Both nodes' addresses are sampled
+     * throughout; no sample may show the VIP on both.
+     */
+    @Test
+    void aLeaderCutOffFromZooKeeperStopsBeforeTheStandbyStarts() throws Exception {
+        NodeSpec a = node("a", 2);
+        NodeSpec b = node("b", 3);
+        NodeProcess pa = start(a);
+        awaitHolder(a.ns(), 30);
+        NodeProcess pb = start(b);
+        assertTrue(untilReadable(20) >= 0);
+
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        AtomicInteger both = new AtomicInteger();
+        AtomicInteger samples = new AtomicInteger();
+        List<String> timeline = new ArrayList<>();
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            String last = "";
+            try {
+                while (sampling.get()) {
+                    boolean ha = Lab.holds(a.ns(), VIP);
+                    boolean hb = Lab.holds(b.ns(), VIP);
+                    samples.incrementAndGet();
+                    if (ha && hb) both.incrementAndGet();
+                    String now = (ha ? "a" : "-") + (hb ? "b" : "-");
+                    if (!now.equals(last)) timeline.add(System.currentTimeMillis() % 100_000 + " " + now);
+                    last = now;
+                }
+            } catch (Exception e) {
+                timeline.add("sampler failed: " + e);
+            }
+        });
+        long t0 = System.nanoTime();
+        Lab.ip("-n", zkNs, "route", "add", "blackhole", Lab.SUBNET + "2/32");
+        awaitHolder(b.ns(), 30);
+        long takeover = (System.nanoTime() - t0) / 1_000_000;
+        long readable = untilReadable(30);
+        Thread.sleep(1000);
+        sampling.set(false);
+        sampler.join();
+
+        assertTrue(pa.alive(), "the cut-off leader keeps running");
+        assertTrue(pa.output().contains("stopped serving"), pa.output());
+        assertFalse(Lab.holds(a.ns(), VIP), "the cut-off leader dropped the VIP");
+        assertEquals(0, both.get(), "the VIP was on both nodes in " + both + " of " + samples + " samples: " + timeline);
+        assertTrue(readable >= 0, () -> "the new leader serves; last try: " + lastAttempt);
+        System.out.printf("partition: ZooKeeper cut off from the leader to the VIP on the standby: %d ms; %d samples, never both: %s%n",
+                takeover, samples.get(), timeline);
+
+        // heal: the old leader rejoins as a standby
+        Lab.ip("-n", zkNs, "route", "del", "blackhole", Lab.SUBNET + "2/32");
+        Thread.sleep(4000);
+        assertFalse(Lab.holds(a.ns(), VIP), "after the partition heals the old leader stands by");
+        assertTrue(Lab.holds(b.ns(), VIP));
+        assertTrue(readOk(readThroughVip()));
+    }
+}

@@ -1,0 +1,89 @@
+package org.icbd.systest.cluster;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.icbd.systest.IcbdExport;
+
+/**
+ * An icbd process (a node, or the ZooKeeper server) inside a network namespace, its output in a log.
+ * {@code ip netns exec} execs the JVM, so the process is the JVM: {@link #kill} is a real kill -9.
+ */
+final class NodeProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final StringBuffer output = new StringBuffer();
+
+    private NodeProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static NodeProcess start(String ns, Path log, String... icbdArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, IcbdExport.javaBinary(), "-Xmx512m",
+                "-jar", IcbdExport.jar().toString()));
+        cmd.addAll(List.of(icbdArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        NodeProcess n = new NodeProcess(p, log);
+        Thread.ofVirtual().start(n::pump);
+        return n;
+    }
+
+    private void pump() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             var w = Files.newBufferedWriter(log)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                output.append(line).append('\n');
+                w.write(line);
+                w.newLine();
+                w.flush();
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    /** Waits until the output contains {@code text}; false after {@code seconds}. */
+    boolean awaitOutput(String text, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            if (output.indexOf(text) >= 0) return true;
+            if (!process.isAlive()) return output.indexOf(text) >= 0;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    String output() {
+        return output.toString();
+    }
+
+    /** kill -9: no shutdown hook, nothing cleaned up, as if the machine had died. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, a clean stop; KILL after 20 s. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) kill();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) kill();
+    }
+}
