@@ -101,6 +101,14 @@ class ClusterFailoverTest {
         return p;
     }
 
+    /** Starts the first node and waits until it leads and serves on the VIP. */
+    private NodeProcess startLeader(NodeSpec a) throws Exception {
+        NodeProcess pa = start(a);
+        awaitHolder(a.ns(), 30);
+        assertTrue(untilReadable(20) >= 0, () -> "the leader serves the version on the VIP; last try: " + lastAttempt);
+        return pa;
+    }
+
     private static void icbd(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
@@ -144,10 +152,8 @@ class ClusterFailoverTest {
     void theStandbyTakesOverWhenTheLeaderDiesAndTheOldLeaderRejoinsAsStandby() throws Exception {
         NodeSpec a = node("a", 2);
         NodeSpec b = node("b", 3);
-        NodeProcess pa = start(a);
-        awaitHolder(a.ns(), 30);
+        NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
-        assertTrue(untilReadable(20) >= 0, "the leader serves the version on the VIP");
         assertFalse(Lab.holds(b.ns(), VIP), "the standby does not hold the VIP");
 
         // the leader's machine dies: the process is killed and its network goes with it
@@ -188,10 +194,8 @@ class ClusterFailoverTest {
     void aLeaderCutOffFromZooKeeperStopsBeforeTheStandbyStarts() throws Exception {
         NodeSpec a = node("a", 2);
         NodeSpec b = node("b", 3);
-        NodeProcess pa = start(a);
-        awaitHolder(a.ns(), 30);
+        NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
-        assertTrue(untilReadable(20) >= 0);
 
         AtomicBoolean sampling = new AtomicBoolean(true);
         AtomicInteger both = new AtomicInteger();
