@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.icbd.btrfs.Btrfs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +39,24 @@ public final class Checkpointer {
     private final ReplicationSender sender;
     private final ReplicationProgress progress;
     private final List<Standby> standbys;
+    private final java.util.function.Function<String, Optional<Path>> commonBase;
 
     public Checkpointer(Path dir, ReplicationSender sender, ReplicationProgress progress, List<Standby> standbys) {
+        this(dir, sender, progress, standbys, volume -> Optional.empty());
+    }
+
+    /**
+     * @param commonBase for a standby that has acknowledged nothing to this leader: a checkpoint it
+     *                   may hold anyway (the newest one this node received from the previous leader,
+     *                   which may have been that standby), tried as the base before a full send
+     */
+    public Checkpointer(Path dir, ReplicationSender sender, ReplicationProgress progress, List<Standby> standbys,
+                        java.util.function.Function<String, Optional<Path>> commonBase) {
         this.dir = dir;
         this.sender = sender;
         this.progress = progress;
         this.standbys = List.copyOf(standbys);
+        this.commonBase = commonBase;
     }
 
     public Result checkpoint(CheckpointSource source, long epoch) throws Exception {
@@ -68,8 +78,9 @@ public final class Checkpointer {
 
     private String send(String volume, Standby s, Path snapshot, long epoch) {
         try {
-            Optional<Path> base = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
+            Optional<Path> acked = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
                     .filter(Files::isDirectory);
+            Optional<Path> base = acked.isPresent() ? acked : commonBase.apply(volume);
             try {
                 sender.send(s.address(), epoch, volume, snapshot, base);
             } catch (IOException e) {
@@ -95,13 +106,12 @@ public final class Checkpointer {
         }
     }
 
+    /** This node's checkpoints of {@code volume} by sequence number. */
     private static TreeMap<Long, Path> checkpoints(Path mine, String volume) throws IOException {
-        Pattern name = Pattern.compile(Pattern.quote(volume) + "\\.(\\d+)\\.(\\d+)");
         TreeMap<Long, Path> out = new TreeMap<>();
         try (var s = Files.list(mine)) {
             for (Path p : s.toList()) {
-                Matcher m = name.matcher(p.getFileName().toString());
-                if (m.matches()) out.put(Long.parseLong(m.group(2)), p);
+                CheckpointName.parse(volume, p.getFileName().toString()).ifPresent(n -> out.put(n[1], p));
             }
         }
         return out;

@@ -31,7 +31,22 @@ public record ClusterPaths(String cluster) {
         return root() + "/epoch";
     }
 
+    /** One ephemeral znode per live node, holding its replication address. */
+    public String nodes() {
+        return root() + "/nodes";
+    }
+
     public String node(String nodeId) {
-        return root() + "/nodes/" + nodeId;
+        return nodes() + "/" + nodeId;
+    }
+
+    /** The volume catalog as the leader last published it (standbys mirror it). */
+    public String catalog() {
+        return root() + "/catalog";
+    }
+
+    /** Present when an administrator let the leader of {@code epoch} serve writable volumes promoted from checkpoints. */
+    public String released(long epoch) {
+        return root() + "/released/" + epoch;
     }
 }

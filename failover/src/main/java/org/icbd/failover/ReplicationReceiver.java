@@ -133,9 +133,28 @@ public final class ReplicationReceiver implements Closeable {
             throw e;
         }
         highestEpoch.accumulateAndGet(h.epoch(), Math::max);
+        pruneOlder(dir, h.volume(), got.path());
         log.info("received {}/{} (epoch {}, {})", h.volume(), h.snapshot(), h.epoch(),
                 h.parent().map(p -> "incremental on " + p).orElse("full"));
         return got.uuid().toString();
+    }
+
+    /**
+     * Deletes the volume's checkpoints older than {@code newest}: the leader sends the next one against
+     * the newest it was acknowledged, and a promotion starts from the newest, so older ones only take
+     * space (one every interval). A failure here costs space, never data.
+     */
+    private void pruneOlder(Path dir, String volume, Path newest) {
+        long[] mine = CheckpointName.parse(volume, newest.getFileName().toString()).orElse(null);
+        if (mine == null) return;
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                long[] other = CheckpointName.parse(volume, p.getFileName().toString()).orElse(null);
+                if (other != null && CheckpointName.ORDER.compare(other, mine) < 0) btrfs.deleteSubvolume(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not prune old checkpoints of {}: {}", volume, e.getMessage());
+        }
     }
 
     @Override

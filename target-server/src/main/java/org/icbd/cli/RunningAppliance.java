@@ -65,7 +65,10 @@ final class RunningAppliance implements AutoCloseable {
         MetricsEndpoint metrics = null;
         try {
             if (config.cluster().isPresent()) {
-                StaticTargetRegistry.open(config).close(); // every LUN must open here before this node may be elected
+                // every read-only LUN (a version every node holds) must open here before this node may be elected;
+                // writable clones may arrive by replication and are opened when this node leads
+                StaticTargetRegistry.open(config.targets().stream().map(TargetConfig::readOnlyPart).toList(), config.discoveryChap(),
+                        config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
                 cluster = ClusterNode.start(config, cache, meters.registry());
             } else {
                 service = IscsiService.open(config, cache, meters.registry());

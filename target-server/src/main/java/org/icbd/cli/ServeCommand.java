@@ -27,7 +27,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        IcbdConfig cfg = new ConfigLoader().load(config);
+        ConfigLoader loader = new ConfigLoader();
+        var home = loader.clusterHome(config);
+        if (home.isPresent() && !check) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
+        IcbdConfig cfg = loader.load(config);
         if (check) {
             org.icbd.config.StaticTargetRegistry.open(cfg).close();
             int luns = cfg.targets().stream().mapToInt(t -> t.luns().size()).sum();

@@ -13,9 +13,21 @@ import java.time.Duration;
  *                       serving as soon as its connection is suspended, well inside this time
  * @param virtualIp      the service address with its prefix ({@code 10.0.0.100/24}), the only portal
  * @param iface          the network interface the virtual IP is added to
+ * @param replication    how writable volumes reach the standbys, or empty when only read-only LUNs are served
  */
 public record ClusterSettings(String name, String node, String zookeeper, Duration sessionTimeout,
-                              String virtualIp, String iface) {
+                              String virtualIp, String iface, java.util.Optional<Replication> replication) {
+
+    /**
+     * Checkpoint replication of the writable (clone) LUNs.
+     *
+     * @param listen     where this node receives checkpoints while it stands by (other nodes find it in ZooKeeper)
+     * @param secret     the cluster secret every stream is authenticated with (HMAC-SHA256), at least 16 bytes
+     * @param interval   time between checkpoints of each writable volume
+     */
+    public record Replication(HostPort listen, byte[] secret, Duration interval) {
+        public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    }
 
     /**
      * Three seconds: a dead leader is replaced within about that (the goal is under five seconds from

@@ -36,7 +36,9 @@ public final class ConfigLoader {
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
     private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
-    private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface");
+    private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface",
+            "replication");
+    private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval");
     private static final java.util.regex.Pattern CIDR4 = java.util.regex.Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
     private static final java.util.regex.Pattern IFACE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -66,6 +68,37 @@ public final class ConfigLoader {
         return parse(text, base != null ? base : Path.of("").toAbsolutePath());
     }
 
+    /** A cluster node's settings and data root, read before its LUNs can be resolved. */
+    public record ClusterHome(ClusterSettings cluster, Path dataRoot) {
+    }
+
+    /**
+     * Only the 'cluster' section and the data root of {@code file}: a standby mirrors the leader's
+     * catalog from ZooKeeper first, since its clone LUNs are resolved against that catalog.
+     */
+    public Optional<ClusterHome> clusterHome(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            return Optional.empty(); // load() reports it
+        }
+        Path base = file.toAbsolutePath().getParent();
+        Path baseDir = base != null ? base : Path.of("").toAbsolutePath();
+        JsonNode tree;
+        try {
+            tree = yaml.readTree(text);
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+        if (tree == null || !tree.isObject()) return Optional.empty();
+        ConfigNode root = new ConfigNode(tree, "");
+        Optional<ClusterSettings> cluster = cluster(root, baseDir);
+        if (cluster.isEmpty()) return Optional.empty();
+        Path dataRoot = root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
+        return Optional.of(new ClusterHome(cluster.get(), dataRoot));
+    }
+
     /** Parses YAML text; relative image paths resolve against {@code baseDir}. */
     public IcbdConfig parse(String text, Path baseDir) throws ConfigException {
         JsonNode tree;
@@ -80,7 +113,7 @@ public final class ConfigLoader {
             throw new ConfigException("", "the configuration is empty; it needs at least 'targets:'");
         }
         ConfigNode root = new ConfigNode(tree, "").requireMapping(ROOT_KEYS);
-        Optional<ClusterSettings> cluster = cluster(root);
+        Optional<ClusterSettings> cluster = cluster(root, baseDir);
         List<HostPort> portals = cluster.isPresent()
                 ? List.of(new HostPort(cluster.get().virtualAddress(), IcbdConfig.ISCSI_PORT)) : portals(root);
         Optional<HostPort> metrics = metrics(root);
@@ -92,9 +125,9 @@ public final class ConfigLoader {
         }
         Path dataRoot = root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
         VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
-        List<TargetConfig> targets = targets(root, baseDir, volumes);
+        List<TargetConfig> targets = targets(root, baseDir, volumes, cluster.isPresent());
         requireAuthWhenExposed(root, portals, targets);
-        if (cluster.isPresent()) requireReadOnlyInCluster(root, targets);
+        if (cluster.isPresent()) requireReplicableInCluster(root, targets, cluster.get(), dataRoot);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot,
                 cluster);
     }
@@ -103,7 +136,7 @@ public final class ConfigLoader {
      * {@code cluster: {name, node, zookeeper, virtual-ip, interface, session-timeout}}. The virtual IP is
      * the cluster's only portal, so 'portals' and 'cluster' exclude each other.
      */
-    private static Optional<ClusterSettings> cluster(ConfigNode root) throws ConfigException {
+    private static Optional<ClusterSettings> cluster(ConfigNode root, Path baseDir) throws ConfigException {
         if (!root.has("cluster")) return Optional.empty();
         ConfigNode c = root.child("cluster").requireMapping(CLUSTER_KEYS);
         if (root.has("portals")) {
@@ -132,23 +165,47 @@ public final class ConfigLoader {
         }
         String iface = c.text("interface").strip();
         if (!IFACE.matcher(iface).matches()) throw c.error("interface", "expected a network interface name such as eth0; got '" + iface + "'");
-        return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface));
+        Optional<ClusterSettings.Replication> replication = Optional.empty();
+        if (c.has("replication")) {
+            ConfigNode r = c.child("replication").requireMapping(REPLICATION_KEYS);
+            if (!r.has("listen")) throw r.error("listen", "is required: this node's address for receiving checkpoints, e.g. 10.0.0.2:3270");
+            HostPort listen = hostPort(r.child("listen"), 3270);
+            Path secretFile = baseDir.resolve(r.text("secret-file")).normalize();
+            byte[] secret;
+            try {
+                secret = Files.readAllBytes(secretFile);
+            } catch (IOException e) {
+                throw r.error("secret-file", "cannot read " + secretFile + ": " + e.getMessage()
+                        + "; make one shared by all nodes, e.g. head -c 32 /dev/urandom > FILE; chmod 600 FILE");
+            }
+            if (secret.length < 16) throw r.error("secret-file", secretFile + " holds " + secret.length + " bytes; the cluster secret needs at least 16");
+            Duration interval = r.duration("interval", ClusterSettings.Replication.DEFAULT_INTERVAL, Duration.ofSeconds(1));
+            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval));
+        }
+        return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface, replication));
     }
 
     /**
-     * Writes to a LUN must reach the standby before a failover can resume them; until the write log and
-     * checkpoint replication run inside 'icbd serve', a cluster refuses writable LUNs instead of losing
-     * acknowledged writes on failover.
+     * A writable LUN in a cluster must be a clone (a btrfs subvolume the leader can checkpoint and send)
+     * and the cluster must say how to replicate it; anything else would lose its writes on failover.
      */
-    private static void requireReadOnlyInCluster(ConfigNode root, List<TargetConfig> targets) throws ConfigException {
+    private static void requireReplicableInCluster(ConfigNode root, List<TargetConfig> targets, ClusterSettings cluster,
+                                                   Path dataRoot) throws ConfigException {
         List<ConfigNode> nodes = root.list("targets");
+        Path clones = new org.icbd.volume.VolumeLayout(dataRoot).clones();
         for (int i = 0; i < targets.size(); i++) {
             for (int j = 0; j < targets.get(i).luns().size(); j++) {
                 LunConfig lun = targets.get(i).luns().get(j);
-                if (!lun.readOnly()) {
-                    throw new ConfigException(nodes.get(i).list("luns").get(j).path(), "LUN " + lun.lun() + " is writable; in a"
-                            + " cluster only read-only LUNs (version: IMAGE@N, or read-only: true) are served for now, because"
-                            + " writes are not yet replicated to the standby and would be lost on failover");
+                if (lun.readOnly()) continue;
+                String where = nodes.get(i).list("luns").get(j).path();
+                Path volume = lun.path().getParent();
+                if (volume == null || !clones.equals(volume.getParent())) {
+                    throw new ConfigException(where, "LUN " + lun.lun() + " is writable but not a clone; in a cluster a writable"
+                            + " LUN must be 'clone: NAME' (a subvolume that can be replicated) or 'read-only: true'");
+                }
+                if (cluster.replication().isEmpty()) {
+                    throw new ConfigException(where, "LUN " + lun.lun() + " is writable; add cluster.replication (listen,"
+                            + " secret-file) so its writes reach the standby, or serve it read-only");
                 }
             }
         }
@@ -242,7 +299,9 @@ public final class ConfigLoader {
                 (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30));
     }
 
-    private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes) throws ConfigException {
+    /** @param inCluster a clone's image may be missing: a standby gets it by replication when it is promoted */
+    private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes, boolean inCluster)
+            throws ConfigException {
         if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
         JsonNode raw = root.child("targets").raw();
         if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");
@@ -253,7 +312,7 @@ public final class ConfigLoader {
         Map<Path, String> writableAt = new HashMap<>();
         Map<Path, String> anyAt = new HashMap<>();
         for (ConfigNode t : nodes) {
-            TargetConfig target = target(t, baseDir, volumes);
+            TargetConfig target = target(t, baseDir, volumes, inCluster);
             String seen = iqnAt.putIfAbsent(target.iqn(), t.pathOf("iqn"));
             if (seen != null) throw t.error("iqn", "target " + target.iqn() + " is already defined at " + seen);
             for (int i = 0; i < target.luns().size(); i++) {
@@ -296,7 +355,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static TargetConfig target(ConfigNode t, Path baseDir, VolumeLuns volumes) throws ConfigException {
+    private static TargetConfig target(ConfigNode t, Path baseDir, VolumeLuns volumes, boolean inCluster) throws ConfigException {
         t.requireMapping(TARGET_KEYS);
         String iqn = t.text("iqn");
         Optional<String> bad = IscsiNames.problem(iqn);
@@ -318,10 +377,11 @@ public final class ConfigLoader {
             if (p.isPresent()) throw a.error(p.get());
             allow.add(name);
         }
-        return new TargetConfig(iqn, alias, luns(t, iqn, baseDir, volumes), chap, mutual, allow);
+        return new TargetConfig(iqn, alias, luns(t, iqn, baseDir, volumes, inCluster), chap, mutual, allow);
     }
 
-    private static List<LunConfig> luns(ConfigNode t, String iqn, Path baseDir, VolumeLuns volumes) throws ConfigException {
+    private static List<LunConfig> luns(ConfigNode t, String iqn, Path baseDir, VolumeLuns volumes, boolean inCluster)
+            throws ConfigException {
         List<ConfigNode> nodes = t.has("luns") ? t.list("luns") : List.of();
         List<LunConfig> out = new ArrayList<>();
         Set<Long> numbers = new HashSet<>();
@@ -356,7 +416,8 @@ public final class ConfigLoader {
             if (readOnly && !lun.readOnly()) {
                 lun = new LunConfig(lun.lun(), lun.path(), true, blockSize, lun.identity(), lun.base(), cached);
             }
-            Optional<String> p = ImageFiles.problem(lun.path(), readOnly, blockSize);
+            boolean arrivesByReplication = inCluster && source.equals("clone") && !Files.exists(lun.path());
+            Optional<String> p = arrivesByReplication ? Optional.empty() : ImageFiles.problem(lun.path(), readOnly, blockSize);
             if (p.isPresent()) throw l.error(source, p.get());
             out.add(lun);
         }

@@ -15,4 +15,9 @@ public record TargetConfig(String iqn, String alias, List<LunConfig> luns, Optio
         luns = List.copyOf(luns);
         allowedInitiators = List.copyOf(allowedInitiators);
     }
+
+    /** This target with its read-only LUNs only. */
+    public TargetConfig readOnlyPart() {
+        return new TargetConfig(iqn, alias, luns.stream().filter(LunConfig::readOnly).toList(), chap, mutualChap, allowedInitiators);
+    }
 }

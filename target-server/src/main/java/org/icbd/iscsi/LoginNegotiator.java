@@ -130,6 +130,8 @@ public final class LoginNegotiator {
             if (!target.admits(initiatorName)) {
                 return fail(req, LoginStatus.AUTHORIZATION_FAILURE, "initiator " + initiatorName + " not in the ACL of " + name);
             }
+            Optional<String> held = registry.unavailable(target);
+            if (held.isPresent()) return fail(req, LoginStatus.SERVICE_UNAVAILABLE, name + ": " + held.get());
             requiredChap = target.chap();
             mutualChap = target.mutualChap();
             reply.put("TargetPortalGroupTag", Integer.toString(tpgt));

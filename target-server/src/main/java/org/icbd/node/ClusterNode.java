@@ -3,7 +3,13 @@ package org.icbd.node;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -12,19 +18,33 @@ import org.icbd.cache.BlockCache;
 import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
 import org.icbd.config.IcbdConfig;
+import org.icbd.config.StaticTargetRegistry;
 import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.Epochs;
 import org.icbd.failover.IpCommandVirtualIp;
 import org.icbd.failover.LeaderElection;
+import org.icbd.failover.ReplicationProgress;
+import org.icbd.failover.ReplicationReceiver;
+import org.icbd.failover.ReplicationSender;
 import org.icbd.failover.ServingListener;
 import org.icbd.failover.VirtualIp;
+import org.icbd.storage.BlockDevice;
+import org.icbd.storage.QuiescingBlockDevice;
+import org.icbd.volume.FileCatalog;
+import org.icbd.volume.VolumeLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One node of an active-passive cluster: takes part in the election and serves the configuration's
- * targets on the virtual IP while, and only while, it leads. Leading: the VIP is added (and announced)
- * and the portal opened on it. Stopping (leadership lost, ZooKeeper connection suspended, shutdown):
- * every session is dropped and the portal closed, then the VIP removed.
+ * targets on the virtual IP while, and only while, it leads.
+ *
+ * <p>Standing by: receives the leader's checkpoints of every writable clone and mirrors its catalog.
+ * Leading: promotes received checkpoints newer than its own copies, opens the targets (holding those
+ * whose clones came from a checkpoint until an administrator releases them), adds and announces the
+ * VIP, and checkpoints its writable clones to the standbys every interval. Stopping (leadership lost,
+ * ZooKeeper connection suspended, shutdown): replication stops, every session is dropped and the portal
+ * closed, then the VIP removed.
  */
 public final class ClusterNode implements ServingListener, AutoCloseable {
 
@@ -32,29 +52,45 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
 
     private final IcbdConfig config;
     private final ClusterSettings cluster;
+    private final ClusterPaths paths;
     private final BlockCache cache;
     private final MeterRegistry meters;
     private final VirtualIp vip;
     private final CuratorFramework zk;
     private final LeaderElection election;
+    private final List<WritableClone> clones;
+    private final CatalogMirror catalog;
     private final AtomicLong epoch = new AtomicLong();
+    private NodeDirectory directory;
+    private ReplicationReceiver receiver;
     /** Only touched by the election's event thread (lead/stopServing) and after it stopped (close). */
     private IscsiService service;
+    private CheckpointSchedule schedule;
 
-    private ClusterNode(IcbdConfig config, BlockCache cache, MeterRegistry meters, VirtualIp vip) {
+    private ClusterNode(IcbdConfig config, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
         this.cluster = config.cluster().orElseThrow();
+        this.paths = new ClusterPaths(cluster.name());
         this.cache = cache;
         this.meters = meters;
         this.vip = vip;
+        this.zk = zk;
+        this.clones = WritableClone.of(config);
+        this.catalog = new CatalogMirror(zk, paths, new FileCatalog(new VolumeLayout(config.dataRoot())));
+        this.election = new LeaderElection(zk, paths, cluster.node(), this);
+        Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
+                .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
+    }
+
+    /** A started ZooKeeper client for {@code cluster} (the session timeout is what fencing relies on). */
+    public static CuratorFramework connect(ClusterSettings cluster) {
         int timeout = (int) cluster.sessionTimeout().toMillis();
-        this.zk = CuratorFrameworkFactory.builder().connectString(cluster.zookeeper())
+        CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(cluster.zookeeper())
                 .sessionTimeoutMs(timeout).connectionTimeoutMs(timeout)
                 .retryPolicy(new ExponentialBackoffRetry(100, 29, 1000))
                 .build();
-        this.election = new LeaderElection(zk, new ClusterPaths(cluster.name()), cluster.node(), this);
-        Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
-                .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
+        zk.start();
+        return zk;
     }
 
     /**
@@ -70,34 +106,85 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("cluster.virtual-ip", "cannot manage " + c.virtualIp() + " on " + c.iface() + ": " + e.getMessage(), e);
         }
-        ClusterNode node = new ClusterNode(config, cache, meters, vip);
-        node.zk.start();
+        ClusterNode node = new ClusterNode(config, cache, meters, vip, connect(c));
         try {
-            node.election.start();
+            node.join();
+        } catch (ConfigException e) {
+            node.close();
+            throw e;
         } catch (Exception e) {
             node.close();
-            throw new ConfigException("cluster.zookeeper", "cannot join the election at " + c.zookeeper() + ": " + e.getMessage(), e);
+            throw new ConfigException("cluster.zookeeper", "cannot join the cluster at " + c.zookeeper() + ": " + e.getMessage(), e);
         }
         log.info("node {} joined cluster {} (ZooKeeper {}, session timeout {} ms); standing by until elected",
                 c.node(), c.name(), c.zookeeper(), c.sessionTimeout().toMillis());
         return node;
     }
 
+    private void join() throws Exception {
+        if (cluster.replication().isPresent()) {
+            ClusterSettings.Replication r = cluster.replication().get();
+            Epochs epochs = new Epochs(zk, paths);
+            try {
+                receiver = new ReplicationReceiver(cluster.name(), r.secret(), config.dataRoot().resolve("replicas"), () -> {
+                    try {
+                        return epochs.current();
+                    } catch (Exception e) {
+                        return Long.MAX_VALUE; // cannot tell which epoch is current: refuse every stream
+                    }
+                }, Addresses.resolve(r.listen(), "cluster.replication.listen"));
+            } catch (IOException e) {
+                throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
+            }
+            directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
+            catalog.follow();
+        }
+        election.start();
+    }
+
     @Override
     public void lead(long newEpoch) throws Exception {
+        Promotion promotion = new Promotion(config.dataRoot());
+        Set<String> promoted = promotion.promote(clones, newEpoch);
+        Set<String> held = new HashSet<>();
+        for (WritableClone c : clones) if (promoted.contains(c.name())) held.add(c.targetIqn());
+        Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
+        StaticTargetRegistry.DeviceOpener files = StaticTargetRegistry.cachedFiles(cache);
+        StaticTargetRegistry.DeviceOpener opener = lun -> {
+            BlockDevice d = files.open(lun);
+            if (lun.readOnly()) return d;
+            QuiescingBlockDevice q = new QuiescingBlockDevice(d);
+            writable.put(lun.path(), q);
+            return q;
+        };
         vip.acquire();
         try {
-            service = IscsiService.open(config, cache, meters);
+            service = IscsiService.open(config, opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held), meters);
         } catch (ConfigException | RuntimeException e) {
             vip.release();
             throw e;
         }
+        promotion.served(clones, newEpoch);
         epoch.set(newEpoch);
         log.info("serving cluster {} on {} in epoch {}", cluster.name(), service.portals(), newEpoch);
+        if (!held.isEmpty()) log.warn("holding {} until 'icbd cluster release': their clones came from checkpoints", held);
+        if (directory != null) catalog.publish(); // standbys resolve their clone LUNs against it
+        if (!clones.isEmpty()) {
+            ClusterSettings.Replication r = cluster.replication().orElseThrow();
+            schedule = new CheckpointSchedule(clones, writable, config.dataRoot().resolve("checkpoints"),
+                    config.dataRoot().resolve("replicas"),
+                    new ReplicationSender(cluster.name(), r.secret()), new ReplicationProgress(zk, paths), directory, catalog,
+                    newEpoch, r.interval(), meters);
+            schedule.start();
+        }
     }
 
     @Override
     public void stopServing(String reason) {
+        if (schedule != null) {
+            schedule.close();
+            schedule = null;
+        }
         IscsiService s = service;
         service = null;
         if (s == null) return;
@@ -118,6 +205,11 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         return cluster;
     }
 
+    /** Where this node receives checkpoints, or null without replication. */
+    public InetSocketAddress replicationAddress() {
+        return receiver == null ? null : receiver.address();
+    }
+
     @Override
     public void close() {
         try {
@@ -125,6 +217,13 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         } catch (IOException e) {
             log.warn("leaving the election: {}", e.getMessage());
         }
+        try {
+            if (receiver != null) receiver.close();
+            if (directory != null) directory.close();
+        } catch (IOException e) {
+            log.warn("leaving the cluster: {}", e.getMessage());
+        }
+        catalog.close();
         zk.close();
     }
 }

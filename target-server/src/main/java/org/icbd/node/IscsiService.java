@@ -11,6 +11,7 @@ import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.iscsi.IscsiServer;
+import org.icbd.iscsi.TargetRegistry;
 
 /**
  * The configuration's targets, opened and listening on every portal. Closing it drops every session
@@ -28,11 +29,22 @@ public final class IscsiService implements AutoCloseable {
 
     /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
     public static IscsiService open(IcbdConfig config, BlockCache cache, MeterRegistry meters) throws ConfigException {
-        StaticTargetRegistry registry = StaticTargetRegistry.open(config, cache);
+        return open(config, StaticTargetRegistry.cachedFiles(cache), r -> r, meters);
+    }
+
+    /**
+     * Opens every LUN with {@code opener}; the portals see the targets through {@code view} (which may
+     * refuse logins to some of them for now).
+     */
+    public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
+                                    java.util.function.UnaryOperator<TargetRegistry> view, MeterRegistry meters) throws ConfigException {
+        StaticTargetRegistry registry = StaticTargetRegistry.open(config.targets(), config.discoveryChap(),
+                config.iscsi().maxCommandBytes(), opener);
+        TargetRegistry seen = view.apply(registry);
         List<IscsiServer> servers = new ArrayList<>();
         try {
             for (HostPort portal : config.portals()) {
-                IscsiServer server = new IscsiServer(config.iscsi(), registry, meters);
+                IscsiServer server = new IscsiServer(config.iscsi(), seen, meters);
                 servers.add(server);
                 try {
                     server.start(Addresses.resolve(portal, "portal"));

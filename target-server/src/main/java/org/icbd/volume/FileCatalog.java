@@ -41,10 +41,32 @@ public final class FileCatalog implements Catalog {
 
     @Override
     public <T> T transact(Transaction<T> change) throws IOException {
+        return locked(() -> change.apply(read()).commit(this::write, layout.catalogFile().toString()));
+    }
+
+    /** The whole catalog as JSON, for a standby to mirror. */
+    public byte[] export() throws IOException {
+        return JSON.writeValueAsBytes(read());
+    }
+
+    /** Replaces the whole catalog with one {@link #export exported} by the cluster's leader; garbage is refused first. */
+    public void replace(byte[] exported) throws IOException {
+        CatalogState state = JSON.readValue(exported, CatalogState.class);
+        locked(() -> {
+            write(state);
+            return null;
+        });
+    }
+
+    private interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T locked(Locked<T> action) throws IOException {
         local.lock();
         try (FileChannel lockChannel = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
-            return change.apply(read()).commit(this::write, layout.catalogFile().toString());
+            return action.run();
         } finally {
             local.unlock();
         }

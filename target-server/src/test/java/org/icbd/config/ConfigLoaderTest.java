@@ -410,9 +410,24 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aClusterRefusesWritableLunsUntilWritesAreReplicated() {
+    void aClusterServesOnlyClonesReadWriteBecauseOnlyTheyCanBeReplicated() {
         assertError(CLUSTER + "targets:\n  - iqn: iqn.2026-11.org.example:ws01\n    open: true\n    luns: [ws01.img]\n",
-                "targets[0].luns[0]", "writable");
+                "targets[0].luns[0]", "writable but not a clone");
+    }
+
+    @Test
+    void replicationSettingsAreCheckedAndTheSecretMustBeLongEnough() throws Exception {
+        Files.write(dir.resolve("short.secret"), new byte[8]);
+        Files.write(dir.resolve("good.secret"), new byte[32]);
+        String withReplication = CLUSTER + "  replication: {listen: 10.0.0.2:3270, secret-file: %s, interval: 5s}\n" + READ_ONLY_TARGET;
+        ClusterSettings.Replication r = loader.parse(withReplication.formatted("good.secret"), dir).cluster().orElseThrow()
+                .replication().orElseThrow();
+        assertEquals(new HostPort("10.0.0.2", 3270), r.listen());
+        assertEquals(32, r.secret().length);
+        assertEquals(Duration.ofSeconds(5), r.interval());
+        assertError(withReplication.formatted("short.secret"), "cluster.replication.secret-file", "at least 16");
+        assertError(withReplication.formatted("missing.secret"), "cluster.replication.secret-file", "head -c 32 /dev/urandom");
+        assertError(CLUSTER + "  replication: {secret-file: good.secret}\n" + READ_ONLY_TARGET, "cluster.replication.listen", "is required");
     }
 
     private static String targetWith(String line) {

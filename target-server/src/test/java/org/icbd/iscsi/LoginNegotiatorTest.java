@@ -94,6 +94,33 @@ class LoginNegotiatorTest {
     }
 
     @Test
+    void aHeldTargetRefusesLoginsAsServiceUnavailableAndSaysWhy() {
+        ExportedTarget t = target(Optional.empty(), Optional.empty(), List.of());
+        TargetRegistry base = registry(t);
+        TargetRegistry held = new TargetRegistry() {
+            @Override
+            public Optional<ExportedTarget> find(String iqn) {
+                return base.find(iqn);
+            }
+
+            @Override
+            public List<ExportedTarget> all() {
+                return base.all();
+            }
+
+            @Override
+            public Optional<String> unavailable(ExportedTarget target) {
+                return Optional.of("held after failover");
+            }
+        };
+        var r = new LoginNegotiator(IscsiSettings.defaults(), held, 1)
+                .handle(login(0, 1, true, keys("InitiatorName", INIT, "TargetName", IQN, "AuthMethod", "None")));
+        assertEquals(LoginStatus.SERVICE_UNAVAILABLE, r.status());
+        assertEquals(LoginNegotiator.Outcome.FAIL, r.outcome());
+        assertTrue(r.failureReason().contains("held after failover"), r.failureReason());
+    }
+
+    @Test
     void initiatorOutsideAclIsNotAuthorized() {
         var r = negotiator(target(Optional.empty(), Optional.empty(), List.of("iqn.2026-11.org.example:other")))
                 .handle(login(0, 1, true, keys("InitiatorName", INIT, "TargetName", IQN)));

@@ -18,7 +18,9 @@ import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.btrfs.LoopBtrfsExtension;
 
 /**
  * Two icbd nodes and a ZooKeeper server, each a real process in its own network namespace on one
@@ -32,6 +34,12 @@ class ClusterFailoverTest {
     private static final String IQN = "iqn.2026-11.org.icbd:lab";
     private static final String URL = "iscsi://" + VIP + "/" + IQN + "/0";
     private static final int IMAGE_BYTES = 4 << 20;
+    private static final String WS01 = "iqn.2026-11.org.icbd:ws01";
+
+    @RegisterExtension
+    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
+    @RegisterExtension
+    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
 
     @TempDir
     Path tmp;
@@ -64,8 +72,15 @@ class ClusterFailoverTest {
 
     /** Node {@code name} at 10.77.0.{@code n}: its own data root with image lab, version lab@1 (all 0x5a). */
     private NodeSpec node(String name, int n) throws Exception {
+        return node(name, n, Files.createDirectories(tmp.resolve(name)), false);
+    }
+
+    /**
+     * @param root      where the node keeps its data root, configuration and log (a btrfs for replication)
+     * @param withClone also serve clone ws01 read-write as target {@link #WS01}, replicated every 2 s
+     */
+    private NodeSpec node(String name, int n, Path root, boolean withClone) throws Exception {
         String ns = lab.host(name, n);
-        Path root = Files.createDirectories(tmp.resolve(name));
         Path image = root.resolve("golden.img");
         byte[] data = new byte[IMAGE_BYTES];
         Arrays.fill(data, (byte) 0x5a);
@@ -82,16 +97,63 @@ class ClusterFailoverTest {
                 "  zookeeper: " + ZK + ":2181",
                 "  virtual-ip: " + VIP + "/24",
                 "  interface: eth0",
+                withClone ? "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret() + ", interval: 2s}" : "",
                 "targets:",
                 "  - iqn: " + IQN,
                 "    open: true",
                 "    luns:",
                 "      - {lun: 0, version: lab@1}",
+                withClone ? "  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}" : "",
                 ""));
         return new NodeSpec(name, ns, config, root.resolve(name + ".log"));
     }
 
     private record NodeSpec(String name, String ns, Path config, Path log) {
+    }
+
+    /** The cluster secret both nodes read (32 random bytes). */
+    private Path secret() throws Exception {
+        Path f = tmp.resolve("cluster.secret");
+        if (!Files.exists(f)) {
+            byte[] b = new byte[32];
+            new java.security.SecureRandom().nextBytes(b);
+            Files.write(f, b);
+        }
+        return f;
+    }
+
+    private static String icbdOut(String ns, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
+        cmd.addAll(List.of(args));
+        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        assertTrue(r.ok(), r::describe);
+        return r.output();
+    }
+
+    private Tool.Result qemuIo(String url, String... commands) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw"));
+        for (String c : commands) {
+            cmd.add("-c");
+            cmd.add(c);
+        }
+        cmd.add(url);
+        return Tool.run(Duration.ofSeconds(30), cmd.toArray(String[]::new));
+    }
+
+    /** Waits until {@code p} has logged {@code n} more lines containing {@code text} than it had. */
+    private static void awaitMore(NodeProcess p, String text, int n, int seconds) throws InterruptedException {
+        int had = count(p.output(), text);
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (count(p.output(), text) < had + n) {
+            if (System.nanoTime() > end) throw new AssertionError("no " + n + " more '" + text + "' in " + seconds + " s:\n" + p.output());
+            Thread.sleep(100);
+        }
+    }
+
+    private static int count(String haystack, String needle) {
+        int c = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
+        return c;
     }
 
     private NodeProcess start(NodeSpec n) throws Exception {
@@ -240,5 +302,76 @@ class ClusterFailoverTest {
         assertFalse(Lab.holds(a.ns(), VIP), "after the partition heals the old leader stands by");
         assertTrue(Lab.holds(b.ns(), VIP));
         assertTrue(readOk(readThroughVip()));
+    }
+
+    /**
+     * A writable clone in asynchronous (checkpoint) mode: what was written before the last checkpoint
+     * the standby acknowledged survives the leader's death, and the promoted clone is not served
+     * until an administrator releases it (its newest writes may be missing), while the read-only
+     * version is served at once.
+     */
+    @Test
+    void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
+        NodeSpec a = node("a", 2, diskA.fs().root(), true);
+        icbd("clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
+        NodeSpec b = node("b", 3, diskB.fs().root(), true);
+        NodeProcess pa = startLeader(a);
+        NodeProcess pb = start(b);
+        String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
+
+        Tool.Result w = qemuIo(ws01, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
+        assertTrue(w.ok() && w.output().contains("wrote 1048576/1048576"), w::describe);
+        awaitMore(pa, "checkpoint ws01.", 2, 60); // a checkpoint taken after the writes, acknowledged by b
+        assertTrue(pa.output().contains("{b=full}") || pa.output().contains("{b=incremental"), pa.output());
+        assertTrue(pa.output().contains("{b=incremental"), "later checkpoints are incremental:\n" + pa.output());
+
+        long t0 = System.nanoTime();
+        pa.kill();
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
+        assertTrue(untilReadable(30) >= 0, () -> "the version is served at once by the new leader; last try: " + lastAttempt);
+        long versionBack = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(pb.awaitOutput("holding [" + WS01 + "]", 10), pb.output());
+
+        Tool.Result refused = qemuIo(ws01, "read -P 0xa1 0 64k");
+        assertFalse(refused.ok() && refused.output().contains("read 65536/65536"), "the promoted clone is held: " + refused.describe());
+
+        String released = icbdOut(b.ns(), "cluster", "release", "--config", b.config().toString());
+        assertTrue(released.contains("released"), released);
+        Tool.Result back = qemuIo(ws01, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k", "read -P 0x5a 1M 1M");
+        assertTrue(back.ok() && !back.output().contains("Pattern verification failed") && count(back.output(), "read ") == 3,
+                "the checkpointed writes are on the new leader: " + back.describe());
+        System.out.printf("async failover: kill -9 to the version served again %d ms; held clone released, its checkpointed"
+                + " writes read back; checkpoint pauses on the old leader: %s%n", versionBack, pauses(pa.output()));
+
+        // the old leader rejoins as a standby and is resynchronised incrementally from the common checkpoint
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
+        NodeProcess pa2 = start(a);
+        awaitMore(pb, "a=incremental on ws01.1.", 1, 60);
+        Tool.Result w2 = qemuIo(ws01, "write -P 0xb1 0 1M");
+        assertTrue(w2.ok(), w2::describe);
+        awaitMore(pb, "a=incremental on ws01.2.", 2, 60);
+        assertFalse(pb.output().contains("a=full"), "no full resend to the rejoined node:\n" + pb.output());
+
+        // fail back: the leader stops cleanly; the old leader promotes the newest checkpoint and keeps its own
+        // copy (its state when it died) aside, unserved
+        pb.stop();
+        assertTrue(pa2.awaitOutput("serving cluster lab", 30), pa2.output());
+        assertTrue(pa2.output().contains("is kept aside"), pa2.output());
+        icbdOut(a.ns(), "cluster", "release", "--config", a.config().toString());
+        Tool.Result afterFailBack = qemuIo(ws01, "read -P 0xb1 0 1M", "read -P 0xa2 2M 64k");
+        assertTrue(afterFailBack.ok() && !afterFailBack.output().contains("Pattern verification failed")
+                && count(afterFailBack.output(), "read ") == 2, afterFailBack::describe);
+        try (var aside = Files.list(diskA.fs().root().resolve("data/diverged"))) {
+            assertEquals(1, aside.count(), "the old leader's own copy is kept aside");
+        }
+        System.out.printf("rejoin: resynchronised incrementally (%s); fail-back promoted the newest checkpoint%n",
+                pb.output().lines().filter(l -> l.contains("a=incremental")).findFirst().orElse(""));
+    }
+
+    private static List<String> pauses(String log) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("writes held (\\d+) ms").matcher(log);
+        while (m.find()) out.add(m.group(1));
+        return out;
     }
 }

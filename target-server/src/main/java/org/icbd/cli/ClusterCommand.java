@@ -1,0 +1,50 @@
+package org.icbd.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.icbd.config.ConfigLoader;
+import org.icbd.config.IcbdConfig;
+import org.icbd.node.ClusterAdmin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code icbd cluster ...}: operations on the cluster this node's configuration names. */
+@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Operate the node's cluster.",
+        subcommands = {ClusterCommand.Release.class})
+final class ClusterCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand");
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = {"Let the current leader serve the targets it holds after a failover.",
+                    "Their writable clones came from the last replication checkpoint: writes acknowledged after it are gone.",
+                    "Release once the workstations using them have been rebooted (or their loss accepted)."})
+    static final class Release implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = IcbdConfig.DEFAULT_PATH,
+                description = "This node's configuration file (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            var home = new ConfigLoader().clusterHome(config)
+                    .orElseThrow(() -> new ParameterException(spec.commandLine(), config + " has no 'cluster' section"));
+            long epoch = ClusterAdmin.release(home.cluster());
+            spec.commandLine().getOut().println("released: the leader of epoch " + epoch + " of cluster " + home.cluster().name()
+                    + " now serves every target it held");
+            return 0;
+        }
+    }
+}

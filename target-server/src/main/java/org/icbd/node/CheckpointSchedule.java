@@ -1,0 +1,142 @@
+package org.icbd.node;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.icbd.failover.CheckpointName;
+import org.icbd.failover.CheckpointSource;
+import org.icbd.failover.Checkpointer;
+import org.icbd.failover.ReplicationProgress;
+import org.icbd.failover.ReplicationSender;
+import org.icbd.storage.QuiescingBlockDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's replication rounds: every interval it publishes the catalog and checkpoints each
+ * writable clone (writes held while the read-only snapshot is taken) and sends it to every live
+ * standby. One thread, rounds never overlap; closing it waits for the round in progress.
+ */
+final class CheckpointSchedule implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointSchedule.class);
+
+    private final List<WritableClone> clones;
+    private final Map<Path, QuiescingBlockDevice> devices;
+    private final Path checkpoints;
+    /** Where this node received checkpoints while it stood by: common bases for resynchronising a rejoined node. */
+    private final Path replicas;
+    private final ReplicationSender sender;
+    private final ReplicationProgress progress;
+    private final NodeDirectory nodes;
+    private final CatalogMirror catalog;
+    private final long epoch;
+    private final Duration interval;
+    private final Timer pause;
+    private final Counter failures;
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
+                       ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
+                       long epoch, Duration interval, MeterRegistry meters) {
+        this.clones = List.copyOf(clones);
+        this.devices = Map.copyOf(devices);
+        this.checkpoints = checkpoints;
+        this.replicas = replicas;
+        this.sender = sender;
+        this.progress = progress;
+        this.nodes = nodes;
+        this.catalog = catalog;
+        this.epoch = epoch;
+        this.interval = interval;
+        this.pause = Timer.builder("icbd_replication_pause").description("writes held per checkpoint").register(meters);
+        this.failures = Counter.builder("icbd_replication_failures").description("checkpoints a standby did not get").register(meters);
+        this.thread = Thread.ofPlatform().name("icbd-checkpoints").daemon().unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        while (!stopping) {
+            try {
+                Thread.sleep(interval);
+                round();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                failures.increment();
+                log.error("replication round failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** One round: the catalog, then every clone to every standby. */
+    void round() throws Exception {
+        catalog.publish();
+        List<Checkpointer.Standby> standbys = nodes.standbys();
+        if (standbys.isEmpty()) {
+            log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
+            return;
+        }
+        Checkpointer checkpointer = new Checkpointer(checkpoints, sender, progress, standbys, volume -> {
+            try {
+                return CheckpointName.newest(replicas.resolve(volume), volume);
+            } catch (IOException e) {
+                return java.util.Optional.empty();
+            }
+        });
+        for (WritableClone c : clones) {
+            if (stopping) return;
+            Checkpointer.Result r = checkpointer.checkpoint(source(c), epoch);
+            pause.record(r.pause());
+            long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
+            failures.increment(failed);
+            log.info("checkpoint {}: writes held {} ms; {}", r.snapshot(), r.pause().toMillis(), r.standbys());
+        }
+    }
+
+    private CheckpointSource source(WritableClone c) {
+        QuiescingBlockDevice device = devices.get(c.disk());
+        return new CheckpointSource() {
+            @Override
+            public String name() {
+                return c.name();
+            }
+
+            @Override
+            public Path subvolume() {
+                return c.subvolume();
+            }
+
+            @Override
+            public Pause quiesce(Duration timeout) throws IOException {
+                QuiescingBlockDevice.Pause p = device.quiesce(timeout);
+                return p::close;
+            }
+        };
+    }
+
+    /**
+     * Stops the rounds. Waits a second at most: a node that must stop serving cannot wait for a send
+     * to finish. A send still running completes or fails on its own; it only reads its read-only
+     * snapshot, and a stream cut off leaves nothing on the standby.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        thread.interrupt();
+        try {
+            thread.join(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.icbd.node;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.icbd.config.HostPort;
+import org.icbd.failover.Checkpointer;
+import org.icbd.failover.ClusterPaths;
+
+/**
+ * Which nodes are alive and where they receive checkpoints: each node keeps an ephemeral znode
+ * ({@code /icbd/<cluster>/nodes/<id>} = {@code host:port}, recreated by Curator's PersistentNode after
+ * a reconnect), and the leader sends to every other one it finds there.
+ */
+final class NodeDirectory implements AutoCloseable {
+
+    private final CuratorFramework zk;
+    private final ClusterPaths paths;
+    private final String self;
+    private final PersistentNode mine;
+
+    NodeDirectory(CuratorFramework zk, ClusterPaths paths, String self, HostPort replicationAddress) {
+        this.zk = zk;
+        this.paths = paths;
+        this.self = self;
+        this.mine = new PersistentNode(zk, CreateMode.EPHEMERAL, false, paths.node(self),
+                replicationAddress.toString().getBytes(StandardCharsets.UTF_8));
+        mine.start();
+    }
+
+    /** Every live node but this one. */
+    List<Checkpointer.Standby> standbys() throws Exception {
+        List<String> ids;
+        try {
+            ids = zk.getChildren().forPath(paths.nodes());
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
+        List<Checkpointer.Standby> out = new ArrayList<>();
+        for (String id : ids) {
+            if (id.equals(self)) continue;
+            try {
+                HostPort hp = HostPort.parse(new String(zk.getData().forPath(paths.node(id)), StandardCharsets.UTF_8), 3270);
+                out.add(new Checkpointer.Standby(id, new InetSocketAddress(hp.host(), hp.port())));
+            } catch (KeeperException.NoNodeException gone) {
+                // left between the listing and the read
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+        mine.close();
+    }
+}

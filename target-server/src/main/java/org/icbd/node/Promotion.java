@@ -1,0 +1,74 @@
+package org.icbd.node;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.icbd.btrfs.Btrfs;
+import org.icbd.failover.CheckpointName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a new leader's writable volumes the newest state the cluster replicated. For each writable
+ * clone: when a checkpoint received from another leader ({@code replicas/<name>/<name>.<epoch>.<seq>})
+ * is newer than the epoch this node last served the clone in, the local clone (if any: writes this
+ * node took before it was deposed, never replicated) is kept aside read-only in
+ * {@code diverged/<name>.<epoch>} and a writable snapshot of the checkpoint becomes the clone. A
+ * received subvolume is never made writable itself: that would break the next incremental receive.
+ */
+final class Promotion {
+
+    private static final Logger log = LoggerFactory.getLogger(Promotion.class);
+
+    private final Btrfs btrfs = new Btrfs();
+    private final Path dataRoot;
+
+    Promotion(Path dataRoot) {
+        this.dataRoot = dataRoot;
+    }
+
+    /** Promotes what needs it; returns the names of the clones now served from a checkpoint. */
+    Set<String> promote(List<WritableClone> clones, long epoch) throws IOException {
+        Set<String> promoted = new HashSet<>();
+        for (WritableClone c : clones) {
+            Optional<Path> newest = CheckpointName.newest(dataRoot.resolve("replicas").resolve(c.name()), c.name());
+            if (newest.isEmpty()) continue;
+            long from = CheckpointName.parse(c.name(), newest.get().getFileName().toString()).orElseThrow()[0];
+            if (Files.exists(c.subvolume()) && from <= lastServed(c.name())) continue; // what this node has is newer
+            if (Files.exists(c.subvolume())) {
+                Path aside = Files.createDirectories(dataRoot.resolve("diverged")).resolve(c.name() + "." + epoch);
+                btrfs.snapshot(c.subvolume(), aside, true);
+                btrfs.deleteSubvolume(c.subvolume());
+                log.warn("clone {}: this node's own copy (last served in epoch {}) is kept aside in {}; it is not served",
+                        c.name(), lastServed(c.name()), aside);
+            }
+            btrfs.snapshot(newest.get(), c.subvolume(), false);
+            promoted.add(c.name());
+            log.warn("clone {} promoted from checkpoint {} (epoch {}): writes after that checkpoint are not here",
+                    c.name(), newest.get().getFileName(), from);
+        }
+        return promoted;
+    }
+
+    /** Records that this node serves {@code clones} in {@code epoch}. */
+    void served(List<WritableClone> clones, long epoch) throws IOException {
+        Path dir = Files.createDirectories(dataRoot.resolve("cluster").resolve("served"));
+        for (WritableClone c : clones) {
+            Path tmp = dir.resolve(c.name() + ".tmp");
+            Files.writeString(tmp, Long.toString(epoch));
+            Files.move(tmp, dir.resolve(c.name()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private long lastServed(String name) throws IOException {
+        Path f = dataRoot.resolve("cluster").resolve("served").resolve(name);
+        if (!Files.exists(f)) return 0;
+        return Long.parseLong(Files.readString(f, StandardCharsets.UTF_8).strip());
+    }
+}
