@@ -45,6 +45,11 @@ public record ClusterPaths(String cluster) {
         return root() + "/catalog";
     }
 
+    /** The checkpoint of {@code volume} a leader handed over cleanly (its final state, every standby has it). */
+    public String handover(String volume) {
+        return root() + "/handover/" + volume;
+    }
+
     /** Present when an administrator let the leader of {@code epoch} serve writable volumes promoted from checkpoints. */
     public String released(long epoch) {
         return root() + "/released/" + epoch;

@@ -78,6 +78,25 @@ final class CheckpointSchedule implements AutoCloseable {
         }
     }
 
+    /**
+     * The last round of a leader handing over: its sessions are closed, so no write can come, and each
+     * clone's checkpoint is its final state. Returns the clones every standby acknowledged, with the
+     * checkpoint each got: those the next leader can serve without holding them.
+     */
+    Map<String, String> finalRound() throws Exception {
+        catalog.publish();
+        List<Checkpointer.Standby> standbys = nodes.standbys();
+        Map<String, String> complete = new java.util.HashMap<>();
+        if (standbys.isEmpty()) return complete;
+        Checkpointer checkpointer = checkpointer(standbys);
+        for (WritableClone c : clones) {
+            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, null), epoch);
+            log.info("final checkpoint {}: {}", r.snapshot(), r.standbys());
+            if (r.standbys().values().stream().noneMatch(v -> v.startsWith("failed"))) complete.put(c.name(), r.snapshot());
+        }
+        return complete;
+    }
+
     /** One round: the catalog, then every clone to every standby. */
     void round() throws Exception {
         catalog.publish();
@@ -86,16 +105,10 @@ final class CheckpointSchedule implements AutoCloseable {
             log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
             return;
         }
-        Checkpointer checkpointer = new Checkpointer(checkpoints, sender, progress, standbys, volume -> {
-            try {
-                return CheckpointName.newest(replicas.resolve(volume), volume);
-            } catch (IOException e) {
-                return java.util.Optional.empty();
-            }
-        });
+        Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
             if (stopping) return;
-            Checkpointer.Result r = checkpointer.checkpoint(source(c), epoch);
+            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, devices.get(c.disk())), epoch);
             pause.record(r.pause());
             long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
             failures.increment(failed);
@@ -103,25 +116,34 @@ final class CheckpointSchedule implements AutoCloseable {
         }
     }
 
-    private CheckpointSource source(WritableClone c) {
-        QuiescingBlockDevice device = devices.get(c.disk());
-        return new CheckpointSource() {
-            @Override
-            public String name() {
-                return c.name();
+    private Checkpointer checkpointer(List<Checkpointer.Standby> standbys) {
+        return new Checkpointer(checkpoints, sender, progress, standbys, volume -> {
+            try {
+                return CheckpointName.newest(replicas.resolve(volume), volume);
+            } catch (IOException e) {
+                return java.util.Optional.empty();
             }
+        });
+    }
 
-            @Override
-            public Path subvolume() {
-                return c.subvolume();
-            }
+    /** A clone to checkpoint; without a device (its sessions are closed) there are no writes to hold. */
+    private record CloneSource(WritableClone volume, QuiescingBlockDevice device) implements CheckpointSource {
+        @Override
+        public String name() {
+            return volume.name();
+        }
 
-            @Override
-            public Pause quiesce(Duration timeout) throws IOException {
-                QuiescingBlockDevice.Pause p = device.quiesce(timeout);
-                return p::close;
-            }
-        };
+        @Override
+        public Path subvolume() {
+            return volume.subvolume();
+        }
+
+        @Override
+        public Pause quiesce(Duration timeout) throws IOException {
+            if (device == null) return () -> { };
+            QuiescingBlockDevice.Pause p = device.quiesce(timeout);
+            return p::close;
+        }
     }
 
     /**

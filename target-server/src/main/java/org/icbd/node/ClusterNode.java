@@ -87,7 +87,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         int timeout = (int) cluster.sessionTimeout().toMillis();
         CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(cluster.zookeeper())
                 .sessionTimeoutMs(timeout).connectionTimeoutMs(timeout)
-                .retryPolicy(new ExponentialBackoffRetry(100, 29, 1000))
+                .retryPolicy(new ExponentialBackoffRetry(100, 10, 1000))
                 .build();
         zk.start();
         return zk;
@@ -143,11 +143,14 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     }
 
     @Override
-    public void lead(long newEpoch) throws Exception {
+    public synchronized void lead(long newEpoch) throws Exception {
         Promotion promotion = new Promotion(config.dataRoot());
-        Set<String> promoted = promotion.promote(clones, newEpoch);
+        Map<String, String> promoted = promotion.promote(clones, newEpoch);
         Set<String> held = new HashSet<>();
-        for (WritableClone c : clones) if (promoted.contains(c.name())) held.add(c.targetIqn());
+        for (WritableClone c : clones) {
+            String from = promoted.get(c.name());
+            if (from != null && !from.equals(handedOver(c.name()))) held.add(c.targetIqn());
+        }
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
         StaticTargetRegistry.DeviceOpener files = StaticTargetRegistry.cachedFiles(cache);
         StaticTargetRegistry.DeviceOpener opener = lun -> {
@@ -179,8 +182,53 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
     }
 
+    /** The checkpoint of {@code volume} the last leader handed over cleanly, or null. */
+    private String handedOver(String volume) throws Exception {
+        try {
+            return new String(zk.getData().forPath(paths.handover(volume)), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A clean stop of the leader: sessions closed first (no write can come after), then a final
+     * checkpoint of every clone to every standby, recorded as handed over, so the next leader serves
+     * them at once, with nothing lost and nothing held. A clone some standby did not get stays unrecorded
+     * (the next leader holds it, as after a crash).
+     */
+    private synchronized void handOver() {
+        if (service == null) return;
+        CheckpointSchedule last = schedule;
+        schedule = null;
+        if (last != null) last.close();
+        service.close();
+        service = null;
+        epoch.set(0);
+        if (last != null) {
+            try {
+                for (var e : last.finalRound().entrySet()) {
+                    byte[] name = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    try {
+                        zk.setData().forPath(paths.handover(e.getKey()), name);
+                    } catch (org.apache.zookeeper.KeeperException.NoNodeException absent) {
+                        zk.create().creatingParentsIfNeeded().forPath(paths.handover(e.getKey()), name);
+                    }
+                }
+            } catch (Exception e) {
+                log.error("handing over cleanly failed ({}); the next leader will hold the writable targets", e.toString());
+            }
+        }
+        try {
+            vip.release();
+        } catch (IOException e) {
+            log.error("could not remove the virtual IP {}: {}", cluster.virtualIp(), e.getMessage());
+        }
+        log.warn("stopped serving: handed over");
+    }
+
     @Override
-    public void stopServing(String reason) {
+    public synchronized void stopServing(String reason) {
         if (schedule != null) {
             schedule.close();
             schedule = null;
@@ -212,6 +260,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
 
     @Override
     public void close() {
+        handOver();
         try {
             election.close(); // its last act is stopServing, on its own thread
         } catch (IOException e) {

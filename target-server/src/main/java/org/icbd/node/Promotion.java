@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.icbd.btrfs.Btrfs;
 import org.icbd.failover.CheckpointName;
 import org.slf4j.Logger;
@@ -32,9 +32,9 @@ final class Promotion {
         this.dataRoot = dataRoot;
     }
 
-    /** Promotes what needs it; returns the names of the clones now served from a checkpoint. */
-    Set<String> promote(List<WritableClone> clones, long epoch) throws IOException {
-        Set<String> promoted = new HashSet<>();
+    /** Promotes what needs it; returns the clones now served from a checkpoint, with the checkpoint's name. */
+    Map<String, String> promote(List<WritableClone> clones, long epoch) throws IOException {
+        Map<String, String> promoted = new HashMap<>();
         for (WritableClone c : clones) {
             Optional<Path> newest = CheckpointName.newest(dataRoot.resolve("replicas").resolve(c.name()), c.name());
             if (newest.isEmpty()) continue;
@@ -48,7 +48,7 @@ final class Promotion {
                         c.name(), lastServed(c.name()), aside);
             }
             btrfs.snapshot(newest.get(), c.subvolume(), false);
-            promoted.add(c.name());
+            promoted.put(c.name(), newest.get().getFileName().toString());
             log.warn("clone {} promoted from checkpoint {} (epoch {}): writes after that checkpoint are not here",
                     c.name(), newest.get().getFileName(), from);
         }

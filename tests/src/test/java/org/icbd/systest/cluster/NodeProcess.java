@@ -20,6 +20,7 @@ final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final StringBuffer output = new StringBuffer();
+    private Thread pump;
 
     private NodeProcess(Process process, Path log) {
         this.process = process;
@@ -32,7 +33,7 @@ final class NodeProcess implements AutoCloseable {
         cmd.addAll(List.of(icbdArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         NodeProcess n = new NodeProcess(p, log);
-        Thread.ofVirtual().start(n::pump);
+        n.pump = Thread.ofVirtual().start(n::pump);
         return n;
     }
 
@@ -70,12 +71,14 @@ final class NodeProcess implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+        pump.join(5000);
     }
 
-    /** SIGTERM, a clean stop; KILL after 20 s. */
+    /** SIGTERM, a clean stop; KILL after 20 s. Returns once everything it printed is in {@link #output}. */
     void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) kill();
+        pump.join(5000);
     }
 
     boolean alive() {
