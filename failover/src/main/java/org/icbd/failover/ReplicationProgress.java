@@ -37,6 +37,30 @@ public final class ReplicationProgress {
         }
     }
 
+    /** One standby's last acknowledged checkpoint of one volume, and when the leader recorded it. */
+    public record Ack(String node, String volume, String snapshot, java.time.Instant at) {
+    }
+
+    /** Every acknowledgement recorded, by node and volume. */
+    public java.util.List<Ack> all() throws Exception {
+        java.util.List<Ack> out = new java.util.ArrayList<>();
+        String root = paths.root() + "/replication";
+        java.util.List<String> nodes;
+        try {
+            nodes = zk.getChildren().forPath(root);
+        } catch (KeeperException.NoNodeException e) {
+            return out;
+        }
+        for (String node : new java.util.TreeSet<>(nodes)) {
+            for (String volume : new java.util.TreeSet<>(zk.getChildren().forPath(root + "/" + node))) {
+                org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+                byte[] data = zk.getData().storingStatIn(stat).forPath(path(node, volume));
+                out.add(new Ack(node, volume, new String(data, StandardCharsets.UTF_8), java.time.Instant.ofEpochMilli(stat.getMtime())));
+            }
+        }
+        return out;
+    }
+
     private String path(String node, String volume) {
         return paths.root() + "/replication/" + node + "/" + volume;
     }

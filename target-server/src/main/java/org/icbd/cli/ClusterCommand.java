@@ -24,6 +24,12 @@ final class ClusterCommand implements Runnable {
         throw new ParameterException(spec.commandLine(), "name a subcommand");
     }
 
+    /** The cluster section of a node's configuration file. */
+    static org.icbd.config.ClusterSettings cluster(CommandSpec spec, Path config) throws Exception {
+        return new ConfigLoader().clusterHome(config)
+                .orElseThrow(() -> new ParameterException(spec.commandLine(), config + " has no 'cluster' section")).cluster();
+    }
+
     @Command(name = "release", mixinStandardHelpOptions = true,
             description = {"Let the current leader serve the targets it holds after a failover.",
                     "Their writable clones came from the last replication checkpoint: writes acknowledged after it are gone.",
@@ -39,10 +45,9 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            var home = new ConfigLoader().clusterHome(config)
-                    .orElseThrow(() -> new ParameterException(spec.commandLine(), config + " has no 'cluster' section"));
-            long epoch = ClusterAdmin.release(home.cluster());
-            spec.commandLine().getOut().println("released: the leader of epoch " + epoch + " of cluster " + home.cluster().name()
+            var c = cluster(spec, config);
+            long epoch = ClusterAdmin.release(c);
+            spec.commandLine().getOut().println("released: the leader of epoch " + epoch + " of cluster " + c.name()
                     + " now serves every target it held");
             return 0;
         }

@@ -41,6 +41,10 @@ final class CheckpointSchedule implements AutoCloseable {
     private final Counter failures;
     private final Thread thread;
     private volatile boolean stopping;
+    /** Per clone, when (nanoTime) its last checkpoint that every standby got was taken. */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
+    private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
+    private final MeterRegistry meters;
 
     CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
                        ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
@@ -58,6 +62,15 @@ final class CheckpointSchedule implements AutoCloseable {
         this.pause = Timer.builder("icbd_replication_pause").description("writes held per checkpoint").register(meters);
         this.failures = Counter.builder("icbd_replication_failures").description("checkpoints a standby did not get").register(meters);
         this.thread = Thread.ofPlatform().name("icbd-checkpoints").daemon().unstarted(this::run);
+        this.meters = meters;
+        long now = System.nanoTime();
+        for (WritableClone c : clones) {
+            var at = new java.util.concurrent.atomic.AtomicLong(now); // lag counts from when this node began to lead
+            lastComplete.put(c.name(), at);
+            lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
+                            t -> (System.nanoTime() - t.get()) / 1e9)
+                    .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
+        }
     }
 
     void start() {
@@ -112,6 +125,7 @@ final class CheckpointSchedule implements AutoCloseable {
             pause.record(r.pause());
             long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
             failures.increment(failed);
+            if (failed == 0) lastComplete.get(c.name()).set(System.nanoTime());
             log.info("checkpoint {}: writes held {} ms; {}", r.snapshot(), r.pause().toMillis(), r.standbys());
         }
     }
@@ -153,6 +167,7 @@ final class CheckpointSchedule implements AutoCloseable {
      */
     @Override
     public void close() {
+        lagGauges.forEach(meters::remove);
         stopping = true;
         thread.interrupt();
         try {

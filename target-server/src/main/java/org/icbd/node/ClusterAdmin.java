@@ -42,6 +42,36 @@ public final class ClusterAdmin {
         }
     }
 
+    /** What an operator needs to see of replication: the epoch, the live nodes, and per standby and volume the lag. */
+    public static String status(ClusterSettings cluster) throws Exception {
+        try (CuratorFramework zk = connected(cluster)) {
+            ClusterPaths paths = new ClusterPaths(cluster.name());
+            StringBuilder out = new StringBuilder();
+            out.append("cluster ").append(cluster.name()).append(", epoch ").append(new Epochs(zk, paths).current()).append('\n');
+            java.util.List<String> live;
+            try {
+                live = new java.util.ArrayList<>(new java.util.TreeSet<>(zk.getChildren().forPath(paths.nodes())));
+            } catch (KeeperException.NoNodeException e) {
+                live = java.util.List.of();
+            }
+            out.append("live nodes: ").append(live.isEmpty() ? "none (only nodes with replication configured register)" : String.join(", ", live))
+                    .append('\n');
+            java.util.List<org.icbd.failover.ReplicationProgress.Ack> acks = new org.icbd.failover.ReplicationProgress(zk, paths).all();
+            if (acks.isEmpty()) {
+                out.append("no checkpoint has been acknowledged yet\n");
+                return out.toString();
+            }
+            out.append(String.format("%-16s %-24s %-32s %s%n", "STANDBY", "VOLUME", "LAST CHECKPOINT", "AGE"));
+            java.time.Instant now = java.time.Instant.now();
+            for (var a : acks) {
+                long ms = java.time.Duration.between(a.at(), now).toMillis();
+                out.append(String.format("%-16s %-24s %-32s %.1f s%s%n", a.node(), a.volume(), a.snapshot(), ms / 1000.0,
+                        live.contains(a.node()) ? "" : " (node not live)"));
+            }
+            return out.toString();
+        }
+    }
+
     private static CuratorFramework connected(ClusterSettings cluster) throws Exception {
         CuratorFramework zk = ClusterNode.connect(cluster);
         if (!zk.blockUntilConnected((int) Math.max(5000, 3 * cluster.sessionTimeout().toMillis()), TimeUnit.MILLISECONDS)) {

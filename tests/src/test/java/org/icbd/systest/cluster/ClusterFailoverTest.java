@@ -181,7 +181,7 @@ class ClusterFailoverTest {
     /** One read through the VIP from the client namespace, checked against the version's bytes. */
     private Tool.Result readThroughVip() throws Exception {
         // short: while no node holds the VIP a connect hangs, and the next try should start soon
-        return Tool.run(Duration.ofSeconds(2), "ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw", "-r",
+        return Tool.run(Duration.ofSeconds(1), "ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw", "-r",
                 "-c", "read -P 0x5a 0 64k", "-c", "read -P 0x5a " + (IMAGE_BYTES - 65536) + " 64k", URL);
     }
 
@@ -324,6 +324,9 @@ class ClusterFailoverTest {
         awaitMore(pa, "checkpoint ws01.", 2, 60); // a checkpoint taken after the writes, acknowledged by b
         assertTrue(pa.output().contains("{b=full}") || pa.output().contains("{b=incremental"), pa.output());
         assertTrue(pa.output().contains("{b=incremental"), "later checkpoints are incremental:\n" + pa.output());
+        String status = icbdOut(a.ns(), "replication", "status", "--config", a.config().toString());
+        assertTrue(status.lines().anyMatch(l -> l.startsWith("b ") && l.contains("ws01.1.")), status);
+        System.out.println("icbd replication status:\n" + status);
 
         long t0 = System.nanoTime();
         pa.kill();
@@ -354,6 +357,8 @@ class ClusterFailoverTest {
         assertTrue(w2.ok(), w2::describe);
         long t1 = System.nanoTime();
         pb.stop();
+        assertTrue(pb.output().contains("final checkpoint ws01.") && pb.output().contains("stopped serving: handed over"),
+                pb.output());
         assertTrue(pa2.awaitOutput("serving cluster lab", 30), pa2.output());
         assertTrue(pa2.output().contains("is kept aside"), pa2.output());
         assertFalse(pa2.output().contains("holding ["), "a clean handover loses nothing, so nothing is held:\n" + pa2.output());

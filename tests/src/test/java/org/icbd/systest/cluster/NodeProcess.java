@@ -69,14 +69,14 @@ final class NodeProcess implements AutoCloseable {
 
     /** kill -9: no shutdown hook, nothing cleaned up, as if the machine had died. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly(); // Process.destroy* would also close our end of its output
         process.waitFor(10, TimeUnit.SECONDS);
         pump.join(5000);
     }
 
     /** SIGTERM, a clean stop; KILL after 20 s. Returns once everything it printed is in {@link #output}. */
     void stop() throws InterruptedException {
-        process.destroy();
+        process.toHandle().destroy(); // SIGTERM; Process.destroy() would close the pipe before its last words
         if (!process.waitFor(20, TimeUnit.SECONDS)) kill();
         pump.join(5000);
     }
