@@ -20,9 +20,10 @@ final class IscsiMetrics {
 
     IscsiMetrics(MeterRegistry registry, Supplier<Number> sessions) {
         this.registry = registry;
-        this.sessions = Gauge.builder("icbd.iscsi.sessions", sessions, s -> s.get().doubleValue()).register(registry);
-        bytesRead = Counter.builder("icbd.scsi.bytes.read").baseUnit("bytes").register(registry);
-        bytesWritten = Counter.builder("icbd.scsi.bytes.written").baseUnit("bytes").register(registry);
+        this.sessions = Gauge.builder("icbd.iscsi.sessions", sessions, s -> s.get().doubleValue())
+                .strongReference(true).register(registry); // the supplier is a lambda nobody else holds: a weak gauge reads NaN
+        bytesRead = Counter.builder("icbd.scsi.read").baseUnit("bytes").register(registry);
+        bytesWritten = Counter.builder("icbd.scsi.written").baseUnit("bytes").register(registry);
         rejects = Counter.builder("icbd.iscsi.rejects").register(registry);
         loginFailures = Counter.builder("icbd.iscsi.login.failures").register(registry);
     }

@@ -75,6 +75,8 @@ class ExportEndToEndTest {
             String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(scrape.contains("jvm_memory_used_bytes"), scrape);
+            assertTrue(scrape.lines().anyMatch(l -> l.matches("icbd_iscsi_sessions \\d+\\.0")), "the session gauge reads a number");
+            assertTrue(scrape.contains("icbd_scsi_read_bytes_total"), scrape);
 
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stops within 30 s of SIGTERM");

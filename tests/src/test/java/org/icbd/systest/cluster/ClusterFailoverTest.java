@@ -90,7 +90,7 @@ class ClusterFailoverTest {
         Path config = root.resolve("icbd.yaml");
         Files.writeString(config, String.join("\n",
                 "data-root: data",
-                "metrics: off",
+                "metrics: 127.0.0.1:9260",
                 "cluster:",
                 "  name: lab",
                 "  node: " + name,
@@ -324,6 +324,31 @@ class ClusterFailoverTest {
         awaitMore(pa, "checkpoint ws01.", 2, 60); // a checkpoint taken after the writes, acknowledged by b
         assertTrue(pa.output().contains("{b=full}") || pa.output().contains("{b=incremental"), pa.output());
         assertTrue(pa.output().contains("{b=incremental"), "later checkpoints are incremental:\n" + pa.output());
+        // replication under a steady write load: the lag (age of the newest checkpoint b has) stays near one interval
+        Thread load = Thread.ofVirtual().start(() -> {
+            try {
+                Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
+                        "-d", "8", "-s", "64k", "-c", "10000000", ws01);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        double maxLag = 0;
+        long written0 = (long) metric(a.ns(), "icbd_scsi_written_bytes_total");
+        for (int i = 0; i < 18; i++) {
+            Thread.sleep(500);
+            maxLag = Math.max(maxLag, metric(a.ns(), "icbd_replication_lag_seconds{volume=\"ws01\"}"));
+        }
+        load.join();
+        long written = (long) metric(a.ns(), "icbd_scsi_written_bytes_total") - written0;
+        assertTrue(written > 0, "the load wrote");
+        assertTrue(maxLag < 10, "replication keeps up under load (interval 2 s); max lag " + maxLag + " s");
+        System.out.printf("replication under load: %d MiB written in 9 s, checkpoint lag at most %.1f s (interval 2 s)%n",
+                written >> 20, maxLag);
+        Tool.Result rewrite = qemuIo(ws01, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
+        assertTrue(rewrite.ok(), rewrite::describe);
+        awaitMore(pa, "checkpoint ws01.", 2, 60);
+
         String status = icbdOut(a.ns(), "replication", "status", "--config", a.config().toString());
         assertTrue(status.lines().anyMatch(l -> l.startsWith("b ") && l.contains("ws01.1.")), status);
         System.out.println("icbd replication status:\n" + status);
@@ -340,8 +365,8 @@ class ClusterFailoverTest {
 
         String released = icbdOut(b.ns(), "cluster", "release", "--config", b.config().toString());
         assertTrue(released.contains("released"), released);
-        Tool.Result back = qemuIo(ws01, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k", "read -P 0x5a 1M 1M");
-        assertTrue(back.ok() && !back.output().contains("Pattern verification failed") && count(back.output(), "read ") == 3,
+        Tool.Result back = qemuIo(ws01, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k");
+        assertTrue(back.ok() && !back.output().contains("Pattern verification failed") && count(back.output(), "read ") == 2,
                 "the checkpointed writes are on the new leader: " + back.describe());
         System.out.printf("async failover: kill -9 to the version served again %d ms; held clone released, its checkpointed"
                 + " writes read back; checkpoint pauses on the old leader: %s%n", versionBack, pauses(pa.output()));
@@ -372,6 +397,16 @@ class ClusterFailoverTest {
         System.out.printf("rejoin: resynchronised incrementally (%s); clean switch-back with a final checkpoint: %d ms to"
                 + " the last write read back on the other node%n",
                 pb.output().lines().filter(l -> l.contains("a=incremental")).findFirst().orElse(""), switchMs);
+    }
+
+    /** A sample from a node's Prometheus endpoint (inside its namespace, so through bash's /dev/tcp; no curl needed). */
+    private static double metric(String ns, String series) throws Exception {
+        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", ns, "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9260; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
+        for (String line : r.output().lines().toList()) {
+            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).strip());
+        }
+        throw new AssertionError("no " + series + " in the metrics of " + ns + ":\n" + r.output());
     }
 
     private static List<String> pauses(String log) {
