@@ -1,13 +1,10 @@
 package org.icbd.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.icbd.config.ConfigLoader;
-import org.icbd.config.IcbdConfig;
 import org.icbd.node.ClusterAdmin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -21,13 +18,7 @@ final class ClusterCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand");
-    }
-
-    /** The cluster section of a node's configuration file. */
-    static org.icbd.config.ClusterSettings cluster(CommandSpec spec, Path config) throws Exception {
-        return new ConfigLoader().clusterHome(config)
-                .orElseThrow(() -> new ParameterException(spec.commandLine(), config + " has no 'cluster' section")).cluster();
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (release)");
     }
 
     @Command(name = "release", mixinStandardHelpOptions = true,
@@ -39,13 +30,12 @@ final class ClusterCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = IcbdConfig.DEFAULT_PATH,
-                description = "This node's configuration file (default: ${DEFAULT-VALUE}).")
-        Path config;
+        @Mixin
+        ClusterConfigOption node;
 
         @Override
         public Integer call() throws Exception {
-            var c = cluster(spec, config);
+            var c = node.cluster();
             long epoch = ClusterAdmin.release(c);
             spec.commandLine().getOut().println("released: the leader of epoch " + epoch + " of cluster " + c.name()
                     + " now serves every target it held");

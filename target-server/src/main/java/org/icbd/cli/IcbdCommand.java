@@ -53,7 +53,7 @@ public final class IcbdCommand implements Runnable {
 
     private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof ConfigException) {
-            cl.getErr().println("icbd " + cl.getCommandName() + ": " + e.getMessage());
+            cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             cl.getErr().flush();
             return USAGE;
         }

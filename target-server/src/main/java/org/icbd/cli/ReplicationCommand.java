@@ -1,12 +1,10 @@
 package org.icbd.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.icbd.config.IcbdConfig;
 import org.icbd.node.ClusterAdmin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -20,7 +18,7 @@ final class ReplicationCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand");
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (status)");
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
@@ -31,16 +29,14 @@ final class ReplicationCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = IcbdConfig.DEFAULT_PATH,
-                description = "This node's configuration file (default: ${DEFAULT-VALUE}).")
-        Path config;
+        @Mixin
+        ClusterConfigOption node;
 
         @Override
         public Integer call() throws Exception {
-            spec.commandLine().getOut().print(ClusterAdmin.status(ClusterCommand.cluster(spec, config)));
+            spec.commandLine().getOut().print(ClusterAdmin.status(node.cluster()));
             spec.commandLine().getOut().flush();
             return 0;
         }
     }
-
 }

@@ -56,16 +56,19 @@ public final class ConfigLoader {
     private final YAMLMapper yaml = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
     public IcbdConfig load(Path file) throws ConfigException {
-        String text;
+        String text = read(file);
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base != null ? base : Path.of("").toAbsolutePath());
+    }
+
+    private static String read(Path file) throws ConfigException {
         try {
-            text = Files.readString(file);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file.toString(), "configuration file not found; pass --config FILE or create it");
         } catch (IOException e) {
             throw new ConfigException(file.toString(), "cannot read the configuration file: " + e.getMessage());
         }
-        Path base = file.toAbsolutePath().getParent();
-        return parse(text, base != null ? base : Path.of("").toAbsolutePath());
     }
 
     /** A cluster node's settings and data root, read before its LUNs can be resolved. */
@@ -77,12 +80,7 @@ public final class ConfigLoader {
      * catalog from ZooKeeper first, since its clone LUNs are resolved against that catalog.
      */
     public Optional<ClusterHome> clusterHome(Path file) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            return Optional.empty(); // load() reports it
-        }
+        String text = read(file);
         Path base = file.toAbsolutePath().getParent();
         Path baseDir = base != null ? base : Path.of("").toAbsolutePath();
         JsonNode tree;
