@@ -41,6 +41,8 @@ final class CheckpointSchedule implements AutoCloseable {
     private final Counter failures;
     private final Thread thread;
     private volatile boolean stopping;
+    /** Only the schedule's thread: whether the last round found no standby. */
+    private boolean alone;
     /** Per clone, when (nanoTime) its last checkpoint that every standby got was taken. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
     private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
@@ -115,9 +117,13 @@ final class CheckpointSchedule implements AutoCloseable {
         catalog.publish();
         List<Checkpointer.Standby> standbys = nodes.standbys();
         if (standbys.isEmpty()) {
-            log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
+            // said once per change, not every interval: the lag metric keeps counting meanwhile
+            if (!alone) log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
+            alone = true;
             return;
         }
+        if (alone) log.info("standby up again: {}", standbys.stream().map(Checkpointer.Standby::node).toList());
+        alone = false;
         Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
             if (stopping) return;

@@ -107,6 +107,13 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             throw new ConfigException("cluster.virtual-ip", "cannot manage " + c.virtualIp() + " on " + c.iface() + ": " + e.getMessage(), e);
         }
         ClusterNode node = new ClusterNode(config, cache, meters, vip, connect(c));
+        node.zk.getConnectionStateListenable().addListener((client, state) -> {
+            switch (state) {
+                case SUSPENDED, LOST -> log.warn("ZooKeeper connection {} ({})", state, c.zookeeper());
+                case RECONNECTED -> log.info("ZooKeeper connection RECONNECTED");
+                default -> { }
+            }
+        });
         try {
             node.join();
         } catch (ConfigException e) {
