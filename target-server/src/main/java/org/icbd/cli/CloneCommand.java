@@ -5,24 +5,13 @@ import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code icbd clone ...}: per-workstation writable disks made from an image version. */
 @Command(name = "clone", mixinStandardHelpOptions = true, description = "Workstation disks cloned from image versions.",
         subcommands = {CloneCommand.Create.class, CloneCommand.ListClones.class, CloneCommand.Reset.class,
                 CloneCommand.Delete.class})
-final class CloneCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (create, list, reset, delete)");
-    }
+final class CloneCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Clone a version (default: the newest) for one workstation.")
     static final class Create extends VolumeCommand {

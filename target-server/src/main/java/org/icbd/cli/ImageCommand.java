@@ -7,25 +7,14 @@ import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code icbd image ...}: golden images and their published, read-only versions. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Golden images and their versions.",
         subcommands = {ImageCommand.Import.class, ImageCommand.ListImages.class, ImageCommand.Publish.class,
                 ImageCommand.Delete.class})
-final class ImageCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (import, list, publish, delete)");
-    }
+final class ImageCommand extends CommandGroup {
 
     @Command(name = "import", mixinStandardHelpOptions = true, description = "Copy a raw disk image in as a new golden image (kept sparse).")
     static final class Import extends VolumeCommand {

@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code icbd lun ...}: which volumes a target serves, kept in the catalog. {@code icbd serve} adds
@@ -19,15 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "lun", mixinStandardHelpOptions = true, description = "Map clones and versions onto targets as LUNs.",
         subcommands = {LunCommand.MapLun.class, LunCommand.Unmap.class, LunCommand.ListLuns.class})
-final class LunCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (map, unmap, list)");
-    }
+final class LunCommand extends CommandGroup {
 
     static String target(CommandSpec spec, String iqn) {
         Optional<String> bad = IscsiNames.problem(iqn);
