@@ -48,6 +48,8 @@ class ClusterFailoverTest {
     private String zkNs;
     private String clientNs;
     private final List<NodeProcess> processes = new ArrayList<>();
+    /** Other processes a test starts (load generators), killed in teardown whatever happened. */
+    private final List<Process> helpers = new ArrayList<>();
     /** What the last read attempt printed, for failure messages. */
     private String lastAttempt = "";
 
@@ -66,6 +68,7 @@ class ClusterFailoverTest {
 
     @AfterEach
     void teardown() throws Exception {
+        for (Process p : helpers) p.destroyForcibly().waitFor();
         for (NodeProcess p : processes) p.close();
         if (lab != null) lab.close();
     }
@@ -325,21 +328,18 @@ class ClusterFailoverTest {
         assertTrue(pa.output().contains("{b=full}") || pa.output().contains("{b=incremental"), pa.output());
         assertTrue(pa.output().contains("{b=incremental"), "later checkpoints are incremental:\n" + pa.output());
         // replication under a steady write load: the lag (age of the newest checkpoint b has) stays near one interval
-        Thread load = Thread.ofVirtual().start(() -> {
-            try {
-                Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
-                        "-d", "8", "-s", "64k", "-c", "10000000", ws01);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        // tracked, so teardown kills it even when an assertion below fails (an orphan would spin for hours)
+        Process load = new ProcessBuilder("ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
+                "-d", "8", "-s", "64k", "-c", "10000000", ws01).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        helpers.add(load);
         double maxLag = 0;
         long written0 = (long) metric(a.ns(), "icbd_scsi_written_bytes_total");
         for (int i = 0; i < 18; i++) {
             Thread.sleep(500);
             maxLag = Math.max(maxLag, metric(a.ns(), "icbd_replication_lag_seconds{volume=\"ws01\"}"));
         }
-        load.join();
+        load.destroyForcibly().waitFor();
         long written = (long) metric(a.ns(), "icbd_scsi_written_bytes_total") - written0;
         assertTrue(written > 0, "the load wrote");
         assertTrue(maxLag < 10, "replication keeps up under load (interval 2 s); max lag " + maxLag + " s");
