@@ -79,10 +79,11 @@ public final class CachedVolume {
         long end = offset + dst.remaining();
         long chunk = offset >>> chunkShift;
         long last = (end - 1) >>> chunkShift;
+        boolean shared = isShared(chunk);
         while (chunk <= last) {
-            boolean shared = isShared(chunk);
             long next = chunk + 1;
-            while (next <= last && isShared(next) == shared) next++;
+            boolean nextShared = shared; // looked up once per chunk: where a run ends, it is the next run's kind
+            while (next <= last && (nextShared = isShared(next)) == shared) next++;
             long from = Math.max(offset, chunk << chunkShift);
             int length = (int) (Math.min(end, next << chunkShift) - from);
             ByteBuffer part = dst.slice(dst.position(), length);
@@ -90,6 +91,7 @@ public final class CachedVolume {
             else readPrivate(from, part);
             dst.position(dst.position() + length);
             chunk = next;
+            shared = nextShared;
         }
     }
 

@@ -80,7 +80,7 @@ public final class Checkpointer {
         try {
             Optional<Path> acked = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
                     .filter(Files::isDirectory);
-            Optional<Path> base = acked.isPresent() ? acked : commonBase.apply(volume);
+            Optional<Path> base = acked.or(() -> commonBase.apply(volume));
             try {
                 sender.send(s.address(), epoch, volume, snapshot, base);
             } catch (IOException e) {

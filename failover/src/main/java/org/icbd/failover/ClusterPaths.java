@@ -1,5 +1,6 @@
 package org.icbd.failover;
 
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -11,10 +12,17 @@ public record ClusterPaths(String cluster) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
 
     public ClusterPaths {
-        if (cluster == null || !NAME.matcher(cluster).matches()) {
-            throw new IllegalArgumentException("invalid cluster name '" + cluster + "': 1 to 32 lower-case letters, digits"
-                    + " or '-', starting with a letter or digit");
-        }
+        Optional<String> bad = nameProblem("cluster name", cluster);
+        if (bad.isPresent()) throw new IllegalArgumentException(bad.get());
+    }
+
+    /**
+     * Why {@code name} cannot be a path component here (a cluster name, or a node id), if it cannot:
+     * nothing ZooKeeper or a shell reads specially.
+     */
+    public static Optional<String> nameProblem(String what, String name) {
+        if (name != null && NAME.matcher(name).matches()) return Optional.empty();
+        return Optional.of("invalid " + what + " '" + name + "': 1 to 32 lower-case letters, digits or '-', starting with a letter or digit");
     }
 
     public String root() {

@@ -3,7 +3,6 @@ package org.icbd.failover;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.KeeperException;
 
 /**
  * Which checkpoint of each volume each standby has acknowledged, in ZooKeeper
@@ -21,20 +20,11 @@ public final class ReplicationProgress {
     }
 
     public Optional<String> acked(String node, String volume) throws Exception {
-        try {
-            return Optional.of(new String(zk.getData().forPath(path(node, volume)), StandardCharsets.UTF_8));
-        } catch (KeeperException.NoNodeException e) {
-            return Optional.empty();
-        }
+        return ZNodes.read(zk, path(node, volume));
     }
 
     public void ack(String node, String volume, String snapshot) throws Exception {
-        byte[] data = snapshot.getBytes(StandardCharsets.UTF_8);
-        try {
-            zk.setData().forPath(path(node, volume), data);
-        } catch (KeeperException.NoNodeException e) {
-            zk.create().creatingParentsIfNeeded().forPath(path(node, volume), data);
-        }
+        ZNodes.write(zk, path(node, volume), snapshot);
     }
 
     /** One standby's last acknowledged checkpoint of one volume, and when the leader recorded it. */
@@ -45,13 +35,7 @@ public final class ReplicationProgress {
     public java.util.List<Ack> all() throws Exception {
         java.util.List<Ack> out = new java.util.ArrayList<>();
         String root = paths.root() + "/replication";
-        java.util.List<String> nodes;
-        try {
-            nodes = zk.getChildren().forPath(root);
-        } catch (KeeperException.NoNodeException e) {
-            return out;
-        }
-        for (String node : new java.util.TreeSet<>(nodes)) {
+        for (String node : new java.util.TreeSet<>(ZNodes.children(zk, root))) {
             for (String volume : new java.util.TreeSet<>(zk.getChildren().forPath(root + "/" + node))) {
                 org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
                 byte[] data = zk.getData().storingStatIn(stat).forPath(path(node, volume));

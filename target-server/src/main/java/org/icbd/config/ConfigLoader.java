@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.icbd.failover.ClusterPaths;
 import org.icbd.iscsi.IscsiSettings;
 
 /**
@@ -56,9 +57,7 @@ public final class ConfigLoader {
     private final YAMLMapper yaml = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
     public IcbdConfig load(Path file) throws ConfigException {
-        String text = read(file);
-        Path base = file.toAbsolutePath().getParent();
-        return parse(text, base != null ? base : Path.of("").toAbsolutePath());
+        return parse(read(file), baseDir(file));
     }
 
     private static String read(Path file) throws ConfigException {
@@ -80,33 +79,38 @@ public final class ConfigLoader {
      * catalog from ZooKeeper first, since its clone LUNs are resolved against that catalog.
      */
     public Optional<ClusterHome> clusterHome(Path file) throws ConfigException {
-        String text = read(file);
-        Path base = file.toAbsolutePath().getParent();
-        Path baseDir = base != null ? base : Path.of("").toAbsolutePath();
-        JsonNode tree;
-        try {
-            tree = yaml.readTree(text);
-        } catch (JsonProcessingException e) {
-            return Optional.empty();
-        }
+        JsonNode tree = tree(read(file));
         if (tree == null || !tree.isObject()) return Optional.empty();
         ConfigNode root = new ConfigNode(tree, "");
+        Path baseDir = baseDir(file);
         Optional<ClusterSettings> cluster = cluster(root, baseDir);
         if (cluster.isEmpty()) return Optional.empty();
-        Path dataRoot = root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
-        return Optional.of(new ClusterHome(cluster.get(), dataRoot));
+        return Optional.of(new ClusterHome(cluster.get(), dataRoot(root, baseDir)));
     }
 
-    /** Parses YAML text; relative image paths resolve against {@code baseDir}. */
-    public IcbdConfig parse(String text, Path baseDir) throws ConfigException {
-        JsonNode tree;
+    /** Relative paths in {@code file} are relative to its directory, so a config and its images can move together. */
+    private static Path baseDir(Path file) {
+        Path base = file.toAbsolutePath().getParent();
+        return base != null ? base : Path.of("").toAbsolutePath();
+    }
+
+    private JsonNode tree(String text) throws ConfigException {
         try {
-            tree = yaml.readTree(text);
+            return yaml.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new ConfigException(where, "not valid YAML: " + yamlProblem(e.getOriginalMessage()));
         }
+    }
+
+    private static Path dataRoot(ConfigNode root, Path baseDir) throws ConfigException {
+        return root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
+    }
+
+    /** Parses YAML text; relative image paths resolve against {@code baseDir}. */
+    public IcbdConfig parse(String text, Path baseDir) throws ConfigException {
+        JsonNode tree = tree(text);
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new ConfigException("", "the configuration is empty; it needs at least 'targets:'");
         }
@@ -121,7 +125,7 @@ public final class ConfigLoader {
             ConfigNode d = root.child("discovery").requireMapping(DISCOVERY_KEYS);
             if (d.has("chap")) discovery = Optional.of(chap(d.child("chap")));
         }
-        Path dataRoot = root.has("data-root") ? baseDir.resolve(root.text("data-root")).normalize() : Path.of(DEFAULT_DATA_ROOT);
+        Path dataRoot = dataRoot(root, baseDir);
         VolumeLuns volumes = new VolumeLuns(dataRoot, root.has("data-root") ? "data-root" : "data-root (default " + DEFAULT_DATA_ROOT + ")");
         List<TargetConfig> targets = targets(root, baseDir, volumes, cluster.isPresent());
         requireAuthWhenExposed(root, portals, targets);
@@ -141,17 +145,11 @@ public final class ConfigLoader {
             throw root.error("portals", "a cluster serves on its virtual IP only (cluster.virtual-ip, port 3260); remove 'portals'");
         }
         String name = c.text("name");
-        try {
-            new org.icbd.failover.ClusterPaths(name);
-        } catch (IllegalArgumentException e) {
-            throw c.error("name", e.getMessage());
-        }
+        Optional<String> badName = ClusterPaths.nameProblem("cluster name", name);
+        if (badName.isPresent()) throw c.error("name", badName.get());
         String node = c.text("node");
-        try {
-            new org.icbd.failover.ClusterPaths(node);
-        } catch (IllegalArgumentException e) {
-            throw c.error("node", e.getMessage().replace("cluster name", "node id"));
-        }
+        Optional<String> badNode = ClusterPaths.nameProblem("node id", node);
+        if (badNode.isPresent()) throw c.error("node", badNode.get());
         String zk = c.text("zookeeper").strip();
         if (!ENSEMBLE.matcher(zk).matches()) {
             throw c.error("zookeeper", "expected the ensemble as host:port[,host:port...], e.g. 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181; got '" + zk + "'");

@@ -8,6 +8,7 @@ import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
+import org.icbd.failover.ZNodes;
 import org.icbd.volume.FileCatalog;
 import org.icbd.volume.VolumeLayout;
 
@@ -48,12 +49,7 @@ public final class ClusterAdmin {
             ClusterPaths paths = new ClusterPaths(cluster.name());
             StringBuilder out = new StringBuilder();
             out.append("cluster ").append(cluster.name()).append(", epoch ").append(new Epochs(zk, paths).current()).append('\n');
-            java.util.List<String> live;
-            try {
-                live = new java.util.ArrayList<>(new java.util.TreeSet<>(zk.getChildren().forPath(paths.nodes())));
-            } catch (KeeperException.NoNodeException e) {
-                live = java.util.List.of();
-            }
+            java.util.List<String> live = new java.util.ArrayList<>(new java.util.TreeSet<>(ZNodes.children(zk, paths.nodes())));
             out.append("live nodes: ").append(live.isEmpty() ? "none (only nodes with replication configured register)" : String.join(", ", live))
                     .append('\n');
             java.util.List<org.icbd.failover.ReplicationProgress.Ack> acks = new org.icbd.failover.ReplicationProgress(zk, paths).all();

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
@@ -28,6 +29,7 @@ import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.ReplicationSender;
 import org.icbd.failover.ServingListener;
 import org.icbd.failover.VirtualIp;
+import org.icbd.failover.ZNodes;
 import org.icbd.storage.BlockDevice;
 import org.icbd.storage.QuiescingBlockDevice;
 import org.icbd.volume.FileCatalog;
@@ -156,7 +158,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         Set<String> held = new HashSet<>();
         for (WritableClone c : clones) {
             String from = promoted.get(c.name());
-            if (from != null && !from.equals(handedOver(c.name()))) held.add(c.targetIqn());
+            if (from != null && !ZNodes.read(zk, paths.handover(c.name())).equals(Optional.of(from))) held.add(c.targetIqn());
         }
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
         StaticTargetRegistry.DeviceOpener files = StaticTargetRegistry.cachedFiles(cache);
@@ -189,14 +191,6 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
     }
 
-    /** The checkpoint of {@code volume} the last leader handed over cleanly, or null. */
-    private String handedOver(String volume) throws Exception {
-        try {
-            return new String(zk.getData().forPath(paths.handover(volume)), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
-            return null;
-        }
-    }
 
     /**
      * A clean stop of the leader: sessions closed first (no write can come after), then a final
@@ -214,14 +208,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         epoch.set(0);
         if (last != null) {
             try {
-                for (var e : last.finalRound().entrySet()) {
-                    byte[] name = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    try {
-                        zk.setData().forPath(paths.handover(e.getKey()), name);
-                    } catch (org.apache.zookeeper.KeeperException.NoNodeException absent) {
-                        zk.create().creatingParentsIfNeeded().forPath(paths.handover(e.getKey()), name);
-                    }
-                }
+                for (var e : last.finalRound().entrySet()) ZNodes.write(zk, paths.handover(e.getKey()), e.getValue());
             } catch (Exception e) {
                 log.error("handing over cleanly failed ({}); the next leader will hold the writable targets", e.toString());
             }

@@ -7,10 +7,10 @@ import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.icbd.config.HostPort;
 import org.icbd.failover.Checkpointer;
 import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.ZNodes;
 
 /**
  * Which nodes are alive and where they receive checkpoints: each node keeps an ephemeral znode
@@ -35,21 +35,12 @@ final class NodeDirectory implements AutoCloseable {
 
     /** Every live node but this one. */
     List<Checkpointer.Standby> standbys() throws Exception {
-        List<String> ids;
-        try {
-            ids = zk.getChildren().forPath(paths.nodes());
-        } catch (KeeperException.NoNodeException e) {
-            return List.of();
-        }
         List<Checkpointer.Standby> out = new ArrayList<>();
-        for (String id : ids) {
+        for (String id : ZNodes.children(zk, paths.nodes())) {
             if (id.equals(self)) continue;
-            try {
-                HostPort hp = HostPort.parse(new String(zk.getData().forPath(paths.node(id)), StandardCharsets.UTF_8), 3270);
-                out.add(new Checkpointer.Standby(id, new InetSocketAddress(hp.host(), hp.port())));
-            } catch (KeeperException.NoNodeException gone) {
-                // left between the listing and the read
-            }
+            // absent when it left between the listing and the read
+            ZNodes.read(zk, paths.node(id)).map(address -> HostPort.parse(address, 3270))
+                    .ifPresent(hp -> out.add(new Checkpointer.Standby(id, new InetSocketAddress(hp.host(), hp.port()))));
         }
         return out;
     }

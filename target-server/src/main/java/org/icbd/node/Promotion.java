@@ -39,13 +39,15 @@ final class Promotion {
             Optional<Path> newest = CheckpointName.newest(dataRoot.resolve("replicas").resolve(c.name()), c.name());
             if (newest.isEmpty()) continue;
             long from = CheckpointName.parse(c.name(), newest.get().getFileName().toString()).orElseThrow()[0];
-            if (Files.exists(c.subvolume()) && from <= lastServed(c.name())) continue; // what this node has is newer
-            if (Files.exists(c.subvolume())) {
+            boolean local = Files.exists(c.subvolume());
+            long served = lastServed(c.name());
+            if (local && from <= served) continue; // what this node has is newer
+            if (local) {
                 Path aside = Files.createDirectories(dataRoot.resolve("diverged")).resolve(c.name() + "." + epoch);
                 btrfs.snapshot(c.subvolume(), aside, true);
                 btrfs.deleteSubvolume(c.subvolume());
                 log.warn("clone {}: this node's own copy (last served in epoch {}) is kept aside in {}; it is not served",
-                        c.name(), lastServed(c.name()), aside);
+                        c.name(), served, aside);
             }
             btrfs.snapshot(newest.get(), c.subvolume(), false);
             promoted.put(c.name(), newest.get().getFileName().toString());

@@ -88,8 +88,8 @@ class ClusterFailoverTest {
         byte[] data = new byte[IMAGE_BYTES];
         Arrays.fill(data, (byte) 0x5a);
         Files.write(image, data);
-        icbd("image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
-        icbd("image", "publish", "--data-root", root.resolve("data").toString(), "lab");
+        icbd(null, "image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
+        icbd(null, "image", "publish", "--data-root", root.resolve("data").toString(), "lab");
         Path config = root.resolve("icbd.yaml");
         Files.writeString(config, String.join("\n",
                 "data-root: data",
@@ -125,8 +125,10 @@ class ClusterFailoverTest {
         return f;
     }
 
-    private static String icbdOut(String ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
+    /** Runs an icbd command to completion, inside namespace {@code ns} (null: this machine's); returns what it printed. */
+    private static String icbd(String ns, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
+        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
         Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
         assertTrue(r.ok(), r::describe);
@@ -134,13 +136,19 @@ class ClusterFailoverTest {
     }
 
     private Tool.Result qemuIo(String url, String... commands) throws Exception {
+        return qemuIo(Duration.ofSeconds(30), false, url, commands);
+    }
+
+    /** qemu-io from the client namespace, each command in turn; {@code readOnly} opens the LUN read-only. */
+    private Tool.Result qemuIo(Duration limit, boolean readOnly, String url, String... commands) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw"));
+        if (readOnly) cmd.add("-r");
         for (String c : commands) {
             cmd.add("-c");
             cmd.add(c);
         }
         cmd.add(url);
-        return Tool.run(Duration.ofSeconds(30), cmd.toArray(String[]::new));
+        return Tool.run(limit, cmd.toArray(String[]::new));
     }
 
     /** Waits until {@code p} has logged {@code n} more lines containing {@code text} than it had. */
@@ -174,18 +182,10 @@ class ClusterFailoverTest {
         return pa;
     }
 
-    private static void icbd(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
-        assertTrue(r.ok(), r::describe);
-    }
-
     /** One read through the VIP from the client namespace, checked against the version's bytes. */
     private Tool.Result readThroughVip() throws Exception {
         // short: while no node holds the VIP a connect hangs, and the next try should start soon
-        return Tool.run(Duration.ofSeconds(1), "ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw", "-r",
-                "-c", "read -P 0x5a 0 64k", "-c", "read -P 0x5a " + (IMAGE_BYTES - 65536) + " 64k", URL);
+        return qemuIo(Duration.ofSeconds(1), true, URL, "read -P 0x5a 0 64k", "read -P 0x5a " + (IMAGE_BYTES - 65536) + " 64k");
     }
 
     private static boolean readOk(Tool.Result r) {
@@ -316,7 +316,7 @@ class ClusterFailoverTest {
     @Test
     void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
         NodeSpec a = node("a", 2, diskA.fs().root(), true);
-        icbd("clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
+        icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
         NodeSpec b = node("b", 3, diskB.fs().root(), true);
         NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
@@ -349,7 +349,7 @@ class ClusterFailoverTest {
         assertTrue(rewrite.ok(), rewrite::describe);
         awaitMore(pa, "checkpoint ws01.", 2, 60);
 
-        String status = icbdOut(a.ns(), "replication", "status", "--config", a.config().toString());
+        String status = icbd(a.ns(), "replication", "status", "--config", a.config().toString());
         assertTrue(status.lines().anyMatch(l -> l.startsWith("b ") && l.contains("ws01.1.")), status);
         System.out.println("icbd replication status:\n" + status);
 
@@ -363,7 +363,7 @@ class ClusterFailoverTest {
         Tool.Result refused = qemuIo(ws01, "read -P 0xa1 0 64k");
         assertFalse(refused.ok() && refused.output().contains("read 65536/65536"), "the promoted clone is held: " + refused.describe());
 
-        String released = icbdOut(b.ns(), "cluster", "release", "--config", b.config().toString());
+        String released = icbd(b.ns(), "cluster", "release", "--config", b.config().toString());
         assertTrue(released.contains("released"), released);
         Tool.Result back = qemuIo(ws01, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k");
         assertTrue(back.ok() && !back.output().contains("Pattern verification failed") && count(back.output(), "read ") == 2,
