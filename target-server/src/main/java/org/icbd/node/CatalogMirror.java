@@ -3,8 +3,10 @@ package org.icbd.node;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.zookeeper.KeeperException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.ZNodes;
 import org.icbd.volume.FileCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,24 +48,20 @@ final class CatalogMirror implements AutoCloseable {
         }
     }
 
-    /** Publishes this node's catalog (the leader's, every replication round). */
+    /**
+     * Publishes this node's catalog (the leader's, every replication round). Only a changed catalog is
+     * written: every write wakes each standby, which rewrites and fsyncs its copy.
+     */
     void publish() throws Exception {
-        byte[] data = catalog.export();
-        try {
-            zk.setData().forPath(path, data);
-        } catch (KeeperException.NoNodeException e) {
-            zk.create().creatingParentsIfNeeded().forPath(path, data);
-        }
+        String mine = new String(catalog.export(), StandardCharsets.UTF_8);
+        if (!ZNodes.read(zk, path).equals(Optional.of(mine))) ZNodes.write(zk, path, mine);
     }
 
     /** Copies the leader's published catalog, if there is one, once (before the configuration is read). */
     static void copyOnce(CuratorFramework zk, ClusterPaths paths, FileCatalog catalog) throws Exception {
-        try {
-            byte[] data = zk.getData().forPath(paths.catalog());
-            if (data != null && data.length > 0) catalog.replace(data);
-        } catch (KeeperException.NoNodeException e) {
-            // no leader has published one yet: this node's own catalog stands
-        }
+        // none published yet (no leader so far): this node's own catalog stands
+        Optional<String> published = ZNodes.read(zk, paths.catalog()).filter(json -> !json.isEmpty());
+        if (published.isPresent()) catalog.replace(published.get().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

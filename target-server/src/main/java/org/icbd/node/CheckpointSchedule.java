@@ -41,7 +41,7 @@ final class CheckpointSchedule implements AutoCloseable {
     private final Counter failures;
     private final Thread thread;
     private volatile boolean stopping;
-    /** Only the schedule's thread: whether the last round found no standby. */
+    /** Guarded by this: whether the last round found no standby. */
     private boolean alone;
     /** Per clone, when (nanoTime) its last checkpoint that every standby got was taken. */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
@@ -83,7 +83,7 @@ final class CheckpointSchedule implements AutoCloseable {
         while (!stopping) {
             try {
                 Thread.sleep(interval);
-                round();
+                round(false);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
@@ -99,41 +99,42 @@ final class CheckpointSchedule implements AutoCloseable {
      * checkpoint each got: those the next leader can serve without holding them.
      */
     Map<String, String> finalRound() throws Exception {
-        catalog.publish();
-        List<Checkpointer.Standby> standbys = nodes.standbys();
-        Map<String, String> complete = new java.util.HashMap<>();
-        if (standbys.isEmpty()) return complete;
-        Checkpointer checkpointer = checkpointer(standbys);
-        for (WritableClone c : clones) {
-            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, null), epoch);
-            log.info("final checkpoint {}: {}", r.snapshot(), r.standbys());
-            if (r.standbys().values().stream().noneMatch(v -> v.startsWith("failed"))) complete.put(c.name(), r.snapshot());
-        }
-        return complete;
+        return round(true);
     }
 
-    /** One round: the catalog, then every clone to every standby. */
-    void round() throws Exception {
+    /**
+     * One round: the catalog, then every clone to every standby; returns the clones every standby
+     * acknowledged, with their checkpoint. Rounds never overlap: the final one waits for a regular one
+     * still running (both would take the next checkpoint name). {@code closing}: the sessions are closed
+     * (nothing to hold), and every clone is done although the regular rounds were stopped.
+     */
+    private synchronized Map<String, String> round(boolean closing) throws Exception {
         catalog.publish();
+        Map<String, String> complete = new java.util.HashMap<>();
         List<Checkpointer.Standby> standbys = nodes.standbys();
         if (standbys.isEmpty()) {
             // said once per change, not every interval: the lag metric keeps counting meanwhile
             if (!alone) log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
             alone = true;
-            return;
+            return complete;
         }
         if (alone) log.info("standby up again: {}", standbys.stream().map(Checkpointer.Standby::node).toList());
         alone = false;
         Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
-            if (stopping) return;
-            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, devices.get(c.disk())), epoch);
+            if (stopping && !closing) break;
+            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, closing ? null : devices.get(c.disk())), epoch);
             pause.record(r.pause());
             long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
             failures.increment(failed);
-            if (failed == 0) lastComplete.get(c.name()).set(System.nanoTime());
-            log.info("checkpoint {}: writes held {} ms; {}", r.snapshot(), r.pause().toMillis(), r.standbys());
+            if (failed == 0) {
+                lastComplete.get(c.name()).set(System.nanoTime());
+                complete.put(c.name(), r.snapshot());
+            }
+            log.info("{}checkpoint {}: writes held {} ms; {}", closing ? "final " : "", r.snapshot(), r.pause().toMillis(),
+                    r.standbys());
         }
+        return complete;
     }
 
     private Checkpointer checkpointer(List<Checkpointer.Standby> standbys) {
