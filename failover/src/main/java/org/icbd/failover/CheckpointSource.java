@@ -19,6 +19,13 @@ public interface CheckpointSource {
      */
     Pause quiesce(Duration timeout) throws IOException;
 
+    /**
+     * Called inside the pause once {@code snapshot} is taken, before writes resume: where the write
+     * log marks the checkpoint, so the writes after it are exactly those the snapshot lacks.
+     */
+    default void checkpointed(String snapshot) throws IOException {
+    }
+
     /** Writes resume when it is closed. */
     interface Pause extends AutoCloseable {
         @Override

@@ -68,6 +68,7 @@ public final class Checkpointer {
         Duration pause;
         try (CheckpointSource.Pause ignored = source.quiesce(DRAIN_TIMEOUT)) {
             btrfs.snapshot(source.subvolume(), snapshot, true);
+            source.checkpointed(snapshot.getFileName().toString());
             pause = Duration.ofNanos(System.nanoTime() - t0);
         }
         Map<String, String> outcome = new TreeMap<>();

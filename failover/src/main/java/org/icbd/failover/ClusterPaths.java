@@ -62,4 +62,14 @@ public record ClusterPaths(String cluster) {
     public String released(long epoch) {
         return root() + "/released/" + epoch;
     }
+
+    /** Which standbys are in sync for each synchronously replicated volume ({@link SyncState}). */
+    public String syncState() {
+        return root() + "/insync";
+    }
+
+    /** The node an administrator allowed to lead although it is not in sync (it may lack acknowledged writes). */
+    public String forcedLeader() {
+        return root() + "/forced-leader";
+    }
 }

@@ -53,6 +53,30 @@ public final class Epochs {
         }
     }
 
+    /**
+     * Writes {@code data} to {@code target} (creating it; its parent must exist) only while {@code epoch} is still the cluster's
+     * epoch: the write and a check of the epoch znode are one ZooKeeper transaction, so a leader deposed
+     * a moment ago cannot overwrite what its successor wrote.
+     *
+     * @throws java.io.IOException when a newer epoch has begun
+     */
+    public void writeFenced(String target, byte[] data, long epoch) throws Exception {
+        while (true) {
+            Stat stat = new Stat();
+            long cur = decode(zk.getData().storingStatIn(stat).forPath(path));
+            if (cur != epoch) throw new java.io.IOException("epoch " + epoch + " is over (the cluster is in epoch " + cur + ")");
+            boolean exists = zk.checkExists().forPath(target) != null; // its parent exists: the epoch's, or one made before
+            try {
+                zk.transaction().forOperations(
+                        zk.transactionOp().check().withVersion(stat.getVersion()).forPath(path),
+                        exists ? zk.transactionOp().setData().forPath(target, data) : zk.transactionOp().create().forPath(target, data));
+                return;
+            } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException | KeeperException.NoNodeException raced) {
+                // the epoch moved (checked again above), or the target appeared or went: try again
+            }
+        }
+    }
+
     private static byte[] encode(long v) {
         return ByteBuffer.allocate(8).putLong(v).array();
     }

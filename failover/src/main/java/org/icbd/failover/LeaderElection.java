@@ -26,8 +26,21 @@ public final class LeaderElection implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
 
+    /** Why this node may not lead now (empty: it may); asked each time it wins the latch. */
+    public interface Eligibility {
+        java.util.Optional<String> whyNot() throws Exception;
+    }
+
+    private static final java.time.Duration STEP_ASIDE = java.time.Duration.ofSeconds(1);
+
     private final CuratorFramework zk;
-    private final LeaderLatch latch;
+    private final String latchPath;
+    private final String nodeId;
+    private final Eligibility eligibility;
+    /** Replaced when this node steps aside (a closed latch cannot start again). */
+    private volatile LeaderLatch latch;
+    /** Guarded by the events thread: the last reason given for stepping aside, said once. */
+    private String lastRefusal;
     private final Epochs epochs;
     private final ServingListener listener;
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
@@ -41,14 +54,30 @@ public final class LeaderElection implements Closeable {
     private long serving;
 
     public LeaderElection(CuratorFramework zk, ClusterPaths paths, String nodeId, ServingListener listener) {
+        this(zk, paths, nodeId, java.util.Optional::empty, listener);
+    }
+
+    /**
+     * @param eligibility asked when this node wins: a node that may not lead (it lacks acknowledged
+     *                    writes) steps aside, leaving the latch to the others, and joins again a second later
+     */
+    public LeaderElection(CuratorFramework zk, ClusterPaths paths, String nodeId, Eligibility eligibility, ServingListener listener) {
         this.zk = zk;
-        this.latch = new LeaderLatch(zk, paths.leader(), nodeId);
+        this.latchPath = paths.leader();
+        this.nodeId = nodeId;
+        this.eligibility = eligibility;
+        this.latch = new LeaderLatch(zk, latchPath, nodeId);
         this.epochs = new Epochs(zk, paths);
         this.listener = listener;
     }
 
     public void start() throws Exception {
         zk.getConnectionStateListenable().addListener(connection);
+        startLatch();
+    }
+
+    private void startLatch() throws Exception {
+        LeaderLatch latch = this.latch;
         latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
@@ -84,6 +113,13 @@ public final class LeaderElection implements Closeable {
     private void becomeLeader() {
         if (!latch.hasLeadership() || !zk.getZookeeperClient().isConnected()) return;
         try {
+            java.util.Optional<String> no = eligibility.whyNot();
+            if (no.isPresent()) {
+                stepAside(no.get());
+                return;
+            }
+            if (lastRefusal != null) log.info("this node may lead again");
+            lastRefusal = null;
             long epoch = epochs.next();
             if (!latch.hasLeadership()) return; // lost it while taking the epoch
             serving = epoch;
@@ -98,6 +134,33 @@ public final class LeaderElection implements Closeable {
                 // the latch node goes away with the session anyway
             }
         }
+    }
+
+    /** Leaves the latch to the other nodes and joins again later (at the back of the queue). */
+    private void stepAside(String why) {
+        if (!why.equals(lastRefusal)) log.warn("won the election but may not lead: {}; standing aside", why);
+        lastRefusal = why;
+        try {
+            latch.close(LeaderLatch.CloseMode.SILENT);
+        } catch (IOException | IllegalStateException e) {
+            // the latch node goes away with the session anyway
+        }
+        Thread.ofVirtual().name("icbd-rejoin").start(() -> {
+            try {
+                Thread.sleep(STEP_ASIDE);
+            } catch (InterruptedException e) {
+                return;
+            }
+            post(() -> {
+                if (closed.get()) return;
+                latch = new LeaderLatch(zk, latchPath, nodeId);
+                try {
+                    startLatch();
+                } catch (Exception e) {
+                    log.error("could not join the election again", e);
+                }
+            });
+        });
     }
 
     private void stop(String reason) {
@@ -121,6 +184,8 @@ public final class LeaderElection implements Closeable {
         zk.getConnectionStateListenable().removeListener(connection);
         try {
             latch.close();
+        } catch (IllegalStateException stepAside) {
+            // closed while standing aside
         } finally {
             post(() -> stop("node shutting down"));
             events.shutdown();

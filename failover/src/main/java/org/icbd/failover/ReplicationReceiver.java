@@ -41,11 +41,20 @@ public final class ReplicationReceiver implements Closeable {
     private final AtomicLong highestEpoch = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final ServerSocket server;
+    private final LogStore logs;
+    /** The write-log connection being followed, if any. */
+    private Socket logConnection;
 
     /**
      * @param clusterEpoch the cluster's current epoch as ZooKeeper has it (streams from before it are refused)
      */
     public ReplicationReceiver(String cluster, byte[] secret, Path replicas, LongSupplier clusterEpoch,
+                               InetSocketAddress listen) throws IOException {
+        this(cluster, secret, replicas, replicas.resolveSibling("writelog"), clusterEpoch, listen);
+    }
+
+    /** @param logs where the leader's write log is kept ({@link LogStore}) */
+    public ReplicationReceiver(String cluster, byte[] secret, Path replicas, Path logs, LongSupplier clusterEpoch,
                                InetSocketAddress listen) throws IOException {
         new ClusterPaths(cluster);
         if (secret.length < 16) throw new IllegalArgumentException("the cluster secret must have at least 16 bytes");
@@ -54,6 +63,7 @@ public final class ReplicationReceiver implements Closeable {
         this.replicas = replicas;
         this.clusterEpoch = clusterEpoch;
         Files.createDirectories(replicas);
+        this.logs = new LogStore(logs, replicas);
         this.server = new ServerSocket();
         server.bind(listen);
         Thread.ofVirtual().name("icbd-replication-accept").start(this::acceptLoop);
@@ -67,7 +77,7 @@ public final class ReplicationReceiver implements Closeable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                Thread.ofVirtual().name("icbd-replication-" + s.getRemoteSocketAddress()).start(() -> serve(s));
+                Thread.ofPlatform().daemon().name("icbd-replication-" + s.getRemoteSocketAddress()).start(() -> serve(s));
             } catch (IOException e) {
                 if (!server.isClosed()) log.warn("replication accept failed: {}", e.toString());
             }
@@ -87,7 +97,12 @@ public final class ReplicationReceiver implements Closeable {
             String reply;
             boolean[] streaming = {false};
             try {
-                reply = "OK " + receive(frames, in, out, streaming);
+                byte[] first = frames.read(in);
+                if (LogHeader.opens(first)) {
+                    followLog(s, LogHeader.decode(first), frames, in, out);
+                    return;
+                }
+                reply = "OK " + receive(ReplicationHeader.decode(first), frames, in, out, streaming);
             } catch (IOException | RuntimeException e) {
                 reply = "ERR " + e.getMessage();
                 log.warn("replication from {} refused: {}", s.getRemoteSocketAddress(), e.getMessage());
@@ -107,13 +122,87 @@ public final class ReplicationReceiver implements Closeable {
         }
     }
 
-    private String receive(FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
-        ReplicationHeader h = ReplicationHeader.decode(frames.read(in));
-        if (!h.cluster().equals(cluster)) throw new IOException("stream is for cluster " + h.cluster() + ", this is " + cluster);
+    /** Refuses a stream for another cluster, or from a leader older than the newest this node knows of. */
+    private void admit(String streamCluster, long epoch) throws IOException {
+        if (!streamCluster.equals(cluster)) throw new IOException("stream is for cluster " + streamCluster + ", this is " + cluster);
         long floor = Math.max(highestEpoch.get(), clusterEpoch.getAsLong());
-        if (h.epoch() < floor) {
-            throw new IOException("epoch " + h.epoch() + " is older than " + floor + ": a deposed leader's stream is refused");
+        if (epoch < floor) {
+            throw new IOException("epoch " + epoch + " is older than " + floor + ": a deposed leader's stream is refused");
         }
+    }
+
+    /**
+     * Follows a leader's write log until the connection ends. The newest connection wins: it starts a
+     * new chain in the store, and an older one still open is cut off (its leader has taken this node
+     * out of sync already, or is deposed).
+     */
+    private void followLog(Socket s, LogHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out) throws IOException {
+        try {
+            admit(h.cluster(), h.epoch());
+        } catch (IOException e) {
+            log.warn("write log from {} refused: {}", s.getRemoteSocketAddress(), e.getMessage());
+            out.writeUTF("ERR " + e.getMessage());
+            out.flush();
+            return;
+        }
+        long chain;
+        synchronized (this) {
+            if (logConnection != null) logConnection.close();
+            logConnection = s;
+            chain = logs.reset();
+        }
+        s.setSoTimeout(0);
+        s.setTcpNoDelay(true);
+        out.writeUTF("GO");
+        out.flush();
+        log.info("following the write log of {} (epoch {})", h.node(), h.epoch());
+        FrameCodec acks = new FrameCodec(secret, h.ackNonce());
+        long seq = 0;
+        boolean sync = false;
+        try {
+            while (true) {
+                byte[] f = frames.read(in);
+                if (f.length == 0) return;
+                LogRecord r = LogRecord.decode(f);
+                logs.append(chain, r, f);
+                seq++;
+                sync |= r.needsSync();
+                if (in.available() == 0) { // acknowledge once per burst: one sync and one reply for many records
+                    if (sync) logs.sync();
+                    sync = false;
+                    byte[] a = java.nio.ByteBuffer.allocate(8).putLong(seq).array();
+                    acks.write(out, a, 0, a.length);
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            if (!s.isClosed()) log.warn("write log of {} (epoch {}) ended: {}", h.node(), h.epoch(), e.getMessage());
+        } finally {
+            synchronized (this) {
+                if (logConnection == s) logConnection = null;
+            }
+        }
+    }
+
+    /**
+     * This node leads now, in {@code epoch}: the write log it followed ends here (promotion replays it,
+     * nothing may be added meanwhile), and streams of older epochs are refused from now on.
+     */
+    public synchronized void leading(long epoch) {
+        highestEpoch.accumulateAndGet(epoch, Math::max);
+        if (logConnection != null) {
+            try {
+                logConnection.close();
+            } catch (IOException ignored) {
+                // closed is what we want
+            }
+            logConnection = null;
+        }
+        logs.stop();
+    }
+
+    private String receive(ReplicationHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
+        admit(h.cluster(), h.epoch());
         Path dir = replicas.resolve(h.volume());
         Files.createDirectories(dir);
         if (Files.exists(dir.resolve(h.snapshot()))) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
@@ -160,5 +249,9 @@ public final class ReplicationReceiver implements Closeable {
     @Override
     public void close() throws IOException {
         server.close();
+        synchronized (this) {
+            if (logConnection != null) logConnection.close();
+        }
+        logs.close();
     }
 }

@@ -133,4 +133,69 @@ class LeaderElectionTest {
         assertEquals(80, taken.size());
         assertEquals(80, epochs.current());
     }
+
+    /**
+     * A standby out of sync wins the latch first (it joined first) but steps aside; the node in sync
+     * leads. Once the out-of-sync node is named in the sync state, or forced by an administrator, it
+     * may lead.
+     */
+    @Test
+    void aNodeNotInSyncStepsAsideForOneThatIs() throws Exception {
+        CuratorFramework zk = client(3000);
+        java.util.Map<String, java.util.Set<String>> volumes = java.util.Map.of("ws01", java.util.Set.of("b"));
+        new Epochs(zk, PATHS).next(); // a led in epoch 1
+        new SyncState(1, "a", volumes).write(zk, PATHS);
+
+        Recorder c = new Recorder();
+        LeaderElection ec = gated(client(3000), "c", c);
+        String first = c.events.poll(2500, TimeUnit.MILLISECONDS);
+        assertTrue(first == null || first.startsWith("stop"), "c is not in sync and may not lead: " + first);
+        assertTrue(c.events.stream().noneMatch(e -> e.startsWith("lead")));
+
+        Recorder b = new Recorder();
+        gated(client(3000), "b", b);
+        assertEquals("lead 2", b.nextLead(), "b is in sync: it leads although c joined first");
+        assertEquals(0, ec.servingEpoch());
+    }
+
+    @Test
+    void anAdministratorCanLetANodeOutOfSyncLead() throws Exception {
+        CuratorFramework zk = client(3000);
+        for (int i = 0; i < 4; i++) new Epochs(zk, PATHS).next();
+        new SyncState(4, "a", java.util.Map.of("ws01", java.util.Set.of())).write(zk, PATHS);
+        SyncEligibility eligibility = new SyncEligibility(zk, PATHS, "c");
+        assertTrue(eligibility.whyNot().orElseThrow().contains("not in sync for [ws01] with a (epoch 4)"));
+        Recorder c = new Recorder();
+        gated(client(3000), "c", c);
+        assertTrue(c.events.poll(2500, TimeUnit.MILLISECONDS) == null || c.events.stream().noneMatch(e -> e.startsWith("lead")));
+
+        ZNodes.write(zk, PATHS.forcedLeader(), "c");
+        assertTrue(eligibility.whyNot().isEmpty());
+        assertEquals("lead 5", c.nextLead(), "c joins again within a second or two and may lead now");
+    }
+
+    @Test
+    void theSyncStateIsFencedByEpochAndReadAsWritten() throws Exception {
+        CuratorFramework zk = client(3000);
+        for (int i = 0; i < 3; i++) new Epochs(zk, PATHS).next();
+        SyncState s3 = new SyncState(3, "b", java.util.Map.of("ws01", java.util.Set.of("a", "c"), "ws02", java.util.Set.of()));
+        s3.write(zk, PATHS);
+        assertEquals(java.util.Optional.of(s3), SyncState.read(zk, PATHS));
+        assertTrue(s3.eligible("b"), "the leader it names");
+        assertFalse(s3.eligible("a"), "in sync for ws01 only");
+        assertEquals(java.util.Set.of("ws02"), s3.missing("a"));
+        java.io.IOException late = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> new SyncState(2, "a", java.util.Map.of()).write(zk, PATHS));
+        assertTrue(late.getMessage().contains("epoch 2 is over (the cluster is in epoch 3)"), late.getMessage());
+        assertEquals(java.util.Optional.of(s3), SyncState.read(zk, PATHS), "a deposed leader's update did not land");
+        assertEquals(s3, SyncState.decode(s3.encode()));
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> SyncState.decode("leader x\nvolume"));
+    }
+
+    private LeaderElection gated(CuratorFramework zk, String id, Recorder r) throws Exception {
+        LeaderElection e = new LeaderElection(zk, PATHS, id, new SyncEligibility(zk, PATHS, id), r);
+        e.start();
+        closeLater.add(e);
+        return e;
+    }
 }

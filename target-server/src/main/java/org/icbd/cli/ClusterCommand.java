@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /** {@code icbd cluster ...}: operations on the cluster this node's configuration names. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Operate the node's cluster.",
-        subcommands = {ClusterCommand.Release.class})
+        subcommands = {ClusterCommand.Release.class, ClusterCommand.Promote.class})
 final class ClusterCommand extends CommandGroup {
 
     @Command(name = "release", mixinStandardHelpOptions = true,
@@ -19,6 +19,20 @@ final class ClusterCommand extends CommandGroup {
         void run(ClusterSettings cluster, PrintWriter out) throws Exception {
             long epoch = ClusterAdmin.release(cluster);
             out.println("released: the leader of epoch " + epoch + " of cluster " + cluster.name() + " now serves every target it held");
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = {"Let a node that is not in sync lead: only when the leader is lost for good and no standby has",
+                    "every write it acknowledged (see 'icbd replication status'). The writes that node lacks are lost;",
+                    "its writable targets are held until 'icbd cluster release'."})
+    static final class Promote extends ClusterSubcommand {
+        @picocli.CommandLine.Option(names = "--node", required = true, description = "the node id allowed to lead")
+        String node;
+
+        @Override
+        void run(ClusterSettings cluster, PrintWriter out) throws Exception {
+            out.println(ClusterAdmin.promote(cluster, node));
         }
     }
 }

@@ -24,8 +24,11 @@ public record ClusterSettings(String name, String node, String zookeeper, Durati
      * @param listen     where this node receives checkpoints while it stands by (other nodes find it in ZooKeeper)
      * @param secret     the cluster secret every stream is authenticated with (HMAC-SHA256), at least 16 bytes
      * @param interval   time between checkpoints of each writable volume
+     * @param sync       whether every write is also sent to the standbys' write logs and acknowledged
+     *                   only once they have it (so a failover loses no acknowledged write and sessions
+     *                   resume), rather than reaching them with the next checkpoint only
      */
-    public record Replication(HostPort listen, byte[] secret, Duration interval) {
+    public record Replication(HostPort listen, byte[] secret, Duration interval, boolean sync) {
         public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     }
 

@@ -39,7 +39,7 @@ public final class ConfigLoader {
     private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
     private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface",
             "replication");
-    private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval");
+    private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval", "mode");
     private static final java.util.regex.Pattern CIDR4 = java.util.regex.Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
     private static final java.util.regex.Pattern IFACE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -176,7 +176,12 @@ public final class ConfigLoader {
             }
             if (secret.length < 16) throw r.error("secret-file", secretFile + " holds " + secret.length + " bytes; the cluster secret needs at least 16");
             Duration interval = r.duration("interval", ClusterSettings.Replication.DEFAULT_INTERVAL, Duration.ofSeconds(1));
-            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval));
+            String mode = r.has("mode") ? r.text("mode").strip() : "sync";
+            if (!mode.equals("sync") && !mode.equals("async")) {
+                throw r.error("mode", "expected sync (every write is on a standby before it is acknowledged; the default) or async"
+                        + " (checkpoints only; a promoted clone is held until released); got '" + mode + "'");
+            }
+            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval, mode.equals("sync")));
         }
         return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface, replication));
     }

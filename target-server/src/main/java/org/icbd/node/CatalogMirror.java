@@ -6,6 +6,7 @@ import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.Epochs;
 import org.icbd.failover.ZNodes;
 import org.icbd.volume.FileCatalog;
 import org.slf4j.Logger;
@@ -24,9 +25,11 @@ final class CatalogMirror implements AutoCloseable {
     private final String path;
     private final FileCatalog catalog;
     private final CuratorCache cache;
+    private final Epochs epochs;
 
     CatalogMirror(CuratorFramework zk, ClusterPaths paths, FileCatalog catalog) {
         this.zk = zk;
+        this.epochs = new Epochs(zk, paths);
         this.path = paths.catalog();
         this.catalog = catalog;
         this.cache = CuratorCache.build(zk, path, CuratorCache.Options.SINGLE_NODE_CACHE);
@@ -49,12 +52,13 @@ final class CatalogMirror implements AutoCloseable {
     }
 
     /**
-     * Publishes this node's catalog (the leader's, every replication round). Only a changed catalog is
-     * written: every write wakes each standby, which rewrites and fsyncs its copy.
+     * Publishes this node's catalog (the leader's, every replication round), fenced by {@code epoch}: a
+     * leader deposed a moment ago cannot overwrite its successor's. Only a changed catalog is written:
+     * every write wakes each standby, which rewrites and fsyncs its copy.
      */
-    void publish() throws Exception {
+    void publish(long epoch) throws Exception {
         String mine = new String(catalog.export(), StandardCharsets.UTF_8);
-        if (!ZNodes.read(zk, path).equals(Optional.of(mine))) ZNodes.write(zk, path, mine);
+        if (!ZNodes.read(zk, path).equals(Optional.of(mine))) epochs.writeFenced(path, mine.getBytes(StandardCharsets.UTF_8), epoch);
     }
 
     /** Copies the leader's published catalog, if there is one, once (before the configuration is read). */

@@ -13,6 +13,7 @@ import org.icbd.failover.CheckpointSource;
 import org.icbd.failover.Checkpointer;
 import org.icbd.failover.ReplicationProgress;
 import org.icbd.failover.ReplicationSender;
+import org.icbd.failover.WriteLog;
 import org.icbd.storage.QuiescingBlockDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +48,15 @@ final class CheckpointSchedule implements AutoCloseable {
     private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
     private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
     private final MeterRegistry meters;
+    /** The synchronous write log, or null in asynchronous mode. */
+    private final WriteLog writeLog;
+    /** Guarded by this: the volumes last reported as having no standby in sync. */
+    private java.util.Set<String> unprotected = java.util.Set.of();
 
     CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
                        ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
-                       long epoch, Duration interval, MeterRegistry meters) {
+                       long epoch, Duration interval, WriteLog writeLog, MeterRegistry meters) {
+        this.writeLog = writeLog;
         this.clones = List.copyOf(clones);
         this.devices = Map.copyOf(devices);
         this.checkpoints = checkpoints;
@@ -72,6 +78,12 @@ final class CheckpointSchedule implements AutoCloseable {
             lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
                             t -> (System.nanoTime() - t.get()) / 1e9)
                     .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
+            if (writeLog != null) {
+                lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
+                                w -> w.inSync().getOrDefault(c.name(), java.util.Set.of()).size())
+                        .tag("volume", c.name()).description("standbys holding every acknowledged write (0: a failover would lose writes)")
+                        .register(meters));
+            }
         }
     }
 
@@ -79,19 +91,40 @@ final class CheckpointSchedule implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * A round at once (the standbys get the new leader's state, and in sync mode become in sync), then
+     * one every interval; in sync mode also within a second of a standby that is not in sync
+     * appearing, since until it is, a failover would lose acknowledged writes.
+     */
     private void run() {
+        long last = System.nanoTime() - interval.toNanos();
+        Duration tick = interval.compareTo(CATCH_UP) < 0 ? interval : CATCH_UP;
         while (!stopping) {
             try {
-                Thread.sleep(interval);
-                round(false);
+                boolean due = System.nanoTime() - last >= interval.toNanos();
+                if (!due && writeLog != null) {
+                    due = !writeLog.allInSync(nodes.standbys().stream().map(Checkpointer.Standby::node).toList());
+                }
+                if (due) {
+                    last = System.nanoTime();
+                    round(false);
+                }
+                Thread.sleep(tick);
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
                 failures.increment();
                 log.error("replication round failed: {}", e.toString());
+                try {
+                    Thread.sleep(tick);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
+
+    private static final Duration CATCH_UP = Duration.ofSeconds(1);
 
     /**
      * The last round of a leader handing over: its sessions are closed, so no write can come, and each
@@ -109,13 +142,15 @@ final class CheckpointSchedule implements AutoCloseable {
      * (nothing to hold), and every clone is done although the regular rounds were stopped.
      */
     private synchronized Map<String, String> round(boolean closing) throws Exception {
-        catalog.publish();
+        catalog.publish(epoch);
         Map<String, String> complete = new java.util.HashMap<>();
         List<Checkpointer.Standby> standbys = nodes.standbys();
+        if (writeLog != null && !closing) writeLog.connect(standbys);
         if (standbys.isEmpty()) {
             // said once per change, not every interval: the lag metric keeps counting meanwhile
             if (!alone) log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
             alone = true;
+            if (writeLog != null) warnUnprotected();
             return complete;
         }
         if (alone) log.info("standby up again: {}", standbys.stream().map(Checkpointer.Standby::node).toList());
@@ -123,7 +158,8 @@ final class CheckpointSchedule implements AutoCloseable {
         Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
             if (stopping && !closing) break;
-            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, closing ? null : devices.get(c.disk())), epoch);
+            Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, closing ? null : devices.get(c.disk()),
+                    closing ? null : writeLog), epoch);
             pause.record(r.pause());
             long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
             failures.increment(failed);
@@ -131,10 +167,32 @@ final class CheckpointSchedule implements AutoCloseable {
                 lastComplete.get(c.name()).set(System.nanoTime());
                 complete.put(c.name(), r.snapshot());
             }
+            if (writeLog != null) {
+                r.standbys().forEach((node, outcome) -> {
+                    if (!outcome.startsWith("failed")) writeLog.confirmed(node, c.name(), r.snapshot());
+                });
+            }
             log.info("{}checkpoint {}: writes held {} ms; {}", closing ? "final " : "", r.snapshot(), r.pause().toMillis(),
                     r.standbys());
         }
+        if (writeLog != null) warnUnprotected();
         return complete;
+    }
+
+    /** Says loudly, once per change, which volumes no standby is in sync for. */
+    private void warnUnprotected() {
+        java.util.Set<String> now = new java.util.TreeSet<>();
+        writeLog.inSync().forEach((v, nodes) -> {
+            if (nodes.isEmpty()) now.add(v);
+        });
+        if (now.equals(unprotected)) return;
+        if (!now.isEmpty()) {
+            log.warn("no standby is in sync for {}: this node keeps serving, but if it fails no other node may take over"
+                    + " without 'icbd cluster promote', and writes acknowledged since the last checkpoint would be lost", now);
+        } else {
+            log.info("every volume has a standby in sync");
+        }
+        unprotected = now;
     }
 
     private Checkpointer checkpointer(List<Checkpointer.Standby> standbys) {
@@ -147,8 +205,16 @@ final class CheckpointSchedule implements AutoCloseable {
         });
     }
 
-    /** A clone to checkpoint; without a device (its sessions are closed) there are no writes to hold. */
-    private record CloneSource(WritableClone volume, QuiescingBlockDevice device) implements CheckpointSource {
+    /**
+     * A clone to checkpoint; without a device (its sessions are closed) there are no writes to hold. In
+     * sync mode the checkpoint's marker goes into the write log while writes are held.
+     */
+    private record CloneSource(WritableClone volume, QuiescingBlockDevice device, WriteLog writeLog) implements CheckpointSource {
+        @Override
+        public void checkpointed(String snapshot) throws IOException {
+            if (writeLog != null) writeLog.marker(volume.name(), snapshot);
+        }
+
         @Override
         public String name() {
             return volume.name();

@@ -43,6 +43,31 @@ public final class ClusterAdmin {
         }
     }
 
+    /**
+     * Lets {@code node} lead although it is not in sync: for when the leader is lost for good and no
+     * standby holds every write it acknowledged. Whatever it lacks is lost; its writable targets are
+     * held until released.
+     *
+     * @return what the node lacks, as the sync state says
+     */
+    public static String promote(ClusterSettings cluster, String node) throws Exception {
+        try (CuratorFramework zk = connected(cluster)) {
+            ClusterPaths paths = new ClusterPaths(cluster.name());
+            ClusterPaths.nameProblem("node id", node).ifPresent(p -> {
+                throw new IllegalArgumentException(p);
+            });
+            java.util.Optional<org.icbd.failover.SyncState> state = org.icbd.failover.SyncState.read(zk, paths);
+            if (state.isEmpty() || state.get().eligible(node)) {
+                return node + " is in sync already (nothing is replicated synchronously, or it has every acknowledged write):"
+                        + " it takes over by itself when it wins the election";
+            }
+            ZNodes.write(zk, paths.forcedLeader(), node);
+            return node + " may now lead although it lacks the writes " + state.get().leader() + " (epoch " + state.get().epoch()
+                    + ") acknowledged since its last checkpoint of " + state.get().missing(node) + "; its writable targets will be"
+                    + " held until 'icbd cluster release'";
+        }
+    }
+
     /** What an operator needs to see of replication: the epoch, the live nodes, and per standby and volume the lag. */
     public static String status(ClusterSettings cluster) throws Exception {
         try (CuratorFramework zk = connected(cluster)) {
@@ -52,6 +77,12 @@ public final class ClusterAdmin {
             java.util.List<String> live = new java.util.ArrayList<>(new java.util.TreeSet<>(ZNodes.children(zk, paths.nodes())));
             out.append("live nodes: ").append(live.isEmpty() ? "none (only nodes with replication configured register)" : String.join(", ", live))
                     .append('\n');
+            java.util.Optional<org.icbd.failover.SyncState> sync = org.icbd.failover.SyncState.read(zk, paths);
+            if (sync.isPresent()) {
+                out.append("synchronous write log of ").append(sync.get().leader()).append(" (epoch ").append(sync.get().epoch()).append("):\n");
+                sync.get().volumes().forEach((v, nodes) -> out.append(String.format("  %-24s in sync: %s%n", v,
+                        nodes.isEmpty() ? "NONE (a failover would lose acknowledged writes)" : String.join(", ", nodes))));
+            }
             java.util.List<org.icbd.failover.ReplicationProgress.Ack> acks = new org.icbd.failover.ReplicationProgress(zk, paths).all();
             if (acks.isEmpty()) {
                 out.append("no checkpoint has been acknowledged yet\n");

@@ -28,6 +28,9 @@ import org.icbd.failover.ReplicationProgress;
 import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.ReplicationSender;
 import org.icbd.failover.ServingListener;
+import org.icbd.failover.SyncEligibility;
+import org.icbd.failover.SyncState;
+import org.icbd.failover.WriteLog;
 import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
 import org.icbd.storage.BlockDevice;
@@ -68,6 +71,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     /** Only touched by the election's event thread (lead/stopServing) and after it stopped (close). */
     private IscsiService service;
     private CheckpointSchedule schedule;
+    private WriteLog writeLog;
 
     private ClusterNode(IcbdConfig config, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
@@ -79,7 +83,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         this.zk = zk;
         this.clones = WritableClone.of(config);
         this.catalog = new CatalogMirror(zk, paths, new FileCatalog(new VolumeLayout(config.dataRoot())));
-        this.election = new LeaderElection(zk, paths, cluster.node(), this);
+        this.election = new LeaderElection(zk, paths, cluster.node(), new SyncEligibility(zk, paths, cluster.node()), this);
         Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
                 .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
     }
@@ -151,20 +155,59 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         election.start();
     }
 
+    private boolean sync() {
+        return !clones.isEmpty() && cluster.replication().map(ClusterSettings.Replication::sync).orElse(false);
+    }
+
+    /**
+     * Starts serving in {@code newEpoch}: promotes received checkpoints (replaying the write log kept
+     * after them), decides which clones must be held, records itself as the owner of the sync state,
+     * opens the targets and takes the VIP, then starts the replication rounds.
+     *
+     * <p>A clone promoted from a checkpoint is served at once when nothing acknowledged can be missing
+     * from it: the last leader handed it over cleanly, or (sync mode) this node was in sync and replayed
+     * the log. Otherwise (async mode, or an administrator promoted this node out of sync) it is held
+     * until released: a session resuming on older data than it wrote would corrupt its file system.
+     */
     @Override
     public synchronized void lead(long newEpoch) throws Exception {
+        if (receiver != null) receiver.leading(newEpoch);
+        boolean sync = sync();
+        Optional<SyncState> prior = SyncState.read(zk, paths);
+        boolean forced = prior.isPresent() && !prior.get().eligible(cluster.node());
+        if (forced) {
+            log.warn("leading by an administrator's decision although not in sync with {} (epoch {}) for {}: writes it"
+                    + " acknowledged may be missing", prior.get().leader(), prior.get().epoch(), prior.get().missing(cluster.node()));
+        }
         Promotion promotion = new Promotion(config.dataRoot());
-        Map<String, String> promoted = promotion.promote(clones, newEpoch);
+        Map<String, Promotion.Promoted> promoted = promotion.promote(clones, newEpoch);
         Set<String> held = new HashSet<>();
         for (WritableClone c : clones) {
-            String from = promoted.get(c.name());
-            if (from != null && !ZNodes.read(zk, paths.handover(c.name())).equals(Optional.of(from))) held.add(c.targetIqn());
+            Promotion.Promoted from = promoted.get(c.name());
+            if (forced && sync) held.add(c.targetIqn()); // whatever copy it serves may lack acknowledged writes
+            if (from == null) continue;
+            boolean handedOver = ZNodes.read(zk, paths.handover(c.name())).equals(Optional.of(from.checkpoint()));
+            boolean replayed = sync && !forced && from.replayed().isPresent();
+            if (!handedOver && !replayed) held.add(c.targetIqn());
         }
+        if (sync) {
+            Map<String, Set<String>> none = new HashMap<>();
+            for (WritableClone c : clones) none.put(c.name(), Set.of());
+            new SyncState(newEpoch, cluster.node(), none).write(zk, paths);
+            zk.delete().quietly().forPath(paths.forcedLeader());
+            ClusterSettings.Replication r = cluster.replication().orElseThrow();
+            writeLog = new WriteLog(cluster.name(), r.secret(), newEpoch, cluster.node(), cluster.sessionTimeout(),
+                    none.keySet(), inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
+        }
+        WriteLog mirror = writeLog;
+        io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
+                .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
         StaticTargetRegistry.DeviceOpener files = StaticTargetRegistry.cachedFiles(cache);
         StaticTargetRegistry.DeviceOpener opener = lun -> {
             BlockDevice d = files.open(lun);
             if (lun.readOnly()) return d;
+            if (mirror != null) d = new MirroredBlockDevice(d, lun.path().getParent().getFileName().toString(), mirror, waits);
             QuiescingBlockDevice q = new QuiescingBlockDevice(d);
             writable.put(lun.path(), q);
             return q;
@@ -177,16 +220,17 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             throw e;
         }
         promotion.served(clones, newEpoch);
+        promotion.discardLogs(clones);
         epoch.set(newEpoch);
         log.info("serving cluster {} on {} in epoch {}", cluster.name(), service.portals(), newEpoch);
         if (!held.isEmpty()) log.warn("holding {} until 'icbd cluster release': their clones came from checkpoints", held);
-        if (directory != null) catalog.publish(); // standbys resolve their clone LUNs against it
+        if (directory != null) catalog.publish(newEpoch); // standbys resolve their clone LUNs against it
         if (!clones.isEmpty()) {
             ClusterSettings.Replication r = cluster.replication().orElseThrow();
             schedule = new CheckpointSchedule(clones, writable, config.dataRoot().resolve("checkpoints"),
                     config.dataRoot().resolve("replicas"),
                     new ReplicationSender(cluster.name(), r.secret()), new ReplicationProgress(zk, paths), directory, catalog,
-                    newEpoch, r.interval(), meters);
+                    newEpoch, r.interval(), writeLog, meters);
             schedule.start();
         }
     }
@@ -205,6 +249,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         if (last != null) last.close();
         service.close();
         service = null;
+        closeWriteLog();
         epoch.set(0);
         if (last != null) {
             try {
@@ -229,10 +274,14 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
         IscsiService s = service;
         service = null;
-        if (s == null) return;
+        if (s == null) {
+            closeWriteLog();
+            return;
+        }
         epoch.set(0);
         try {
             s.close();
+            closeWriteLog();
         } finally {
             try {
                 vip.release();
@@ -241,6 +290,11 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             }
         }
         log.warn("stopped serving: {}", reason);
+    }
+
+    private void closeWriteLog() {
+        if (writeLog != null) writeLog.close();
+        writeLog = null;
     }
 
     public ClusterSettings settings() {

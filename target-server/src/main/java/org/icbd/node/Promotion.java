@@ -9,7 +9,12 @@ import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import org.icbd.btrfs.Btrfs;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import org.icbd.btrfs.HolePuncher;
 import org.icbd.failover.CheckpointName;
+import org.icbd.failover.LogStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +37,16 @@ final class Promotion {
         this.dataRoot = dataRoot;
     }
 
-    /** Promotes what needs it; returns the clones now served from a checkpoint, with the checkpoint's name. */
-    Map<String, String> promote(List<WritableClone> clones, long epoch) throws IOException {
-        Map<String, String> promoted = new HashMap<>();
+    /**
+     * A clone made from a received checkpoint: the checkpoint's name, and what of the write log kept
+     * here was replayed onto it (empty when this node's log does not start at that checkpoint).
+     */
+    record Promoted(String checkpoint, Optional<LogStore.Replayed> replayed) {
+    }
+
+    /** Promotes what needs it; returns the clones now served from a checkpoint. */
+    Map<String, Promoted> promote(List<WritableClone> clones, long epoch) throws IOException {
+        Map<String, Promoted> promoted = new HashMap<>();
         for (WritableClone c : clones) {
             Optional<Path> newest = CheckpointName.newest(dataRoot.resolve("replicas").resolve(c.name()), c.name());
             if (newest.isEmpty()) continue;
@@ -50,11 +62,56 @@ final class Promotion {
                         c.name(), served, aside);
             }
             btrfs.snapshot(newest.get(), c.subvolume(), false);
-            promoted.put(c.name(), newest.get().getFileName().toString());
-            log.warn("clone {} promoted from checkpoint {} (epoch {}): writes after that checkpoint are not here",
-                    c.name(), newest.get().getFileName(), from);
+            String checkpoint = newest.get().getFileName().toString();
+            Optional<LogStore.Replayed> replayed = replay(c, checkpoint);
+            promoted.put(c.name(), new Promoted(checkpoint, replayed));
+            if (replayed.isPresent()) {
+                log.info("clone {} promoted from checkpoint {} (epoch {}) plus the write log after it: {} record(s), {} bytes"
+                        + " in {} segment(s)", c.name(), checkpoint, from, replayed.get().records(), replayed.get().bytes(),
+                        replayed.get().segments());
+            } else {
+                log.warn("clone {} promoted from checkpoint {} (epoch {}): no write log after it here; writes after that"
+                        + " checkpoint are not here", c.name(), checkpoint, from);
+            }
         }
         return promoted;
+    }
+
+    /** Applies this node's write log after {@code checkpoint} to the clone's image, and makes it durable. */
+    private Optional<LogStore.Replayed> replay(WritableClone c, String checkpoint) throws IOException {
+        try (FileChannel image = FileChannel.open(c.disk(), StandardOpenOption.WRITE);
+             HolePuncher puncher = HolePuncher.open(c.disk())) {
+            Optional<LogStore.Replayed> r = LogStore.replay(logs(), c.name(), checkpoint, new LogStore.Target() {
+                @Override
+                public void write(long offset, byte[] data) throws IOException {
+                    ByteBuffer b = ByteBuffer.wrap(data);
+                    while (b.hasRemaining()) image.write(b, offset + b.position());
+                }
+
+                @Override
+                public void trim(long offset, long length) throws IOException {
+                    puncher.punch(offset, length);
+                }
+            });
+            image.force(true);
+            return r;
+        }
+    }
+
+    /** Where this node kept the write log it followed as a standby. */
+    Path logs() {
+        return dataRoot.resolve("writelog");
+    }
+
+    /** Drops the write log kept for {@code clones}: this node serves them now, the log is history. */
+    void discardLogs(List<WritableClone> clones) {
+        for (WritableClone c : clones) {
+            try {
+                LogStore.discard(logs(), c.name());
+            } catch (IOException e) {
+                log.warn("could not delete the write log of {}: {}", c.name(), e.getMessage());
+            }
+        }
     }
 
     /** Records that this node serves {@code clones} in {@code epoch}. */

@@ -428,6 +428,10 @@ class ConfigLoaderTest {
         assertError(withReplication.formatted("short.secret"), "cluster.replication.secret-file", "at least 16");
         assertError(withReplication.formatted("missing.secret"), "cluster.replication.secret-file", "head -c 32 /dev/urandom");
         assertError(CLUSTER + "  replication: {secret-file: good.secret}\n" + READ_ONLY_TARGET, "cluster.replication.listen", "is required");
+        assertTrue(r.sync(), "writes are replicated synchronously unless the configuration says otherwise");
+        String withMode = CLUSTER + "  replication: {listen: 10.0.0.2:3270, secret-file: good.secret, mode: %s}\n" + READ_ONLY_TARGET;
+        assertFalse(loader.parse(withMode.formatted("async"), dir).cluster().orElseThrow().replication().orElseThrow().sync());
+        assertError(withMode.formatted("semi"), "cluster.replication.mode", "expected sync");
     }
 
     private static String targetWith(String line) {

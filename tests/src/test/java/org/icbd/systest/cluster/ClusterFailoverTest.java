@@ -75,14 +75,16 @@ class ClusterFailoverTest {
 
     /** Node {@code name} at 10.77.0.{@code n}: its own data root with image lab, version lab@1 (all 0x5a). */
     private NodeSpec node(String name, int n) throws Exception {
-        return node(name, n, Files.createDirectories(tmp.resolve(name)), false);
+        return node(name, n, Files.createDirectories(tmp.resolve(name)), null);
     }
 
     /**
-     * @param root      where the node keeps its data root, configuration and log (a btrfs for replication)
-     * @param withClone also serve clone ws01 read-write as target {@link #WS01}, replicated every 2 s
+     * @param root        where the node keeps its data root, configuration and log (a btrfs for replication)
+     * @param replication null, or also serve clone ws01 read-write as target {@link #WS01}, replicated with
+     *                    these settings (YAML keys besides listen and secret-file, e.g. {@code "mode: async, interval: 2s"})
      */
-    private NodeSpec node(String name, int n, Path root, boolean withClone) throws Exception {
+    private NodeSpec node(String name, int n, Path root, String replication) throws Exception {
+        boolean withClone = replication != null;
         String ns = lab.host(name, n);
         Path image = root.resolve("golden.img");
         byte[] data = new byte[IMAGE_BYTES];
@@ -100,7 +102,7 @@ class ClusterFailoverTest {
                 "  zookeeper: " + ZK + ":2181",
                 "  virtual-ip: " + VIP + "/24",
                 "  interface: eth0",
-                withClone ? "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret() + ", interval: 2s}" : "",
+                withClone ? "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret() + ", " + replication + "}" : "",
                 "targets:",
                 "  - iqn: " + IQN,
                 "    open: true",
@@ -222,6 +224,8 @@ class ClusterFailoverTest {
         assertFalse(Lab.holds(b.ns(), VIP), "the standby does not hold the VIP");
 
         // the leader's machine dies: the process is killed and its network goes with it
+        double waitMs = metric(a.ns(), "icbd_replication_log_wait_seconds_sum") * 1000
+                / metric(a.ns(), "icbd_replication_log_wait_seconds_count");
         long t0 = System.nanoTime();
         pa.kill();
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
@@ -315,9 +319,9 @@ class ClusterFailoverTest {
      */
     @Test
     void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
-        NodeSpec a = node("a", 2, diskA.fs().root(), true);
+        NodeSpec a = node("a", 2, diskA.fs().root(), "mode: async, interval: 2s");
         icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
-        NodeSpec b = node("b", 3, diskB.fs().root(), true);
+        NodeSpec b = node("b", 3, diskB.fs().root(), "mode: async, interval: 2s");
         NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
         String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
@@ -397,6 +401,159 @@ class ClusterFailoverTest {
         System.out.printf("rejoin: resynchronised incrementally (%s); clean switch-back with a final checkpoint: %d ms to"
                 + " the last write read back on the other node%n",
                 pb.output().lines().filter(l -> l.contains("a=incremental")).findFirst().orElse(""), switchMs);
+    }
+
+    /**
+     * A writable clone in synchronous mode: an initiator writes a known pattern, 4 KiB at a time, while
+     * the leader is killed; every write it saw acknowledged reads back from the new leader, which
+     * serves the clone at once (nothing held). The checkpoint interval is long (30 s), so the writes
+     * reach the standby through the write log only. Also measured: write latency and throughput with
+     * and without a standby in sync.
+     */
+    @Test
+    void inSyncModeEveryAcknowledgedWriteSurvivesTheLeadersDeath() throws Exception {
+        String sync = "mode: sync, interval: 30s";
+        NodeSpec a = node("a", 2, diskA.fs().root(), sync);
+        icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
+        NodeSpec b = node("b", 3, diskB.fs().root(), sync);
+        NodeProcess pa = startLeader(a);
+        String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
+
+        String alone = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
+        NodeProcess pb = start(b);
+        assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
+        String mirrored = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
+        System.out.printf("sync mode cost: without a standby %s; with standby b in sync %s%n", alone, mirrored);
+        String status = icbd(a.ns(), "replication", "status", "--config", a.config().toString());
+        assertTrue(status.contains("in sync: b"), status);
+
+        // the writer: 1024 writes of 4 KiB, each with its own pattern (never the image's 0x5a), one at a time
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "stdbuf", "-oL", "qemu-io", "-f", "raw"));
+        for (int k = 0; k < IMAGE_BYTES / 4096; k++) {
+            cmd.addAll(List.of("-c", "write -P " + pattern(k) + " " + k * 4096L + " 4k"));
+        }
+        cmd.add(ws01);
+        Path writerOut = tmp.resolve("writer.out");
+        Process writer = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(writerOut.toFile()).start();
+        helpers.add(writer);
+        long before = (long) metric(a.ns(), "icbd_scsi_written_bytes_total");
+        while ((long) metric(a.ns(), "icbd_scsi_written_bytes_total") - before < (256 << 10)) {
+            assertTrue(writer.isAlive(), () -> "the writer ended early: " + read(writerOut));
+            Thread.sleep(20);
+        }
+        double waitMs = metric(a.ns(), "icbd_replication_log_wait_seconds_sum") * 1000
+                / metric(a.ns(), "icbd_replication_log_wait_seconds_count");
+        long t0 = System.nanoTime();
+        pa.kill();
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
+        long readable = untilReadable(30);
+        long versionBack = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(readable >= 0, () -> "the version is served by the new leader; last try: " + lastAttempt + "\n" + pb.output());
+        boolean finished = writer.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        long writerDone = (System.nanoTime() - t0) / 1_000_000;
+        if (!finished) writer.destroyForcibly().waitFor();
+        String written = read(writerOut);
+
+        List<Long> acked = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("wrote 4096/4096 bytes at offset (\\d+)").matcher(written);
+        while (m.find()) acked.add(Long.parseLong(m.group(1)));
+        assertTrue(acked.size() >= 64, "the writer got writes acknowledged before the kill:\n" + written);
+        assertFalse(pb.output().contains("holding ["), "in sync mode nothing is held:\n" + pb.output());
+        assertTrue(pb.output().contains("plus the write log after it"), pb.output());
+
+        List<String> reads = new ArrayList<>();
+        for (long off : acked) reads.add("read -P " + pattern((int) (off / 4096)) + " " + off + " 4k");
+        Tool.Result back = qemuIo(Duration.ofSeconds(60), true, ws01, reads.toArray(String[]::new));
+        assertTrue(back.ok(), back::describe);
+        assertFalse(back.output().contains("Pattern verification failed"), () -> "an acknowledged write is lost:\n" + back.describe());
+        assertEquals(acked.size(), count(back.output(), "read 4096/4096"), back::describe);
+        System.out.printf("sync failover: kill -9 of the leader after %d KiB of writes; version served again after %d ms;"
+                        + " %d of 1024 writes acknowledged, all read back from the new leader; the writer %s%n",
+                256, versionBack, acked.size(),
+                finished && acked.size() == IMAGE_BYTES / 4096 ? "resumed by itself and finished all writes " + writerDone + " ms after the kill"
+                        : "stopped at the failover (exit " + (finished ? writer.exitValue() : "none, killed") + ")");
+        System.out.println("the new leader's log of the take-over:\n" + pb.output().lines()
+                .filter(l -> l.contains("leading in epoch") || l.contains("promoted from") || l.contains("serving cluster"))
+                .collect(java.util.stream.Collectors.joining("\n")));
+        System.out.printf("sync mode: a write waited for the standby %.2f ms on average (icbd_replication_log_wait on the old"
+                + " leader, sampled before the kill)%n", waitMs);
+
+        // the old leader rejoins: it gets b's state (checkpoint and log) and is in sync again
+        assertTrue(pb.awaitOutput("no standby is in sync for [ws01]", 30), pb.output());
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
+        NodeProcess pa2 = start(a);
+        assertTrue(pb.awaitOutput("standby a is in sync for ws01", 60), pb.output());
+        Tool.Result onB = qemuIo(ws01, "write -P 0x11 0 4k");
+        assertTrue(onB.ok() && onB.output().contains("wrote 4096/4096"), onB::describe);
+
+        // fail back by killing b: a takes over with nothing lost and nothing held
+        long t1 = System.nanoTime();
+        pb.kill();
+        Lab.ip("-n", b.ns(), "link", "set", "eth0", "down");
+        Tool.Result backOnA = null;
+        while (System.nanoTime() - t1 < 30_000_000_000L) {
+            backOnA = qemuIo(Duration.ofSeconds(2), true, ws01, "read -P 0x11 0 4k", "read -P " + pattern(1) + " 4096 4k");
+            if (backOnA.ok() && count(backOnA.output(), "read 4096/4096") == 2) break;
+            Thread.sleep(100);
+        }
+        long failBackMs = (System.nanoTime() - t1) / 1_000_000;
+        Tool.Result lastRead = backOnA;
+        assertTrue(lastRead.ok() && count(lastRead.output(), "read 4096/4096") == 2
+                && !lastRead.output().contains("Pattern verification failed"), () -> lastRead.describe() + "\n" + pa2.output());
+        assertFalse(pa2.output().contains("holding ["), "in sync: nothing held:\n" + pa2.output());
+        assertTrue(pa2.output().contains("is kept aside"), "a's copy from before the first failover is set aside:\n" + pa2.output());
+        System.out.printf("sync fail-back: kill -9 of b to b's last acknowledged write read back on a: %d ms%n", failBackMs);
+
+        // a leads with no standby in sync: it says so; what it acknowledges now is on a only
+        assertTrue(pa2.awaitOutput("no standby is in sync for [ws01]", 30), pa2.output());
+        Tool.Result onlyA = qemuIo(ws01, "write -P 0x22 0 4k");
+        assertTrue(onlyA.ok() && onlyA.output().contains("wrote 4096/4096"), onlyA::describe);
+        pa2.kill();
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
+
+        // b comes back: it lacks a's last write, so it must not lead by itself...
+        Lab.ip("-n", b.ns(), "link", "set", "eth0", "up");
+        NodeProcess pb2 = start(b);
+        assertTrue(pb2.awaitOutput("may not lead: not in sync for [ws01] with a", 30), pb2.output());
+        Thread.sleep(2000);
+        assertFalse(Lab.holds(b.ns(), VIP), "a node out of sync does not take over");
+        // ...until an administrator, knowing a is lost for good, says so; the clone is then held until released
+        String promote = icbd(b.ns(), "cluster", "promote", "--node", "b", "--config", b.config().toString());
+        assertTrue(promote.contains("may now lead"), promote);
+        assertTrue(pb2.awaitOutput("leading by an administrator's decision", 30), pb2.output());
+        assertTrue(untilReadable(30) >= 0, () -> "the version is served; last try: " + lastAttempt);
+        assertTrue(pb2.awaitOutput("holding [" + WS01 + "]", 10), pb2.output());
+        icbd(b.ns(), "cluster", "release", "--config", b.config().toString());
+        Tool.Result own = qemuIo(ws01, "read -P 0x11 0 4k");
+        assertTrue(own.ok() && own.output().contains("read 4096/4096") && !own.output().contains("Pattern verification failed"),
+                () -> "b serves its own copy (without a's last write) once released: " + own.describe());
+    }
+
+    /** The pattern byte of the k-th 4 KiB write: 0x80 to 0xe3, never the image's 0x5a. */
+    private static int pattern(int k) {
+        return 0x80 + k % 100;
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    /** qemu-img bench writes of {@code size} at queue depth {@code depth} for 2 s worth: "QD1 4k: N IOPS, M MiB/s". */
+    private String bench(String url, int depth, String size) throws Exception {
+        int count = depth == 1 ? 2000 : 4000;
+        Tool.Result r = Tool.run(Duration.ofSeconds(120), "ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w",
+                "-t", "none", "-d", Integer.toString(depth), "-s", size, "-c", Integer.toString(count), url);
+        assertTrue(r.ok(), r::describe);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Run completed in ([0-9.]+) seconds").matcher(r.output());
+        assertTrue(m.find(), r::describe);
+        double s = Double.parseDouble(m.group(1));
+        long bytes = (long) count * (size.equals("4k") ? 4096 : 65536);
+        return String.format("QD%d %s: %.0f IOPS, %.1f MiB/s, %.2f ms each", depth, size, count / s, bytes / s / (1 << 20),
+                s * 1000 / count * depth);
     }
 
     /** A sample from a node's Prometheus endpoint (inside its namespace, so through bash's /dev/tcp; no curl needed). */
