@@ -39,19 +39,26 @@ public final class Checkpointer {
     private final ReplicationSender sender;
     private final ReplicationProgress progress;
     private final List<Standby> standbys;
-    private final java.util.function.Function<String, Optional<Path>> commonBase;
+    private final CommonBase commonBase;
+
+    /** A subvolume a standby that acknowledged nothing to this leader may hold anyway, to send against. */
+    @FunctionalInterface
+    public interface CommonBase {
+        Optional<Path> of(String node, String volume);
+    }
 
     public Checkpointer(Path dir, ReplicationSender sender, ReplicationProgress progress, List<Standby> standbys) {
-        this(dir, sender, progress, standbys, volume -> Optional.empty());
+        this(dir, sender, progress, standbys, (node, volume) -> Optional.empty());
     }
 
     /**
-     * @param commonBase for a standby that has acknowledged nothing to this leader: a checkpoint it
-     *                   may hold anyway (the newest one this node received from the previous leader,
-     *                   which may have been that standby), tried as the base before a full send
+     * @param commonBase for a standby that has acknowledged nothing to this leader: a subvolume it may
+     *                   hold anyway (the newest checkpoint this node received from the previous leader,
+     *                   which may have been that standby; or the version the clone was made from),
+     *                   tried as the base before a full send
      */
     public Checkpointer(Path dir, ReplicationSender sender, ReplicationProgress progress, List<Standby> standbys,
-                        java.util.function.Function<String, Optional<Path>> commonBase) {
+                        CommonBase commonBase) {
         this.dir = dir;
         this.sender = sender;
         this.progress = progress;
@@ -81,7 +88,7 @@ public final class Checkpointer {
         try {
             Optional<Path> acked = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
                     .filter(Files::isDirectory);
-            Optional<Path> base = acked.or(() -> commonBase.apply(volume));
+            Optional<Path> base = acked.or(() -> commonBase.of(s.node(), volume));
             try {
                 sender.send(s.address(), epoch, volume, snapshot, base);
             } catch (IOException e) {

@@ -10,12 +10,21 @@ import java.util.regex.Pattern;
 
 /**
  * What a replication stream claims to be: a checkpoint {@code snapshot} of {@code volume}, incremental
- * against {@code parent} when present, sent by the leader of {@code epoch} in {@code cluster}. Parsed
- * from bytes with every name checked, since names become paths on the receiver.
+ * against {@code parent} when present, sent by the leader of {@code epoch} in {@code cluster}; or, with
+ * {@code version} set, published version {@code snapshot} (its number) of image {@code volume},
+ * incremental against version {@code parent}. Parsed from bytes with every name checked, since names
+ * become paths on the receiver.
  */
-public record ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent) {
+public record ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent,
+                                boolean version) {
 
-    private static final int VERSION = 1;
+    /** The first int: a checkpoint stream; a version stream; (a write-log connection is {@link LogHeader#PROTOCOL}). */
+    private static final int CHECKPOINT = 1;
+    private static final int PUBLISHED_VERSION = 3;
+
+    public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent) {
+        this(cluster, epoch, volume, snapshot, parent, false);
+    }
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader {
@@ -36,7 +45,7 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
         try {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(b);
-            out.writeInt(VERSION);
+            out.writeInt(version ? PUBLISHED_VERSION : CHECKPOINT);
             out.writeUTF(cluster);
             out.writeLong(epoch);
             out.writeUTF(volume);
@@ -52,15 +61,18 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
     public static ReplicationHeader decode(byte[] bytes) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
         try {
-            int version = in.readInt();
-            if (version != VERSION) throw new IOException("unsupported replication protocol version " + version);
+            int protocol = in.readInt();
+            if (protocol != CHECKPOINT && protocol != PUBLISHED_VERSION) {
+                throw new IOException("unsupported replication protocol version " + protocol);
+            }
             String cluster = in.readUTF();
             long epoch = in.readLong();
             String volume = in.readUTF();
             String snapshot = in.readUTF();
             String parent = in.readUTF();
             if (in.available() != 0) throw new IOException("trailing bytes after the replication header");
-            return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent));
+            return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent),
+                    protocol == PUBLISHED_VERSION);
         } catch (java.io.EOFException e) {
             throw new IOException("truncated replication header", e);
         } catch (IllegalArgumentException e) {

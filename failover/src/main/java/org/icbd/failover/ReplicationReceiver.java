@@ -36,6 +36,7 @@ public final class ReplicationReceiver implements Closeable {
     private final String cluster;
     private final byte[] secret;
     private final Path replicas;
+    private final Path images;
     private final LongSupplier clusterEpoch;
     private final Btrfs btrfs = new Btrfs();
     private final AtomicLong highestEpoch = new AtomicLong();
@@ -56,11 +57,20 @@ public final class ReplicationReceiver implements Closeable {
     /** @param logs where the leader's write log is kept ({@link LogStore}) */
     public ReplicationReceiver(String cluster, byte[] secret, Path replicas, Path logs, LongSupplier clusterEpoch,
                                InetSocketAddress listen) throws IOException {
+        this(cluster, secret, replicas, logs, replicas.resolveSibling("images"), clusterEpoch, listen);
+    }
+
+    /**
+     * @param images where published versions go ({@code <images>/<image>/versions/<n>}, the data root's layout)
+     */
+    public ReplicationReceiver(String cluster, byte[] secret, Path replicas, Path logs, Path images, LongSupplier clusterEpoch,
+                               InetSocketAddress listen) throws IOException {
         new ClusterPaths(cluster);
         if (secret.length < 16) throw new IllegalArgumentException("the cluster secret must have at least 16 bytes");
         this.cluster = cluster;
         this.secret = secret.clone();
         this.replicas = replicas;
+        this.images = images;
         this.clusterEpoch = clusterEpoch;
         Files.createDirectories(replicas);
         this.logs = new LogStore(logs, replicas);
@@ -203,7 +213,8 @@ public final class ReplicationReceiver implements Closeable {
 
     private String receive(ReplicationHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
         admit(h.cluster(), h.epoch());
-        Path dir = replicas.resolve(h.volume());
+        // a version goes where the node serves it from; a checkpoint to the replica area, until a promotion
+        Path dir = h.version() ? images.resolve(h.volume()).resolve("versions") : replicas.resolve(h.volume());
         Files.createDirectories(dir);
         if (Files.exists(dir.resolve(h.snapshot()))) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
         // the header is acceptable: tell the sender to stream (a refusal above saves it sending the data)
@@ -222,8 +233,8 @@ public final class ReplicationReceiver implements Closeable {
             throw e;
         }
         highestEpoch.accumulateAndGet(h.epoch(), Math::max);
-        pruneOlder(dir, h.volume(), got.path());
-        log.info("received {}/{} (epoch {}, {})", h.volume(), h.snapshot(), h.epoch(),
+        if (!h.version()) pruneOlder(dir, h.volume(), got.path());
+        log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
                 h.parent().map(p -> "incremental on " + p).orElse("full"));
         return got.uuid().toString();
     }

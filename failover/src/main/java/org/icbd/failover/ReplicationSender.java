@@ -40,8 +40,24 @@ public final class ReplicationSender {
      * @throws IOException with the standby's reason when it refused the stream
      */
     public UUID send(InetSocketAddress standby, long epoch, String volume, Path snapshot, Optional<Path> parent) throws IOException {
-        ReplicationHeader header = new ReplicationHeader(cluster, epoch, volume, snapshot.getFileName().toString(),
-                parent.map(p -> p.getFileName().toString()));
+        return send(standby, new ReplicationHeader(cluster, epoch, volume, snapshot.getFileName().toString(),
+                parent.map(p -> p.getFileName().toString())), snapshot, parent);
+    }
+
+    /**
+     * Sends published version {@code version} of {@code image} ({@code snapshot}, read-only), incremental
+     * against {@code parent} (an earlier version the standby holds, received from this cluster).
+     *
+     * @throws IOException with the standby's reason when it refused (one that holds a version of that
+     *                     number already says "is already here")
+     */
+    public UUID sendVersion(InetSocketAddress standby, long epoch, String image, Path snapshot, Optional<Path> parent) throws IOException {
+        return send(standby, new ReplicationHeader(cluster, epoch, image, snapshot.getFileName().toString(),
+                parent.map(p -> p.getFileName().toString()), true), snapshot, parent);
+    }
+
+    private UUID send(InetSocketAddress standby, ReplicationHeader header, Path snapshot, Optional<Path> parent) throws IOException {
+        String volume = header.volume();
         try (Socket s = new Socket()) {
             s.connect(standby, 10_000);
             s.setSoTimeout(120_000);

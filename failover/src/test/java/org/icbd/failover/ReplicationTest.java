@@ -101,6 +101,45 @@ class ReplicationTest {
         }
     }
 
+    /**
+     * A version is received where it is served from, and a clone's checkpoint sent against it arrives
+     * sharing the received version's extents: the standby holds the clone's own blocks only.
+     */
+    @Test
+    void aCloneSentAgainstItsReceivedVersionSharesItsExtentsOnTheStandby(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path versions = Files.createDirectories(leader.root().resolve("images/lab/versions"));
+        Path work = btrfs.createSubvolume(leader.root().resolve("work")).path();
+        Files.write(work.resolve("disk.img"), random(4 << 20, 4));
+        Path v1 = btrfs.snapshot(work, versions.resolve("1"), true).path();
+        Path clone = btrfs.snapshot(v1, leader.root().resolve("ws01"), false).path();
+        try (var ch = java.nio.channels.FileChannel.open(clone.resolve("disk.img"), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(random(64 << 10, 5)), 1 << 20);
+        }
+        Path c1 = btrfs.snapshot(clone, Files.createDirectories(leader.root().resolve("checkpoints")).resolve("ws01.1.1"), true).path();
+
+        try (ReplicationReceiver rx = new ReplicationReceiver("site1", SECRET, standby.root().resolve("replicas"),
+                standby.root().resolve("writelog"), standby.root().resolve("images"), () -> 1, new InetSocketAddress("127.0.0.1", 0))) {
+            ReplicationSender tx = new ReplicationSender("site1", SECRET);
+            tx.sendVersion(rx.address(), 1, "lab", v1, Optional.empty());
+            Path got = standby.root().resolve("images/lab/versions/1");
+            assertTrue(btrfs.show(got).readOnly());
+            IOException again = assertThrows(IOException.class, () -> tx.sendVersion(rx.address(), 1, "lab", v1, Optional.empty()));
+            assertTrue(again.getMessage().contains("is already here"), again.getMessage());
+
+            tx.send(rx.address(), 1, "ws01", c1, Optional.of(v1));
+            Path replica = standby.root().resolve("replicas/ws01/ws01.1.1/disk.img");
+            assertArrayEquals(Files.readAllBytes(c1.resolve("disk.img")), Files.readAllBytes(replica));
+            long shared = 0;
+            var versionExtents = org.icbd.btrfs.FileExtents.map(got.resolve("disk.img"), 0, 4 << 20, true);
+            for (var e : org.icbd.btrfs.FileExtents.map(replica, 0, 4 << 20, true)) {
+                boolean inVersion = versionExtents.stream()
+                        .anyMatch(v -> e.physical() >= v.physical() && e.physical() + e.length() <= v.physical() + v.length());
+                if (inVersion) shared += e.length();
+            }
+            assertTrue(shared >= (3 << 20), "the replica shares the version's extents (all but the 64 KiB written): " + shared + " bytes");
+        }
+    }
+
     @Test
     void headersAreCheckedAsBytes() {
         var h = new ReplicationHeader("site1", 7, "ws01", "ws01.7.3", Optional.of("ws01.7.2"));

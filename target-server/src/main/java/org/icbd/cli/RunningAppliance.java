@@ -57,6 +57,11 @@ final class RunningAppliance implements AutoCloseable {
 
     /** Opens every LUN and starts listening (or joins the cluster); on any failure, releases what it had opened. */
     static RunningAppliance start(IcbdConfig config) throws ConfigException {
+        return start(config, () -> config);
+    }
+
+    /** @param reload the configuration read again (a cluster node resolves its LUNs anew when it starts to lead) */
+    static RunningAppliance start(IcbdConfig config, ClusterNode.Reload reload) throws ConfigException {
         Meters meters = new Meters();
         BlockCache cache = config.cache().enabled()
                 ? new BlockCache(config.cache().maxBytes(), config.cache().chunkSize(), meters.registry()) : null;
@@ -65,11 +70,11 @@ final class RunningAppliance implements AutoCloseable {
         MetricsEndpoint metrics = null;
         try {
             if (config.cluster().isPresent()) {
-                // every read-only LUN (a version every node holds) must open here before this node may be elected;
-                // writable clones may arrive by replication and are opened when this node leads
-                StaticTargetRegistry.open(config.targets().stream().map(TargetConfig::readOnlyPart).toList(), config.discoveryChap(),
-                        config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
-                cluster = ClusterNode.start(config, cache, meters.registry());
+                // every read-only LUN here (a version) must open; versions and writable clones not here yet arrive
+                // by replication and are opened when this node leads (it may not lead before they are here)
+                StaticTargetRegistry.open(config.targets().stream().map(TargetConfig::readOnlyPart).map(TargetConfig::presentPart).toList(),
+                        config.discoveryChap(), config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
+                cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
                 service = IscsiService.open(config, cache, meters.registry());
             }

@@ -37,7 +37,7 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(config + ": OK, " + cfg.targets().size() + " target(s), " + luns + " LUN(s)");
             return 0;
         }
-        RunningAppliance app = RunningAppliance.start(cfg);
+        RunningAppliance app = RunningAppliance.start(cfg, () -> loader.load(config));
         app.printAddresses(spec.commandLine().getOut());
         return Foreground.runUntilSignalled(app);
     }

@@ -300,7 +300,7 @@ public final class ConfigLoader {
                 (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30));
     }
 
-    /** @param inCluster a clone's image may be missing: a standby gets it by replication when it is promoted */
+    /** @param inCluster a clone's or version's image may be missing: a standby gets it by replication */
     private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes, boolean inCluster)
             throws ConfigException {
         if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
@@ -417,7 +417,8 @@ public final class ConfigLoader {
             if (readOnly && !lun.readOnly()) {
                 lun = new LunConfig(lun.lun(), lun.path(), true, blockSize, lun.identity(), lun.base(), cached);
             }
-            boolean arrivesByReplication = inCluster && source.equals("clone") && !Files.exists(lun.path());
+            // a standby gets clones and versions by replication (and may not lead before it has them)
+            boolean arrivesByReplication = inCluster && !source.equals("path") && !Files.exists(lun.path());
             Optional<String> p = arrivesByReplication ? Optional.empty() : ImageFiles.problem(lun.path(), readOnly, blockSize);
             if (p.isPresent()) throw l.error(source, p.get());
             out.add(lun);

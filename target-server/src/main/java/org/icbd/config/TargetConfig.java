@@ -17,6 +17,12 @@ public record TargetConfig(String iqn, String alias, List<LunConfig> luns, Optio
     }
 
     /** This target with its read-only LUNs only. */
+    /** This target with only the LUNs whose files are here (in a cluster, the others arrive by replication). */
+    public TargetConfig presentPart() {
+        return new TargetConfig(iqn, alias, luns.stream().filter(l -> java.nio.file.Files.exists(l.path())).toList(), chap,
+                mutualChap, allowedInitiators);
+    }
+
     public TargetConfig readOnlyPart() {
         return new TargetConfig(iqn, alias, luns.stream().filter(LunConfig::readOnly).toList(), chap, mutualChap, allowedInitiators);
     }

@@ -44,6 +44,8 @@ public final class VolumeLuns {
     }
 
     private static SharedBase base(VolumeManager m, VolumeName image, int version) throws IOException {
+        // a version not here yet (a standby gets it by replication) shares nothing until it is
+        if (!java.nio.file.Files.isDirectory(m.layout().version(image, version))) return null;
         return m.versionSnapshotId(image, version).map(id -> new SharedBase(uncheckedDisk(m, image, version), id)).orElse(null);
     }
 

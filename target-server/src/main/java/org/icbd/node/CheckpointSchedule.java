@@ -48,6 +48,7 @@ final class CheckpointSchedule implements AutoCloseable {
     private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
     private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
     private final MeterRegistry meters;
+    private final VersionShipper versions;
     /** The synchronous write log, or null in asynchronous mode. */
     private final WriteLog writeLog;
     /** Guarded by this: the volumes last reported as having no standby in sync. */
@@ -55,7 +56,8 @@ final class CheckpointSchedule implements AutoCloseable {
 
     CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
                        ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
-                       long epoch, Duration interval, WriteLog writeLog, MeterRegistry meters) {
+                       long epoch, Duration interval, VersionShipper versions, WriteLog writeLog, MeterRegistry meters) {
+        this.versions = versions;
         this.writeLog = writeLog;
         this.clones = List.copyOf(clones);
         this.devices = Map.copyOf(devices);
@@ -155,6 +157,7 @@ final class CheckpointSchedule implements AutoCloseable {
         }
         if (alone) log.info("standby up again: {}", standbys.stream().map(Checkpointer.Standby::node).toList());
         alone = false;
+        if (!closing) versions.ship(standbys);
         Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
             if (stopping && !closing) break;
@@ -196,11 +199,11 @@ final class CheckpointSchedule implements AutoCloseable {
     }
 
     private Checkpointer checkpointer(List<Checkpointer.Standby> standbys) {
-        return new Checkpointer(checkpoints, sender, progress, standbys, volume -> {
+        return new Checkpointer(checkpoints, sender, progress, standbys, (node, volume) -> {
             try {
-                return CheckpointName.newest(replicas.resolve(volume), volume);
+                return CheckpointName.newest(replicas.resolve(volume), volume).or(() -> versions.origin(node, volume));
             } catch (IOException e) {
-                return java.util.Optional.empty();
+                return versions.origin(node, volume);
             }
         });
     }

@@ -20,6 +20,8 @@ public final class ClusterAdmin {
 
     /** Copies the leader's published catalog into {@code dataRoot}, if a leader has published one. */
     public static void mirrorCatalog(ClusterSettings cluster, Path dataRoot) throws Exception {
+        // a new standby may have nothing yet: it receives versions and clones into this data root
+        java.nio.file.Files.createDirectories(dataRoot);
         try (CuratorFramework zk = connected(cluster)) {
             CatalogMirror.copyOnce(zk, new ClusterPaths(cluster.name()), new FileCatalog(new VolumeLayout(dataRoot)));
         }

@@ -56,6 +56,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
 
     private final IcbdConfig config;
+    private final Reload reload;
     private final ClusterSettings cluster;
     private final ClusterPaths paths;
     private final BlockCache cache;
@@ -73,8 +74,9 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private CheckpointSchedule schedule;
     private WriteLog writeLog;
 
-    private ClusterNode(IcbdConfig config, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
+    private ClusterNode(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
+        this.reload = reload;
         this.cluster = config.cluster().orElseThrow();
         this.paths = new ClusterPaths(cluster.name());
         this.cache = cache;
@@ -83,7 +85,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         this.zk = zk;
         this.clones = WritableClone.of(config);
         this.catalog = new CatalogMirror(zk, paths, new FileCatalog(new VolumeLayout(config.dataRoot())));
-        this.election = new LeaderElection(zk, paths, cluster.node(), new SyncEligibility(zk, paths, cluster.node()), this);
+        SyncEligibility inSync = new SyncEligibility(zk, paths, cluster.node());
+        this.election = new LeaderElection(zk, paths, cluster.node(), () -> {
+            List<Path> missing = missingVersions();
+            if (!missing.isEmpty()) return Optional.of("the versions " + missing + " have not reached this node yet");
+            return inSync.whyNot();
+        }, this);
         Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
                 .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
     }
@@ -104,6 +111,19 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
      * configured, and only the leader of the current epoch may hold it.
      */
     public static ClusterNode start(IcbdConfig config, BlockCache cache, MeterRegistry meters) throws ConfigException {
+        return start(config, () -> config, cache, meters);
+    }
+
+    /**
+     * The configuration as it resolves now. Read again when this node starts to lead: versions and clones
+     * that arrived by replication since it started are then found, with the extents they share.
+     */
+    @FunctionalInterface
+    public interface Reload {
+        IcbdConfig current() throws ConfigException;
+    }
+
+    public static ClusterNode start(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters) throws ConfigException {
         ClusterSettings c = config.cluster().orElseThrow();
         VirtualIp vip;
         try {
@@ -112,7 +132,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("cluster.virtual-ip", "cannot manage " + c.virtualIp() + " on " + c.iface() + ": " + e.getMessage(), e);
         }
-        ClusterNode node = new ClusterNode(config, cache, meters, vip, connect(c));
+        ClusterNode node = new ClusterNode(config, reload, cache, meters, vip, connect(c));
         node.zk.getConnectionStateListenable().addListener((client, state) -> {
             switch (state) {
                 case SUSPENDED, LOST -> log.warn("ZooKeeper connection {} ({})", state, c.zookeeper());
@@ -153,6 +173,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             catalog.follow();
         }
         election.start();
+    }
+
+    /** Read-only LUN files (published versions) the configuration serves that are not here: they arrive by replication. */
+    private List<Path> missingVersions() {
+        return config.targets().stream().flatMap(t -> t.luns().stream()).filter(l -> l.readOnly())
+                .map(l -> l.path()).filter(p -> !java.nio.file.Files.exists(p)).toList();
     }
 
     private boolean sync() {
@@ -214,7 +240,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         };
         vip.acquire();
         try {
-            service = IscsiService.open(config, opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held), meters);
+            service = IscsiService.open(reload.current(), opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held), meters);
         } catch (ConfigException | RuntimeException e) {
             vip.release();
             throw e;
@@ -225,12 +251,14 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         log.info("serving cluster {} on {} in epoch {}", cluster.name(), service.portals(), newEpoch);
         if (!held.isEmpty()) log.warn("holding {} until 'icbd cluster release': their clones came from checkpoints", held);
         if (directory != null) catalog.publish(newEpoch); // standbys resolve their clone LUNs against it
-        if (!clones.isEmpty()) {
-            ClusterSettings.Replication r = cluster.replication().orElseThrow();
+        if (cluster.replication().isPresent()) {
+            ClusterSettings.Replication r = cluster.replication().get();
+            ReplicationSender sender = new ReplicationSender(cluster.name(), r.secret());
+            ReplicationProgress progress = new ReplicationProgress(zk, paths);
+            VolumeLayout layout = new VolumeLayout(config.dataRoot());
             schedule = new CheckpointSchedule(clones, writable, config.dataRoot().resolve("checkpoints"),
-                    config.dataRoot().resolve("replicas"),
-                    new ReplicationSender(cluster.name(), r.secret()), new ReplicationProgress(zk, paths), directory, catalog,
-                    newEpoch, r.interval(), writeLog, meters);
+                    config.dataRoot().resolve("replicas"), sender, progress, directory, catalog, newEpoch, r.interval(),
+                    new VersionShipper(layout, new FileCatalog(layout), sender, progress, newEpoch), writeLog, meters);
             schedule.start();
         }
     }

@@ -84,14 +84,21 @@ class ClusterFailoverTest {
      *                    these settings (YAML keys besides listen and secret-file, e.g. {@code "mode: async, interval: 2s"})
      */
     private NodeSpec node(String name, int n, Path root, String replication) throws Exception {
+        return node(name, n, root, replication, true);
+    }
+
+    /** @param withVersion import and publish lab@1 here; without, the node gets it from the leader by replication */
+    private NodeSpec node(String name, int n, Path root, String replication, boolean withVersion) throws Exception {
         boolean withClone = replication != null;
         String ns = lab.host(name, n);
-        Path image = root.resolve("golden.img");
-        byte[] data = new byte[IMAGE_BYTES];
-        Arrays.fill(data, (byte) 0x5a);
-        Files.write(image, data);
-        icbd(null, "image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
-        icbd(null, "image", "publish", "--data-root", root.resolve("data").toString(), "lab");
+        if (withVersion) {
+            Path image = root.resolve("golden.img");
+            byte[] data = new byte[IMAGE_BYTES];
+            Arrays.fill(data, (byte) 0x5a);
+            Files.write(image, data);
+            icbd(null, "image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
+            icbd(null, "image", "publish", "--data-root", root.resolve("data").toString(), "lab");
+        }
         Path config = root.resolve("icbd.yaml");
         Files.writeString(config, String.join("\n",
                 "data-root: data",
@@ -415,13 +422,16 @@ class ClusterFailoverTest {
         String sync = "mode: sync, interval: 30s";
         NodeSpec a = node("a", 2, diskA.fs().root(), sync);
         icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
-        NodeSpec b = node("b", 3, diskB.fs().root(), sync);
+        NodeSpec b = node("b", 3, diskB.fs().root(), sync, false);
         NodeProcess pa = startLeader(a);
         String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
 
         String alone = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
         NodeProcess pb = start(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
+        // b had no version: it got lab@1 from a, and the clone's first checkpoint was sent against it (shared extents)
+        assertTrue(pa.output().contains("version lab@1 sent to b (full)"), pa.output());
+        assertTrue(pa.output().contains("b=incremental on 1}"), "the clone went against its version:\n" + pa.output());
         String mirrored = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
         System.out.printf("sync mode cost: without a standby %s; with standby b in sync %s%n", alone, mirrored);
         String status = icbd(a.ns(), "replication", "status", "--config", a.config().toString());
