@@ -50,6 +50,8 @@ public final class LeaderElection implements Closeable {
     });
     private final ConnectionStateListener connection = this::connectionChanged;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Guarded by the events thread: starts that failed in a row (each doubles the pause before trying again, up to 32 s). */
+    private int failedStarts;
     /** Guarded by the events thread: the epoch this node serves in, 0 when not serving. */
     private long serving;
 
@@ -125,21 +127,25 @@ public final class LeaderElection implements Closeable {
             serving = epoch;
             log.info("leading in epoch {}", epoch);
             listener.lead(epoch);
+            failedStarts = 0;
         } catch (Exception e) {
-            log.error("could not start serving as leader; giving up leadership", e);
+            // another node may start where this one cannot (a port taken, a disk full); if none can, this
+            // one tries again, less often each time, so a passing fault does not leave the cluster unserved
+            java.time.Duration pause = STEP_ASIDE.multipliedBy(1L << Math.min(failedStarts++, 5));
+            log.error("could not start serving as leader; standing aside for {} s", pause.toSeconds(), e);
             stop("failed to start serving: " + e);
-            try {
-                latch.close(LeaderLatch.CloseMode.NOTIFY_LEADER);
-            } catch (IOException ignored) {
-                // the latch node goes away with the session anyway
-            }
+            leave(pause);
         }
     }
 
-    /** Leaves the latch to the other nodes and joins again later (at the back of the queue). */
+    /** Leaves the latch to the other nodes and joins again a second later (at the back of the queue). */
     private void stepAside(String why) {
         if (!why.equals(lastRefusal)) log.warn("won the election but may not lead: {}; standing aside", why);
         lastRefusal = why;
+        leave(STEP_ASIDE);
+    }
+
+    private void leave(java.time.Duration pause) {
         try {
             latch.close(LeaderLatch.CloseMode.SILENT);
         } catch (IOException | IllegalStateException e) {
@@ -147,7 +153,7 @@ public final class LeaderElection implements Closeable {
         }
         Thread.ofVirtual().name("icbd-rejoin").start(() -> {
             try {
-                Thread.sleep(STEP_ASIDE);
+                Thread.sleep(pause);
             } catch (InterruptedException e) {
                 return;
             }

@@ -27,11 +27,11 @@ class LeaderElectionTest {
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
     /** Records what a node was told, in order. */
-    static final class Recorder implements ServingListener {
+    static class Recorder implements ServingListener {
         final BlockingQueue<String> events = new LinkedBlockingQueue<>();
 
         @Override
-        public void lead(long epoch) {
+        public void lead(long epoch) throws Exception {
             events.add("lead " + epoch);
         }
 
@@ -190,6 +190,46 @@ class LeaderElectionTest {
         assertEquals(java.util.Optional.of(s3), SyncState.read(zk, PATHS), "a deposed leader's update did not land");
         assertEquals(s3, SyncState.decode(s3.encode()));
         org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> SyncState.decode("leader x\nvolume"));
+    }
+
+    /** A node that cannot start serving (its port taken, say) for its first {@code failures} tries. */
+    private static Recorder failing(int failures) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(failures);
+        return new Recorder() {
+            @Override
+            public void lead(long epoch) throws Exception {
+                super.lead(epoch);
+                if (left.getAndDecrement() > 0) throw new java.io.IOException("address already in use");
+            }
+        };
+    }
+
+    /**
+     * A node whose start fails gives up leadership, so another node can serve; alone, it tries again,
+     * waiting longer after each failure, and leads once it can.
+     */
+    @Test
+    void aNodeThatFailsToStartServingTriesAgainLater() throws Exception {
+        Recorder a = failing(2);
+        LeaderElection ea = member(client(3000), "a", a);
+        assertEquals("lead 1", a.nextLead());
+        assertTrue(a.next().startsWith("stop failed to start serving"), "it undoes what it started");
+        long t0 = System.nanoTime();
+        assertEquals("lead 2", a.nextLead(), "alone, it tries again");
+        assertEquals("lead 3", a.nextLead());
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(waited >= 2500, "it waited 1 s, then 2 s: " + waited + " ms");
+        assertEquals(3, ea.servingEpoch());
+
+        ea.close();
+        Recorder c = failing(Integer.MAX_VALUE);
+        member(client(3000), "c", c);
+        assertEquals("lead 4", c.nextLead());
+        Recorder d = new Recorder();
+        LeaderElection ed = member(client(3000), "d", d);
+        String lead = d.nextLead();
+        assertTrue(lead.startsWith("lead "), "a healthy node takes over from one that cannot serve: " + lead);
+        assertEquals(Long.parseLong(lead.substring(5)), ed.servingEpoch());
     }
 
     private LeaderElection gated(CuratorFramework zk, String id, Recorder r) throws Exception {

@@ -46,7 +46,8 @@ public final class ConfigLoader {
     private static final java.util.regex.Pattern ENSEMBLE = java.util.regex.Pattern.compile(
             "[A-Za-z0-9.:\\[\\]-]+:\\d{1,5}(,[A-Za-z0-9.:\\[\\]-]+:\\d{1,5})*");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
-    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache");
+    private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache",
+            "replication");
     private static final Set<String> CHAP_KEYS = Set.of("user", "secret");
     /** RFC 7143 §13: data segment and burst lengths are 512 to 2^24-1 bytes. */
     private static final int MAX_ISCSI_LENGTH = (1 << 24) - 1;
@@ -176,12 +177,8 @@ public final class ConfigLoader {
             }
             if (secret.length < 16) throw r.error("secret-file", secretFile + " holds " + secret.length + " bytes; the cluster secret needs at least 16");
             Duration interval = r.duration("interval", ClusterSettings.Replication.DEFAULT_INTERVAL, Duration.ofSeconds(1));
-            String mode = r.has("mode") ? r.text("mode").strip() : "sync";
-            if (!mode.equals("sync") && !mode.equals("async")) {
-                throw r.error("mode", "expected sync (every write is on a standby before it is acknowledged; the default) or async"
-                        + " (checkpoints only; a promoted clone is held until released); got '" + mode + "'");
-            }
-            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval, mode.equals("sync")));
+            boolean sync = !r.has("mode") || replicationMode(r, "mode");
+            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval, sync));
         }
         return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface, replication));
     }
@@ -421,6 +418,7 @@ public final class ConfigLoader {
             boolean arrivesByReplication = inCluster && !source.equals("path") && !Files.exists(lun.path());
             Optional<String> p = arrivesByReplication ? Optional.empty() : ImageFiles.problem(lun.path(), readOnly, blockSize);
             if (p.isPresent()) throw l.error(source, p.get());
+            if (l.has("replication")) lun = lun.withSyncReplication(lunReplication(l, source, readOnly, inCluster));
             out.add(lun);
         }
         for (LunConfig mapped : volumes.mapped(t, iqn)) {
@@ -436,6 +434,26 @@ public final class ConfigLoader {
         }
         out.sort(java.util.Comparator.comparingLong(LunConfig::lun));
         return out;
+    }
+
+    /** A LUN's own {@code replication: sync|async}: only a writable clone in a cluster is replicated. */
+    private static boolean lunReplication(ConfigNode l, String source, boolean readOnly, boolean inCluster) throws ConfigException {
+        if (!inCluster) throw l.error("replication", "only applies in a cluster (add 'cluster:' or remove this key)");
+        if (!source.equals("clone") || readOnly) {
+            throw l.error("replication", "only a writable clone is replicated; a read-only LUN or a plain file has nothing"
+                    + " to replicate (remove this key)");
+        }
+        return replicationMode(l, "replication");
+    }
+
+    /** {@code sync|async} at {@code key} of {@code n} (cluster.replication.mode, or a LUN's replication). */
+    private static boolean replicationMode(ConfigNode n, String key) throws ConfigException {
+        String mode = n.text(key).strip();
+        if (!mode.equals("sync") && !mode.equals("async")) {
+            throw n.error(key, "expected sync (every write is on a standby before it is acknowledged; the default) or async"
+                    + " (checkpoints only; a promoted clone is held until released); got '" + mode + "'");
+        }
+        return mode.equals("sync");
     }
 
     static ChapConfig chap(ConfigNode c) throws ConfigException {

@@ -13,13 +13,25 @@ import org.icbd.storage.LunIdentity;
  * @param identity  the volume's own identity (clones and versions), or {@code null} to derive one from the file
  * @param base      the snapshot the image shares extents with, or {@code null} (plain files, or not on btrfs)
  * @param cached    read through the node's block cache (when the cache is on)
+ * @param syncReplication a writable clone's own replication mode in a cluster ({@code true}: sync,
+ *                  {@code false}: async), or {@code null} for the cluster's mode
  */
 public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
-                        boolean cached) {
+                        boolean cached, Boolean syncReplication) {
 
     public static final long MAX_LUN = 16383;
 
+    public LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
+                     boolean cached) {
+        this(lun, path, readOnly, blockSize, identity, base, cached, null);
+    }
+
     public LunConfig(long lun, Path path, boolean readOnly, int blockSize) {
         this(lun, path, readOnly, blockSize, null, null, true);
+    }
+
+    /** This LUN with its own replication mode. */
+    public LunConfig withSyncReplication(boolean sync) {
+        return new LunConfig(lun, path, readOnly, blockSize, identity, base, cached, sync);
     }
 }

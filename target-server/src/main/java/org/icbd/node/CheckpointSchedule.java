@@ -49,7 +49,7 @@ final class CheckpointSchedule implements AutoCloseable {
     private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
     private final MeterRegistry meters;
     private final VersionShipper versions;
-    /** The synchronous write log, or null in asynchronous mode. */
+    /** The synchronous write log of the clones replicated in sync mode, or null when there are none. */
     private final WriteLog writeLog;
     /** Guarded by this: the volumes last reported as having no standby in sync. */
     private java.util.Set<String> unprotected = java.util.Set.of();
@@ -80,7 +80,7 @@ final class CheckpointSchedule implements AutoCloseable {
             lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
                             t -> (System.nanoTime() - t.get()) / 1e9)
                     .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
-            if (writeLog != null) {
+            if (c.sync()) {
                 lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
                                 w -> w.inSync().getOrDefault(c.name(), java.util.Set.of()).size())
                         .tag("volume", c.name()).description("standbys holding every acknowledged write (0: a failover would lose writes)")
@@ -133,8 +133,17 @@ final class CheckpointSchedule implements AutoCloseable {
      * clone's checkpoint is its final state. Returns the clones every standby acknowledged, with the
      * checkpoint each got: those the next leader can serve without holding them.
      */
-    Map<String, String> finalRound() throws Exception {
+    Round finalRound() throws Exception {
         return round(true);
+    }
+
+    /**
+     * What a round got to the standbys.
+     *
+     * @param complete the clones every standby acknowledged, with their checkpoint
+     * @param received per clone, the standbys that acknowledged its checkpoint
+     */
+    record Round(Map<String, String> complete, Map<String, java.util.Set<String>> received) {
     }
 
     /**
@@ -143,9 +152,11 @@ final class CheckpointSchedule implements AutoCloseable {
      * still running (both would take the next checkpoint name). {@code closing}: the sessions are closed
      * (nothing to hold), and every clone is done although the regular rounds were stopped.
      */
-    private synchronized Map<String, String> round(boolean closing) throws Exception {
+    private synchronized Round round(boolean closing) throws Exception {
         catalog.publish(epoch);
         Map<String, String> complete = new java.util.HashMap<>();
+        Map<String, java.util.Set<String>> received = new java.util.HashMap<>();
+        Round result = new Round(complete, received);
         List<Checkpointer.Standby> standbys = nodes.standbys();
         if (writeLog != null && !closing) writeLog.connect(standbys);
         if (standbys.isEmpty()) {
@@ -153,7 +164,7 @@ final class CheckpointSchedule implements AutoCloseable {
             if (!alone) log.warn("no standby is up: writes to {} clone(s) are on this node only", clones.size());
             alone = true;
             if (writeLog != null) warnUnprotected();
-            return complete;
+            return result;
         }
         if (alone) log.info("standby up again: {}", standbys.stream().map(Checkpointer.Standby::node).toList());
         alone = false;
@@ -162,7 +173,7 @@ final class CheckpointSchedule implements AutoCloseable {
         for (WritableClone c : clones) {
             if (stopping && !closing) break;
             Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, closing ? null : devices.get(c.disk()),
-                    closing ? null : writeLog), epoch);
+                    closing || !c.sync() ? null : writeLog), epoch);
             pause.record(r.pause());
             long failed = r.standbys().values().stream().filter(v -> v.startsWith("failed")).count();
             failures.increment(failed);
@@ -170,16 +181,17 @@ final class CheckpointSchedule implements AutoCloseable {
                 lastComplete.get(c.name()).set(System.nanoTime());
                 complete.put(c.name(), r.snapshot());
             }
-            if (writeLog != null) {
-                r.standbys().forEach((node, outcome) -> {
-                    if (!outcome.startsWith("failed")) writeLog.confirmed(node, c.name(), r.snapshot());
-                });
-            }
+            java.util.Set<String> got = new java.util.TreeSet<>();
+            r.standbys().forEach((node, outcome) -> {
+                if (!outcome.startsWith("failed")) got.add(node);
+            });
+            received.put(c.name(), got);
+            if (c.sync() && !closing) got.forEach(node -> writeLog.confirmed(node, c.name(), r.snapshot()));
             log.info("{}checkpoint {}: writes held {} ms; {}", closing ? "final " : "", r.snapshot(), r.pause().toMillis(),
                     r.standbys());
         }
         if (writeLog != null) warnUnprotected();
-        return complete;
+        return result;
     }
 
     /** Says loudly, once per change, which volumes no standby is in sync for. */

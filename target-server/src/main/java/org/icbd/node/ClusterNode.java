@@ -181,8 +181,11 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 .map(l -> l.path()).filter(p -> !java.nio.file.Files.exists(p)).toList();
     }
 
-    private boolean sync() {
-        return !clones.isEmpty() && cluster.replication().map(ClusterSettings.Replication::sync).orElse(false);
+    /** The clones whose writes reach the standbys' write logs before they are acknowledged. */
+    private Set<String> syncClones() {
+        Set<String> out = new java.util.TreeSet<>();
+        for (WritableClone c : clones) if (c.sync()) out.add(c.name());
+        return out;
     }
 
     /**
@@ -198,7 +201,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     @Override
     public synchronized void lead(long newEpoch) throws Exception {
         if (receiver != null) receiver.leading(newEpoch);
-        boolean sync = sync();
+        Set<String> syncClones = syncClones();
         Optional<SyncState> prior = SyncState.read(zk, paths);
         boolean forced = prior.isPresent() && !prior.get().eligible(cluster.node());
         if (forced) {
@@ -210,20 +213,50 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         Set<String> held = new HashSet<>();
         for (WritableClone c : clones) {
             Promotion.Promoted from = promoted.get(c.name());
-            if (forced && sync) held.add(c.targetIqn()); // whatever copy it serves may lack acknowledged writes
+            if (forced && c.sync()) held.add(c.targetIqn()); // whatever copy it serves may lack acknowledged writes
             if (from == null) continue;
             boolean handedOver = ZNodes.read(zk, paths.handover(c.name())).equals(Optional.of(from.checkpoint()));
-            boolean replayed = sync && !forced && from.replayed().isPresent();
+            boolean replayed = c.sync() && !forced && from.replayed().isPresent();
             if (!handedOver && !replayed) held.add(c.targetIqn());
         }
-        if (sync) {
+        if (cluster.replication().isPresent()) {
+            // from here on only this node has every write to its sync clones (none, without any: a record
+            // left by an earlier configuration must not keep the others from leading)
             Map<String, Set<String>> none = new HashMap<>();
-            for (WritableClone c : clones) none.put(c.name(), Set.of());
+            for (String c : syncClones) none.put(c, Set.of());
             new SyncState(newEpoch, cluster.node(), none).write(zk, paths);
             zk.delete().quietly().forPath(paths.forcedLeader());
+        }
+        try {
+            serve(newEpoch, syncClones, held, promotion);
+        } catch (Exception e) {
+            closeWriteLog();
+            // once the targets were open this node may have taken writes: then only it has them all
+            if (service == null && cluster.replication().isPresent()) restore(prior, newEpoch);
+            throw e;
+        }
+    }
+
+    /**
+     * Puts back who may lead after this node failed to open its targets: it took no write, so the nodes
+     * that were in sync still are (otherwise its failure would leave the cluster with no eligible node).
+     */
+    private void restore(Optional<SyncState> prior, long newEpoch) {
+        try {
+            SyncState back = prior.map(p -> new SyncState(newEpoch, p.leader(), p.volumes()))
+                    .orElse(new SyncState(newEpoch, cluster.node(), Map.of()));
+            back.write(zk, paths);
+        } catch (Exception e) {
+            log.error("could not restore the sync state after a failed start ({}): 'icbd cluster promote' may be needed",
+                    e.toString());
+        }
+    }
+
+    private void serve(long newEpoch, Set<String> syncClones, Set<String> held, Promotion promotion) throws Exception {
+        if (!syncClones.isEmpty()) {
             ClusterSettings.Replication r = cluster.replication().orElseThrow();
             writeLog = new WriteLog(cluster.name(), r.secret(), newEpoch, cluster.node(), cluster.sessionTimeout(),
-                    none.keySet(), inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
+                    syncClones, inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
         }
         WriteLog mirror = writeLog;
         io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
@@ -233,7 +266,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         StaticTargetRegistry.DeviceOpener opener = lun -> {
             BlockDevice d = files.open(lun);
             if (lun.readOnly()) return d;
-            if (mirror != null) d = new MirroredBlockDevice(d, lun.path().getParent().getFileName().toString(), mirror, waits);
+            String volume = lun.path().getParent().getFileName().toString();
+            if (mirror != null && syncClones.contains(volume)) d = new MirroredBlockDevice(d, volume, mirror, waits);
             QuiescingBlockDevice q = new QuiescingBlockDevice(d);
             writable.put(lun.path(), q);
             return q;
@@ -268,7 +302,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
      * A clean stop of the leader: sessions closed first (no write can come after), then a final
      * checkpoint of every clone to every standby, recorded as handed over, so the next leader serves
      * them at once, with nothing lost and nothing held. A clone some standby did not get stays unrecorded
-     * (the next leader holds it, as after a crash).
+     * (the next leader holds it, as after a crash). A standby that got the final checkpoint of a sync
+     * clone has every write to it, and is recorded as in sync: one that was still catching up may lead next.
      */
     private synchronized void handOver() {
         if (service == null) return;
@@ -277,11 +312,22 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         if (last != null) last.close();
         service.close();
         service = null;
+        Map<String, Set<String>> inSync = writeLog == null ? null : writeLog.inSync();
         closeWriteLog();
-        epoch.set(0);
+        long served = epoch.getAndSet(0);
         if (last != null) {
             try {
-                for (var e : last.finalRound().entrySet()) ZNodes.write(zk, paths.handover(e.getKey()), e.getValue());
+                CheckpointSchedule.Round round = last.finalRound();
+                for (var e : round.complete().entrySet()) ZNodes.write(zk, paths.handover(e.getKey()), e.getValue());
+                if (inSync != null) {
+                    Map<String, Set<String>> now = new HashMap<>();
+                    inSync.forEach((volume, nodes) -> {
+                        Set<String> all = new java.util.TreeSet<>(nodes);
+                        all.addAll(round.received().getOrDefault(volume, Set.of()));
+                        now.put(volume, all);
+                    });
+                    new SyncState(served, cluster.node(), now).write(zk, paths);
+                }
             } catch (Exception e) {
                 log.error("handing over cleanly failed ({}); the next leader will hold the writable targets", e.toString());
             }

@@ -54,6 +54,12 @@ final class Promotion {
             boolean local = Files.exists(c.subvolume());
             long served = lastServed(c.name());
             if (local && from <= served) continue; // what this node has is newer
+            Path attempt = promoting(c.name());
+            if (local && Files.exists(attempt)) {
+                // made by an earlier attempt to lead that failed before serving it: nothing of it is this node's own
+                btrfs.deleteSubvolume(c.subvolume());
+                local = false;
+            }
             if (local) {
                 Path aside = Files.createDirectories(dataRoot.resolve("diverged")).resolve(c.name() + "." + epoch);
                 btrfs.snapshot(c.subvolume(), aside, true);
@@ -61,8 +67,10 @@ final class Promotion {
                 log.warn("clone {}: this node's own copy (last served in epoch {}) is kept aside in {}; it is not served",
                         c.name(), served, aside);
             }
-            btrfs.snapshot(newest.get(), c.subvolume(), false);
             String checkpoint = newest.get().getFileName().toString();
+            Files.createDirectories(attempt.getParent());
+            Files.writeString(attempt, checkpoint);
+            btrfs.snapshot(newest.get(), c.subvolume(), false);
             Optional<LogStore.Replayed> replayed = replay(c, checkpoint);
             promoted.put(c.name(), new Promoted(checkpoint, replayed));
             if (replayed.isPresent()) {
@@ -114,7 +122,7 @@ final class Promotion {
         }
     }
 
-    /** Records that this node serves {@code clones} in {@code epoch}. */
+    /** Records that this node serves {@code clones} in {@code epoch}: their promoted copies are its own now. */
     void served(List<WritableClone> clones, long epoch) throws IOException {
         Path dir = Files.createDirectories(dataRoot.resolve("cluster").resolve("served"));
         for (WritableClone c : clones) {
@@ -122,7 +130,13 @@ final class Promotion {
             Files.writeString(tmp, Long.toString(epoch));
             Files.move(tmp, dir.resolve(c.name()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(promoting(c.name()));
         }
+    }
+
+    /** Present while a clone promoted from a checkpoint has not been served yet. */
+    private Path promoting(String name) {
+        return dataRoot.resolve("cluster").resolve("promoted").resolve(name);
     }
 
     private long lastServed(String name) throws IOException {

@@ -10,18 +10,22 @@ import org.icbd.config.TargetConfig;
 
 /**
  * A writable clone LUN of a cluster, the unit of replication: its volume name (the clone's name, also
- * its replica directory on the standbys), its subvolume, the image file in it, and the target serving it.
+ * its replica directory on the standbys), its subvolume, the image file in it, the target serving it, and
+ * whether its writes go to the standbys' write logs before they are acknowledged (sync replication).
  */
-record WritableClone(String name, Path subvolume, Path disk, String targetIqn) {
+record WritableClone(String name, Path subvolume, Path disk, String targetIqn, boolean sync) {
 
     /** The configuration's writable LUNs; the loader has made sure each one is a clone. */
     static List<WritableClone> of(IcbdConfig config) {
+        boolean clusterSync = config.cluster().flatMap(c -> c.replication()).map(r -> r.sync()).orElse(false);
         List<WritableClone> out = new ArrayList<>();
         for (TargetConfig t : config.targets()) {
             for (LunConfig lun : t.luns()) {
                 if (lun.readOnly()) continue;
                 Path volume = lun.path().getParent();
-                out.add(new WritableClone(volume.getFileName().toString(), volume, lun.path(), t.iqn().toLowerCase(Locale.ROOT)));
+                boolean sync = lun.syncReplication() != null ? lun.syncReplication() : clusterSync;
+                out.add(new WritableClone(volume.getFileName().toString(), volume, lun.path(), t.iqn().toLowerCase(Locale.ROOT),
+                        sync));
             }
         }
         return out;

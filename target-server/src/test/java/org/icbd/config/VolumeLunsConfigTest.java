@@ -83,6 +83,29 @@ class VolumeLunsConfigTest {
                 "targets[0].luns", "icbd lun map --target iqn.2026-11.org.example:other");
     }
 
+    @Test
+    void aCloneInAClusterMayOverrideTheReplicationMode() throws Exception {
+        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        IcbdConfig c = loader.parse(inCluster("", "[{clone: ws01, replication: async}, {clone: ws02, lun: 1}]"), dir);
+        assertEquals(false, c.targets().get(0).luns().get(0).syncReplication(), "ws01 says async");
+        assertEquals(null, c.targets().get(0).luns().get(1).syncReplication(), "ws02 follows the cluster (sync)");
+        IcbdConfig sync = loader.parse(inCluster(", mode: async", "[{clone: ws01, replication: sync}]"), dir);
+        assertEquals(true, sync.targets().get(0).luns().get(0).syncReplication());
+
+        assertError(inCluster("", "[{clone: ws01, replication: later}]"), "targets[0].luns[0].replication", "expected sync");
+        assertError(inCluster("", "[{clone: ws01}, {version: gold@1, lun: 1, replication: sync}]"),
+                "targets[0].luns[1].replication", "only a writable clone is replicated");
+        assertError(config("[{clone: ws01, replication: sync}]"), "targets[0].luns[0].replication", "only applies in a cluster");
+        assertError(inCluster(", mode: eventually", "[{clone: ws01}]"), "cluster.replication.mode", "expected sync");
+    }
+
+    /** A cluster node's configuration; {@code replication}: more keys of cluster.replication. */
+    private static String inCluster(String replication, String luns) {
+        return "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.100/24,"
+                + " interface: eth0, replication: {listen: 127.0.0.1:3270, secret-file: secret" + replication + "}}\n"
+                + "targets: [{iqn: 'iqn.2026-11.org.example:t', open: true, luns: " + luns + "}]\n";
+    }
+
     private String config(String luns) {
         return "data-root: data\nportals: [127.0.0.1:3260]\ntargets: [{iqn: 'iqn.2026-11.org.example:t', luns: " + luns + "}]\n";
     }

@@ -123,6 +123,14 @@ class ClusterFailoverTest {
     private record NodeSpec(String name, String ns, Path config, Path log) {
     }
 
+    /** {@code node} with clone ws01 replicated asynchronously by its LUN's own setting. */
+    private static NodeSpec asyncClone(NodeSpec node) throws Exception {
+        String yaml = Files.readString(node.config());
+        assertTrue(yaml.contains("{clone: ws01}"), yaml);
+        Files.writeString(node.config(), yaml.replace("{clone: ws01}", "{clone: ws01, replication: async}"));
+        return node;
+    }
+
     /** The cluster secret both nodes read (32 random bytes). */
     private Path secret() throws Exception {
         Path f = tmp.resolve("cluster.secret");
@@ -326,9 +334,10 @@ class ClusterFailoverTest {
      */
     @Test
     void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
-        NodeSpec a = node("a", 2, diskA.fs().root(), "mode: async, interval: 2s");
+        // the cluster keeps the default mode (sync); the clone's own 'replication: async' must win
+        NodeSpec a = asyncClone(node("a", 2, diskA.fs().root(), "interval: 2s"));
         icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
-        NodeSpec b = node("b", 3, diskB.fs().root(), "mode: async, interval: 2s");
+        NodeSpec b = asyncClone(node("b", 3, diskB.fs().root(), "interval: 2s"));
         NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
         String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
@@ -537,6 +546,19 @@ class ClusterFailoverTest {
         Tool.Result own = qemuIo(ws01, "read -P 0x11 0 4k");
         assertTrue(own.ok() && own.output().contains("read 4096/4096") && !own.output().contains("Pattern verification failed"),
                 () -> "b serves its own copy (without a's last write) once released: " + own.describe());
+
+        // a rejoins and b stops cleanly at once: whether or not a is in sync yet, b's final checkpoint
+        // carries everything, so a leads with b's last write, and nothing is held
+        Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
+        NodeProcess pa3 = start(a);
+        Tool.Result lastOnB = qemuIo(ws01, "write -P 0x33 8k 4k");
+        assertTrue(lastOnB.ok() && lastOnB.output().contains("wrote 4096/4096"), lastOnB::describe);
+        pb2.stop();
+        assertTrue(untilReadable(30) >= 0, () -> "a took over after the clean stop; last try: " + lastAttempt + "\n" + pa3.output());
+        Tool.Result handedOver = qemuIo(Duration.ofSeconds(60), true, ws01, "read -P 0x33 8k 4k", "read -P 0x11 0 4k");
+        assertTrue(handedOver.ok() && count(handedOver.output(), "read 4096/4096") == 2
+                && !handedOver.output().contains("Pattern verification failed"), () -> handedOver.describe() + "\n" + pa3.output());
+        assertFalse(pa3.output().contains("holding ["), "a clean hand-over holds nothing:\n" + pa3.output());
     }
 
     /** The pattern byte of the k-th 4 KiB write: 0x80 to 0xe3, never the image's 0x5a. */
