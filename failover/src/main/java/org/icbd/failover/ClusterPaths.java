@@ -68,6 +68,11 @@ public record ClusterPaths(String cluster) {
         return root() + "/insync";
     }
 
+    /** The persistent reservations of LUN {@code lun} of target {@code iqn} (lower case), as the leader last saved them. */
+    public String reservations(String iqn, long lun) {
+        return root() + "/reservations/" + iqn.toLowerCase(java.util.Locale.ROOT) + "/" + lun;
+    }
+
     /** The node an administrator allowed to lead although it is not in sync (it may lack acknowledged writes). */
     public String forcedLeader() {
         return root() + "/forced-leader";

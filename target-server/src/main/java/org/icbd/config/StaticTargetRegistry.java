@@ -107,6 +107,13 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
         return new StaticTargetRegistry(targets, List.copyOf(opened), discoveryChap.map(ChapConfig::toCredentials));
     }
 
+    /** Every LUN's persistent reservations come from {@code store} and go there when they change. */
+    public void keepReservationsIn(org.icbd.scsi.ReservationStore store) throws IOException {
+        for (ExportedTarget t : all()) {
+            if (t.scsi() instanceof LogicalUnitSet units) units.keepReservationsIn(store); // all built by open()
+        }
+    }
+
     private static BlockDevice openOne(DeviceOpener opener, LunConfig lun) throws ConfigException {
         try {
             return opener.open(lun);

@@ -274,7 +274,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         };
         vip.acquire();
         try {
-            service = IscsiService.open(reload.current(), opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held), meters);
+            service = IscsiService.open(reload.current(), opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held),
+                    new ZkReservations(zk, paths, newEpoch), meters);
         } catch (ConfigException | RuntimeException e) {
             vip.release();
             throw e;

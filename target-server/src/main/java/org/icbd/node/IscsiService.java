@@ -12,6 +12,7 @@ import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.iscsi.IscsiServer;
 import org.icbd.iscsi.TargetRegistry;
+import org.icbd.scsi.ReservationStore;
 
 /**
  * The configuration's targets, opened and listening on every portal. Closing it drops every session
@@ -29,20 +30,30 @@ public final class IscsiService implements AutoCloseable {
 
     /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
     public static IscsiService open(IcbdConfig config, BlockCache cache, MeterRegistry meters) throws ConfigException {
-        return open(config, StaticTargetRegistry.cachedFiles(cache), r -> r, meters);
+        return open(config, StaticTargetRegistry.cachedFiles(cache), r -> r, null, meters);
     }
 
     /**
      * Opens every LUN with {@code opener}; the portals see the targets through {@code view} (which may
      * refuse logins to some of them for now).
+     *
+     * @param reservations where persistent reservations are kept beyond this process, or null
      */
     public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
-                                    java.util.function.UnaryOperator<TargetRegistry> view, MeterRegistry meters) throws ConfigException {
+                                    java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
+                                    MeterRegistry meters) throws ConfigException {
         StaticTargetRegistry registry = StaticTargetRegistry.open(config.targets(), config.discoveryChap(),
                 config.iscsi().maxCommandBytes(), opener);
         TargetRegistry seen = view.apply(registry);
         List<IscsiServer> servers = new ArrayList<>();
         try {
+            if (reservations != null) {
+                try {
+                    registry.keepReservationsIn(reservations);
+                } catch (IOException e) {
+                    throw new ConfigException("cluster", "cannot read the persistent reservations: " + e.getMessage(), e);
+                }
+            }
             for (HostPort portal : config.portals()) {
                 IscsiServer server = new IscsiServer(config.iscsi(), seen, meters);
                 servers.add(server);

@@ -189,6 +189,20 @@ public final class LogicalUnitSet implements ScsiTarget {
         return out;
     }
 
+    /**
+     * Takes every LUN's persistent reservations from {@code store} and saves each later change there
+     * (a cluster leader: the next one continues from them). Call before the target is served.
+     */
+    public void keepReservationsIn(ReservationStore store) throws java.io.IOException {
+        for (var e : units.entrySet()) {
+            long lun = e.getKey();
+            ReservationState rs = e.getValue().reservations();
+            java.util.Optional<ReservationSnapshot> saved = store.load(targetName, lun);
+            if (saved.isPresent()) rs.restore(saved.get());
+            rs.persistWith(state -> store.save(targetName, lun, state));
+        }
+    }
+
     /** Restores exported reservation state for the LUNs that exist here. */
     public void importReservations(Map<Long, ReservationSnapshot> snapshots) {
         snapshots.forEach((lun, s) -> {

@@ -25,7 +25,7 @@ final class PersistentReservations {
         byte[] data = switch (sa) {
             case READ_KEYS -> readKeys(s);
             case READ_RESERVATION -> readReservation(s);
-            case REPORT_CAPABILITIES -> reportCapabilities();
+            case REPORT_CAPABILITIES -> reportCapabilities(ctx.unit().device().readOnly());
             case READ_FULL_STATUS -> readFullStatus(s);
             default -> throw CommandFailure.invalidCdbField(1, 4);
         };
@@ -63,14 +63,27 @@ final class PersistentReservations {
         return b;
     }
 
-    static byte[] reportCapabilities() {
+    /** @param readOnly only the write-exclusive types: see {@link #locksReaders} */
+    static byte[] reportCapabilities(boolean readOnly) {
         byte[] b = new byte[8];
         Cdb.put16(b, 0, 8);
         b[2] = 0x10;        // CRH: RESERVE/RELEASE(6/10) follow SPC-4 5.13.3 (conflict while a PR exists)
         b[3] = (byte) 0x80; // TMV: the type mask is valid; ALLOW COMMANDS 0, PTPL_A 0
-        b[4] = (byte) (0x80 | 0x40 | 0x20 | 0x08 | 0x02); // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
-        b[5] = 0x01;        // EX_AC_AR
+        b[4] = (byte) (readOnly ? 0x80 | 0x20 | 0x02 // WR_EX_AR, WR_EX_RO, WR_EX
+                : 0x80 | 0x40 | 0x20 | 0x08 | 0x02); // and EX_AC_RO, EX_AC
+        b[5] = (byte) (readOnly ? 0 : 0x01); // EX_AC_AR
         return b;
+    }
+
+    /**
+     * Whether a reservation of {@code type} on this LUN would keep other initiators from reading it,
+     * where that is refused: a read-only LUN is a published version that every workstation boots
+     * from, and one of them must not be able to lock the others out (a write-exclusive type does no
+     * harm there: nobody writes a read-only LUN anyway).
+     */
+    static boolean locksReaders(CommandContext ctx, int type) {
+        return ctx.unit().device().readOnly() && (type == ReservationState.EXCLUSIVE_ACCESS
+                || type == ReservationState.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY || type == ReservationState.EXCLUSIVE_ACCESS_ALL_REGISTRANTS);
     }
 
     static byte[] readFullStatus(ReservationSnapshot s) {
@@ -141,29 +154,38 @@ final class PersistentReservations {
         if (p.aptpl()) throw CommandFailure.invalidParameter(20, 0);
         boolean typed = sa == RESERVE || sa == RELEASE || sa == PREEMPT || sa == PREEMPT_AND_ABORT;
         if (typed && scope != 0) throw CommandFailure.invalidCdbField(2, 7);
+        if (sa != RELEASE && typed && locksReaders(ctx, type)) throw CommandFailure.invalidCdbField(2, 3);
         ReservationState rs = ctx.unit().reservations();
         Nexus n = ctx.nexus();
-        ReservationState.Outcome o = switch (sa) {
-            case REGISTER -> rs.register(n, p.key(), p.serviceActionKey(), false);
-            case REGISTER_AND_IGNORE -> rs.register(n, p.key(), p.serviceActionKey(), true);
-            case RESERVE -> rs.reserve(n, p.key(), type);
-            case RELEASE -> rs.releasePersistent(n, p.key(), type);
-            case CLEAR -> rs.clear(n, p.key());
-            default -> {
-                List<Nexus> preempted = new ArrayList<>();
-                ReservationState.Outcome r = rs.preempt(n, p.key(), p.serviceActionKey(), type, preempted);
-                if (r == ReservationState.Outcome.GOOD && sa == PREEMPT_AND_ABORT) {
-                    for (Nexus victim : preempted) ctx.target().taskAborter().abortTasks(ctx.unit().number(), victim);
-                }
-                yield r;
-            }
-        };
+        List<Nexus> preempted = new ArrayList<>();
+        ReservationState.Outcome o;
+        try {
+            o = rs.apply(() -> change(rs, n, sa, type, p, preempted));
+        } catch (java.io.IOException e) {
+            // not saved where the next leader looks: undone, and the initiator may try again
+            return CommandFailure.check(Sense.ABORTED_INTERNAL_FAILURE).toResponse(24);
+        }
+        if (o == ReservationState.Outcome.GOOD && sa == PREEMPT_AND_ABORT) {
+            for (Nexus victim : preempted) ctx.target().taskAborter().abortTasks(ctx.unit().number(), victim);
+        }
         return switch (o) {
             case GOOD -> ScsiResponse.goodWrite(24);
             case CONFLICT -> new ScsiResponse(ScsiResponse.RESERVATION_CONFLICT, null, null, 24);
             case INVALID_RELEASE -> CommandFailure.check(Sense.INVALID_RELEASE_OF_PR).toResponse(24);
             case INVALID_PARAMETER -> CommandFailure.invalidParameter(8, -1).toResponse(24);
             case INVALID_TYPE -> CommandFailure.invalidCdbField(2, 3).toResponse(24);
+        };
+    }
+
+    private static ReservationState.Outcome change(ReservationState rs, Nexus n, int sa, int type, OutParameters p,
+                                                   List<Nexus> preempted) {
+        return switch (sa) {
+            case REGISTER -> rs.register(n, p.key(), p.serviceActionKey(), false);
+            case REGISTER_AND_IGNORE -> rs.register(n, p.key(), p.serviceActionKey(), true);
+            case RESERVE -> rs.reserve(n, p.key(), type);
+            case RELEASE -> rs.releasePersistent(n, p.key(), type);
+            case CLEAR -> rs.clear(n, p.key());
+            default -> rs.preempt(n, p.key(), p.serviceActionKey(), type, preempted);
         };
     }
 
@@ -175,6 +197,8 @@ final class PersistentReservations {
         // third-party and extent reservations are obsolete; refuse them rather than misapply them
         if (ten && (cdb[1] & 0x12) != 0) throw CommandFailure.invalidCdbField(1, 4);
         if (!ten && (cdb[1] & 0x1F) != 0) throw CommandFailure.invalidCdbField(1, 0);
+        // RESERVE keeps every other initiator out, readers too: not on a LUN many boot from (see locksReaders)
+        if (ctx.unit().device().readOnly()) throw CommandFailure.check(Sense.INVALID_OPCODE);
         return ctx.unit().reservations().reserve(ctx.nexus())
                 ? ScsiResponse.good() : ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT);
     }

@@ -41,6 +41,16 @@ public final class ReservationState {
 
     private volatile View view = View.EMPTY;
     private final UnitAttentions unitAttentions;
+    /** Guarded by this: where persistent changes are saved, or null (this process only). */
+    private Durability durability;
+    /** Guarded by this: the unit attentions of the change {@link #apply} is running, or null outside it. */
+    private List<Runnable> deferred;
+
+    /** Saves the persistent part of a changed state; throws when it cannot. */
+    @FunctionalInterface
+    public interface Durability {
+        void save(ReservationSnapshot persistent) throws java.io.IOException;
+    }
 
     public ReservationState(UnitAttentions unitAttentions) {
         this.unitAttentions = unitAttentions;
@@ -121,6 +131,54 @@ public final class ReservationState {
         view = new View(s.generation(), java.util.Collections.unmodifiableMap(regs), s.holder(), s.type(), s.spc2Holder());
     }
 
+    /** From now on, every change of the persistent part is saved with {@code durability} before it counts. */
+    public synchronized void persistWith(Durability durability) {
+        this.durability = durability;
+    }
+
+    /**
+     * Runs one PERSISTENT RESERVE OUT change. With a {@link #persistWith durability}, a change of the
+     * persistent state is saved before it counts and before the unit attentions it raises reach
+     * anyone; when saving fails it is undone (nobody hears of it) and the failure thrown, so what the
+     * initiator is told matches what survives a failover.
+     */
+    public synchronized Outcome apply(java.util.function.Supplier<Outcome> change) throws java.io.IOException {
+        ReservationSnapshot before = snapshot();
+        deferred = new ArrayList<>();
+        try {
+            Outcome o = change.get();
+            if (o == Outcome.GOOD && durability != null) {
+                ReservationSnapshot now = withoutSpc2(snapshot());
+                if (!now.equals(withoutSpc2(before))) {
+                    try {
+                        durability.save(now);
+                    } catch (java.io.IOException e) {
+                        restore(before);
+                        throw e;
+                    } catch (RuntimeException e) {
+                        restore(before);
+                        throw new java.io.IOException(e);
+                    }
+                }
+            }
+            deferred.forEach(Runnable::run);
+            return o;
+        } finally {
+            deferred = null;
+        }
+    }
+
+    /** Raises unit attentions now, or, during {@link #apply}, once the change is saved. */
+    private void raise(Runnable attention) {
+        if (deferred != null) deferred.add(attention);
+        else attention.run();
+    }
+
+    /** SPC-2 reservations end with the I_T nexus, so with every failover: they are never saved. */
+    private static ReservationSnapshot withoutSpc2(ReservationSnapshot s) {
+        return new ReservationSnapshot(s.generation(), s.registrations(), s.holder(), s.type(), null);
+    }
+
     /** Whether {@code nexus} is a reservation holder in the READ FULL STATUS sense. */
     public static boolean isHolder(ReservationSnapshot s, Nexus nexus) {
         if (s.type() == 0) return false;
@@ -165,7 +223,8 @@ public final class ReservationState {
             boolean releases = allRegistrants(type) ? regs.isEmpty() : nexus.equals(holder);
             if (releases) {
                 if (type == WRITE_EXCLUSIVE_REGISTRANTS_ONLY || type == EXCLUSIVE_ACCESS_REGISTRANTS_ONLY) {
-                    unitAttentions.raiseAll(regs.keySet(), Sense.RESERVATIONS_RELEASED);
+                    java.util.Set<Nexus> left = java.util.Set.copyOf(regs.keySet());
+                    raise(() -> unitAttentions.raiseAll(left, Sense.RESERVATIONS_RELEASED));
                 }
                 holder = null;
                 type = 0;
@@ -196,7 +255,7 @@ public final class ReservationState {
         if (!isHolder) return Outcome.GOOD;
         if (v.type != type) return Outcome.INVALID_RELEASE;
         if (v.type != WRITE_EXCLUSIVE && v.type != EXCLUSIVE_ACCESS) {
-            unitAttentions.raiseAllExcept(v.registrations.keySet(), nexus, Sense.RESERVATIONS_RELEASED);
+            raise(() -> unitAttentions.raiseAllExcept(v.registrations.keySet(), nexus, Sense.RESERVATIONS_RELEASED));
         }
         view = new View(v.generation, v.registrations, null, 0, v.spc2Holder);
         return Outcome.GOOD;
@@ -206,7 +265,7 @@ public final class ReservationState {
         View v = view;
         Long current = v.registrations.get(nexus);
         if (current == null || current != key) return Outcome.CONFLICT;
-        unitAttentions.raiseAllExcept(v.registrations.keySet(), nexus, Sense.RESERVATIONS_PREEMPTED);
+        raise(() -> unitAttentions.raiseAllExcept(v.registrations.keySet(), nexus, Sense.RESERVATIONS_PREEMPTED));
         view = new View(v.generation + 1, Map.of(), null, 0, v.spc2Holder);
         return Outcome.GOOD;
     }
@@ -241,7 +300,7 @@ public final class ReservationState {
                 return true;
             });
             if (v.type != type) {
-                for (Nexus n : regs.keySet()) if (!n.equals(nexus)) unitAttentions.raise(n, Sense.RESERVATIONS_RELEASED);
+                for (Nexus n : regs.keySet()) if (!n.equals(nexus)) raise(() -> unitAttentions.raise(n, Sense.RESERVATIONS_RELEASED));
             }
             holder = allRegistrants(type) ? null : nexus;
             newType = type;
@@ -259,7 +318,7 @@ public final class ReservationState {
             }
             if (newType != 0 && allRegistrants(newType) && regs.isEmpty()) newType = 0;
         }
-        for (Nexus n : preempted) unitAttentions.raise(n, Sense.REGISTRATIONS_PREEMPTED);
+        for (Nexus n : preempted) raise(() -> unitAttentions.raise(n, Sense.REGISTRATIONS_PREEMPTED));
         view = new View(v.generation + 1, freeze(regs), holder, newType, v.spc2Holder);
         return Outcome.GOOD;
     }

@@ -44,6 +44,8 @@ public record Sense(int key, int asc, int ascq) {
     public static final Sense UNRECOVERED_READ_ERROR = new Sense(KEY_MEDIUM_ERROR, 0x11, 0x00);
     public static final Sense WRITE_ERROR = new Sense(KEY_MEDIUM_ERROR, 0x0C, 0x00);
     public static final Sense INTERNAL_TARGET_FAILURE = new Sense(KEY_HARDWARE_ERROR, 0x44, 0x00);
+    /** A command undone because of a passing failure (the initiator retries ABORTED COMMAND). */
+    public static final Sense ABORTED_INTERNAL_FAILURE = new Sense(KEY_ABORTED_COMMAND, 0x44, 0x00);
     public static final Sense MISCOMPARE_DURING_VERIFY = new Sense(KEY_MISCOMPARE, 0x1D, 0x00);
 
     public Sense {

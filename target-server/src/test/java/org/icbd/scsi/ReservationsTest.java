@@ -37,10 +37,14 @@ class ReservationsTest {
     }
 
     private ScsiResponse prout(Nexus n, int sa, int type, long key, long saKey) {
+        return prout(n, 0, sa, type, key, saKey);
+    }
+
+    private ScsiResponse prout(Nexus n, long lun, int sa, int type, long key, long saKey) {
         byte[] p = new byte[24];
         Cdb.put64(p, 0, key);
         Cdb.put64(p, 8, saKey);
-        return f.exec(n, 0, cdb(0x5F, sa, type, 0, 0, 0, 0, 0, 24, 0), p, 24);
+        return f.exec(n, lun, cdb(0x5F, sa, type, 0, 0, 0, 0, 0, 24, 0), p, 24);
     }
 
     private byte[] prin(Nexus n, int sa) {
@@ -243,5 +247,90 @@ class ReservationsTest {
         assertEquals(A, s.holder());
         assertEquals(2, s.registrations().size());
         assertNull(s.spc2Holder());
+    }
+
+    /**
+     * Where a cluster keeps reservations (ZooKeeper in production; a map here, so that saving can be
+     * made to fail, which a real ensemble does only when the leader is cut off).
+     */
+    private static final class MapStore implements ReservationStore {
+        final java.util.Map<String, ReservationSnapshot> saved = new java.util.HashMap<>();
+        boolean failing;
+        int saves;
+
+        @Override
+        public void save(String target, long lun, ReservationSnapshot state) throws java.io.IOException {
+            if (failing) throw new java.io.IOException("ZooKeeper unreachable");
+            saves++;
+            saved.put(target + "/" + lun, state);
+        }
+
+        @Override
+        public java.util.Optional<ReservationSnapshot> load(String target, long lun) {
+            return java.util.Optional.ofNullable(saved.get(target + "/" + lun));
+        }
+    }
+
+    @Test
+    void aChangeCountsOnlyOnceSavedAndTheNextLeaderEnforcesIt() throws Exception {
+        MapStore store = new MapStore();
+        f.target.keepReservationsIn(store);
+        assertGood(prout(A, 0, 0, 0, 0xAAAA));
+        assertGood(prout(B, 0, 0, 0, 0xBBBB));
+        assertGood(prout(A, 1, ReservationState.WRITE_EXCLUSIVE, 0xAAAA, 0));
+        assertEquals(3, store.saves, "each change saved before it was answered");
+        assertGood(f.exec(A, 0, cdb(0x00), null, 0));
+        assertGood(prout(A, 1, ReservationState.WRITE_EXCLUSIVE, 0xAAAA, 0)); // reserving again changes nothing
+        assertEquals(3, store.saves, "nothing changed, nothing saved");
+
+        store.failing = true;
+        byte[] keysBefore = prin(A, 0);
+        byte[] reservationBefore = prin(A, 1);
+        assertSense(prout(B, 4, ReservationState.EXCLUSIVE_ACCESS, 0xBBBB, 0xAAAA), Sense.ABORTED_INTERNAL_FAILURE);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(keysBefore, prin(A, 0), "the preemption was undone");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(reservationBefore, prin(A, 1), "the preemption was undone");
+        assertEquals(ScsiResponse.RESERVATION_CONFLICT, writeStatus(B), "A still holds the reservation");
+        store.failing = false;
+
+        // the next leader: same target and LUN, new process state
+        var next = new LogicalUnitSet(ScsiFixture.TARGET, new java.util.TreeMap<>(java.util.Map.of(0L, f.rw)));
+        next.keepReservationsIn(store);
+        ReservationSnapshot there = next.unit(0).reservations().snapshot();
+        assertEquals(A, there.holder());
+        assertEquals(ReservationState.WRITE_EXCLUSIVE, there.type());
+        assertEquals(2, there.registrations().size());
+        assertEquals(f.target.unit(0).reservations().snapshot(), there);
+    }
+
+    @Test
+    void spc2ReservationsAreNotSaved() throws Exception {
+        MapStore store = new MapStore();
+        f.target.keepReservationsIn(store);
+        assertGood(f.exec(A, 0, cdb(0x16), null, 0));
+        assertGood(prout(A, 0, 0, 0, 0xAAAA));
+        assertNull(store.saved.get(ScsiFixture.TARGET + "/0").spc2Holder(), "RESERVE(6) ends with the nexus: not carried over");
+    }
+
+    /** LUN 3 is read-only: a version every workstation boots from, which one of them must not lock. */
+    @Test
+    void noInitiatorCanKeepTheOthersFromReadingAReadOnlyLun() {
+        long ro = 3;
+        assertGood(prout(A, ro, 6, 0, 0, 0xAAAA));
+        assertGood(prout(B, ro, 6, 0, 0, 0xBBBB));
+        for (int type : new int[] {ReservationState.EXCLUSIVE_ACCESS, ReservationState.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY,
+                ReservationState.EXCLUSIVE_ACCESS_ALL_REGISTRANTS}) {
+            assertSense(prout(A, ro, 1, type, 0xAAAA, 0), Sense.INVALID_FIELD_IN_CDB);
+        }
+        assertSense(f.exec(A, ro, cdb(0x16), null, 0), Sense.INVALID_OPCODE);
+        assertGood(prout(A, ro, 1, ReservationState.WRITE_EXCLUSIVE, 0xAAAA, 0));
+        assertSense(prout(B, ro, 4, ReservationState.EXCLUSIVE_ACCESS, 0xBBBB, 0xAAAA), Sense.INVALID_FIELD_IN_CDB);
+        assertGood(f.exec(B, ro, rw10(0x28, 1, 1, 0), null, 512));
+
+        byte[] roCaps = data(f.exec(A, ro, cdb(0x5E, 2, 0, 0, 0, 0, 0, 0, 8, 0), null, 8));
+        byte[] rwCaps = data(f.exec(A, 0, cdb(0x5E, 2, 0, 0, 0, 0, 0, 0, 8, 0), null, 8));
+        assertEquals(0x80 | 0x20 | 0x02, roCaps[4] & 0xFF, "read-only: the write-exclusive types only");
+        assertEquals(0, roCaps[5]);
+        assertEquals(0x80 | 0x40 | 0x20 | 0x08 | 0x02, rwCaps[4] & 0xFF);
+        assertEquals(1, rwCaps[5]);
     }
 }

@@ -1,0 +1,67 @@
+package org.icbd.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.Epochs;
+import org.icbd.failover.ZNodes;
+import org.icbd.scsi.ReservationSnapshot;
+import org.icbd.scsi.ReservationStore;
+
+/**
+ * The leader's persistent reservations in ZooKeeper, one JSON record per LUN: a new leader restores
+ * them before it serves, so a cluster of initiators keeps its reservation across a failover. Saves are
+ * fenced by the leader's epoch: a deposed leader cannot overwrite what its successor recorded.
+ */
+final class ZkReservations implements ReservationStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CuratorFramework zk;
+    private final ClusterPaths paths;
+    private final Epochs epochs;
+    private final long epoch;
+
+    ZkReservations(CuratorFramework zk, ClusterPaths paths, long epoch) {
+        this.zk = zk;
+        this.paths = paths;
+        this.epochs = new Epochs(zk, paths);
+        this.epoch = epoch;
+    }
+
+    @Override
+    public void save(String target, long lun, ReservationSnapshot state) throws IOException {
+        String path = paths.reservations(target, lun);
+        try {
+            if (zk.checkExists().forPath(parent(path)) == null) {
+                try {
+                    zk.create().creatingParentsIfNeeded().forPath(parent(path), new byte[0]); // the record is fenced, not its folder
+                } catch (org.apache.zookeeper.KeeperException.NodeExistsException raced) {
+                    // made meanwhile
+                }
+            }
+            epochs.writeFenced(path, JSON.writeValueAsBytes(state), epoch);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot save the reservations of " + target + " LUN " + lun + " in ZooKeeper: " + e, e);
+        }
+    }
+
+    @Override
+    public Optional<ReservationSnapshot> load(String target, long lun) throws IOException {
+        Optional<String> text;
+        try {
+            text = ZNodes.read(zk, paths.reservations(target, lun));
+        } catch (Exception e) {
+            throw new IOException("cannot read the reservations of " + target + " LUN " + lun + " from ZooKeeper: " + e, e);
+        }
+        return text.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(text.get(), ReservationSnapshot.class));
+    }
+
+    private static String parent(String path) {
+        return path.substring(0, path.lastIndexOf('/'));
+    }
+}
