@@ -186,9 +186,9 @@ final class CheckpointSchedule implements AutoCloseable {
                 if (!outcome.startsWith("failed")) got.add(node);
             });
             received.put(c.name(), got);
-            if (c.sync() && !closing) got.forEach(node -> writeLog.confirmed(node, c.name(), r.snapshot()));
             log.info("{}checkpoint {}: writes held {} ms; {}", closing ? "final " : "", r.snapshot(), r.pause().toMillis(),
                     r.standbys());
+            if (c.sync() && !closing) got.forEach(node -> writeLog.confirmed(node, c.name(), r.snapshot()));
         }
         if (writeLog != null) warnUnprotected();
         return result;

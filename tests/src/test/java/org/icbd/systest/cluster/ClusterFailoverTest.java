@@ -461,7 +461,7 @@ class ClusterFailoverTest {
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
         // b had no version: it got lab@1 from a, and the clone's first checkpoint was sent against it (shared extents)
         assertTrue(pa.output().contains("version lab@1 sent to b (full)"), pa.output());
-        assertTrue(pa.output().contains("b=incremental on 1}"), "the clone went against its version:\n" + pa.output());
+        assertTrue(pa.awaitOutput("b=incremental on 1}", 10), "the clone went against its version:\n" + pa.output());
         String mirrored = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
         System.out.printf("sync mode cost: without a standby %s; with standby b in sync %s%n", alone, mirrored);
         String status = icbd(a.ns(), "replication", "status", "--config", a.config().toString());
