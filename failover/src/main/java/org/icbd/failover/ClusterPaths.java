@@ -68,9 +68,14 @@ public record ClusterPaths(String cluster) {
         return root() + "/insync";
     }
 
-    /** The persistent reservations of LUN {@code lun} of target {@code iqn} (lower case), as the leader last saved them. */
+    /** One child per target (its IQN in lower case) whose LUNs have persistent reservations saved. */
+    public String reservations() {
+        return root() + "/reservations";
+    }
+
+    /** The persistent reservations of LUN {@code lun} of target {@code iqn}, as the leader last saved them. */
     public String reservations(String iqn, long lun) {
-        return root() + "/reservations/" + iqn.toLowerCase(java.util.Locale.ROOT) + "/" + lun;
+        return reservations() + "/" + iqn.toLowerCase(java.util.Locale.ROOT) + "/" + lun;
     }
 
     /** The node an administrator allowed to lead although it is not in sync (it may lack acknowledged writes). */

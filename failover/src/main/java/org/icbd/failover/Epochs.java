@@ -54,7 +54,7 @@ public final class Epochs {
     }
 
     /**
-     * Writes {@code data} to {@code target} (creating it; its parent must exist) only while {@code epoch} is still the cluster's
+     * Writes {@code data} to {@code target} (creating it and any missing parent) only while {@code epoch} is still the cluster's
      * epoch: the write and a check of the epoch znode are one ZooKeeper transaction, so a leader deposed
      * a moment ago cannot overwrite what its successor wrote.
      *
@@ -65,7 +65,8 @@ public final class Epochs {
             Stat stat = new Stat();
             long cur = decode(zk.getData().storingStatIn(stat).forPath(path));
             if (cur != epoch) throw new java.io.IOException("epoch " + epoch + " is over (the cluster is in epoch " + cur + ")");
-            boolean exists = zk.checkExists().forPath(target) != null; // its parent exists: the epoch's, or one made before
+            boolean exists = zk.checkExists().forPath(target) != null;
+            if (!exists) createParents(target); // folders only: the fenced write is the record itself
             try {
                 zk.transaction().forOperations(
                         zk.transactionOp().check().withVersion(stat.getVersion()).forPath(path),
@@ -74,6 +75,16 @@ public final class Epochs {
             } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException | KeeperException.NoNodeException raced) {
                 // the epoch moved (checked again above), or the target appeared or went: try again
             }
+        }
+    }
+
+    private void createParents(String target) throws Exception {
+        String parent = target.substring(0, target.lastIndexOf('/'));
+        if (parent.isEmpty() || zk.checkExists().forPath(parent) != null) return;
+        try {
+            zk.create().creatingParentsIfNeeded().forPath(parent, new byte[0]);
+        } catch (KeeperException.NodeExistsException raced) {
+            // made meanwhile
         }
     }
 

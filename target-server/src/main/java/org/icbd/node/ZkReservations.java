@@ -2,7 +2,10 @@ package org.icbd.node;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.curator.framework.CuratorFramework;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
@@ -23,6 +26,11 @@ final class ZkReservations implements ReservationStore {
     private final ClusterPaths paths;
     private final Epochs epochs;
     private final long epoch;
+    /**
+     * The targets that have records, listed once: a new leader asks for every LUN before it serves, and
+     * most targets (workstation disks) never see a reservation, so one listing replaces a read per LUN.
+     */
+    private Set<String> targetsWithRecords;
 
     ZkReservations(CuratorFramework zk, ClusterPaths paths, long epoch) {
         this.zk = zk;
@@ -32,28 +40,23 @@ final class ZkReservations implements ReservationStore {
     }
 
     @Override
-    public void save(String target, long lun, ReservationSnapshot state) throws IOException {
-        String path = paths.reservations(target, lun);
+    public synchronized void save(String target, long lun, ReservationSnapshot state) throws IOException {
         try {
-            if (zk.checkExists().forPath(parent(path)) == null) {
-                try {
-                    zk.create().creatingParentsIfNeeded().forPath(parent(path), new byte[0]); // the record is fenced, not its folder
-                } catch (org.apache.zookeeper.KeeperException.NodeExistsException raced) {
-                    // made meanwhile
-                }
-            }
-            epochs.writeFenced(path, JSON.writeValueAsBytes(state), epoch);
+            epochs.writeFenced(paths.reservations(target, lun), JSON.writeValueAsBytes(state), epoch);
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
             throw new IOException("cannot save the reservations of " + target + " LUN " + lun + " in ZooKeeper: " + e, e);
         }
+        if (targetsWithRecords != null) targetsWithRecords.add(key(target));
     }
 
     @Override
-    public Optional<ReservationSnapshot> load(String target, long lun) throws IOException {
+    public synchronized Optional<ReservationSnapshot> load(String target, long lun) throws IOException {
         Optional<String> text;
         try {
+            if (targetsWithRecords == null) targetsWithRecords = new HashSet<>(ZNodes.children(zk, paths.reservations()));
+            if (!targetsWithRecords.contains(key(target))) return Optional.empty();
             text = ZNodes.read(zk, paths.reservations(target, lun));
         } catch (Exception e) {
             throw new IOException("cannot read the reservations of " + target + " LUN " + lun + " from ZooKeeper: " + e, e);
@@ -61,7 +64,7 @@ final class ZkReservations implements ReservationStore {
         return text.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(text.get(), ReservationSnapshot.class));
     }
 
-    private static String parent(String path) {
-        return path.substring(0, path.lastIndexOf('/'));
+    private static String key(String iqn) {
+        return iqn.toLowerCase(Locale.ROOT);
     }
 }
