@@ -92,7 +92,7 @@ public final class Checkpointer {
             try {
                 sender.send(s.address(), epoch, volume, snapshot, base);
             } catch (IOException e) {
-                if (base.isEmpty()) throw e;
+                if (base.isEmpty() || Thread.currentThread().isInterrupted()) throw e; // interrupted: this node stops serving
                 log.warn("incremental send of {} to {} failed ({}); sending it whole", snapshot.getFileName(), s.node(), e.getMessage());
                 sender.send(s.address(), epoch, volume, snapshot, Optional.empty());
                 base = Optional.empty();

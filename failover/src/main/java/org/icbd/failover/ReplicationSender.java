@@ -22,6 +22,8 @@ import org.icbd.btrfs.SendStream;
 public final class ReplicationSender {
 
     private static final int CHUNK = 256 << 10;
+    /** How long a standby that broke the stream off has to say why. */
+    private static final int REASON_WAIT_MS = 5_000;
 
     private final String cluster;
     private final byte[] secret;
@@ -72,27 +74,47 @@ public final class ReplicationSender {
             String go = in.readUTF();
             if (!go.equals("GO")) throw refused(standby, volume, header, go);
             try (SendStream stream = btrfs.send(snapshot, parent, List.of())) {
-                InputStream data = stream.stream();
-                byte[] buf = new byte[CHUNK];
-                int n;
-                while ((n = data.readNBytes(buf, 0, CHUNK)) > 0) frames.write(out, buf, 0, n);
-                stream.awaitSuccess();
-            } catch (IOException e) {
-                // the standby may have refused the stream midway and said why before closing
-                String reply = null;
-                try {
-                    reply = in.readUTF();
-                } catch (IOException ignored) {
-                    // it did not; the standby discards a stream that ends without its end frame
-                }
-                if (reply != null && reply.startsWith("ERR ")) throw refused(standby, volume, header, reply);
-                throw new IOException("streaming " + snapshot + " to " + standby + " failed: " + e.getMessage(), e);
+                forward(stream, frames, s, in, out, standby, header);
             }
             frames.writeEnd(out);
             String reply = in.readUTF();
             if (reply.startsWith("OK ")) return UUID.fromString(reply.substring(3));
             throw refused(standby, volume, header, reply);
         }
+    }
+
+    /**
+     * Streams {@code btrfs send}'s output to the standby. A failure on this side (btrfs send failed, or
+     * this thread was interrupted: the node stops serving) ends the connection without waiting for a
+     * reply: the standby, still waiting for data, would never send one, and it discards a stream that
+     * ends without its end frame. A failure writing to the standby may be its refusal midway: its
+     * reason is read, briefly.
+     */
+    private static void forward(SendStream stream, FrameCodec frames, Socket s, DataInputStream in, DataOutputStream out,
+                                InetSocketAddress standby, ReplicationHeader header) throws IOException {
+        InputStream data = stream.stream();
+        byte[] buf = new byte[CHUNK];
+        int n;
+        while ((n = data.readNBytes(buf, 0, CHUNK)) > 0) {
+            // reading a pipe and writing a socket ignore interrupts: look between chunks
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.io.InterruptedIOException("sending " + header.snapshot() + " to " + standby + " interrupted");
+            }
+            try {
+                frames.write(out, buf, 0, n);
+            } catch (IOException e) {
+                String reply = null;
+                try {
+                    s.setSoTimeout(REASON_WAIT_MS);
+                    reply = in.readUTF();
+                } catch (IOException ignored) {
+                    // it said nothing: the connection broke
+                }
+                if (reply != null && reply.startsWith("ERR ")) throw refused(standby, header.volume(), header, reply);
+                throw new IOException("streaming " + header.snapshot() + " to " + standby + " failed: " + e.getMessage(), e);
+            }
+        }
+        stream.awaitSuccess();
     }
 
     private static IOException refused(InetSocketAddress standby, String volume, ReplicationHeader header, String reply) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
@@ -76,6 +78,50 @@ class ReplicationTest {
 
             tx.send(rx.address(), 1, "ws01", c1, Optional.empty());
             assertTrue(Files.exists(standby.root().resolve("replicas/ws01/ws01.1.1/disk.img")));
+        }
+    }
+
+    /**
+     * A node that stops serving interrupts its checkpoint thread, perhaps mid-send. The send must end at
+     * once: it used to wait up to two minutes for a reply the standby, still waiting for the rest of the
+     * stream, would never send (a clean stop then hung, and the next leader lacked the final checkpoint).
+     */
+    @Test
+    void aSendInterruptedOnThisSideEndsAtOnceLeavesNothingAndARetrySucceeds(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path c1 = checkpoint(leader, "ws01.1.1");
+        Path received = standby.root().resolve("replicas/ws01/ws01.1.1");
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            ReplicationSender tx = new ReplicationSender("site1", SECRET);
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                Thread.currentThread().interrupt();
+                try {
+                    return assertThrows(IOException.class, () -> tx.send(rx.address(), 1, "ws01", c1, Optional.empty()));
+                } finally {
+                    Thread.interrupted();
+                }
+            }, "an interrupted send waits for a reply that never comes");
+            assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (Files.exists(received) && System.nanoTime() < end) Thread.sleep(50);
+            assertFalse(Files.exists(received), "the standby keeps no half-received subvolume");
+
+            tx.send(rx.address(), 1, "ws01", c1, Optional.empty());
+            assertArrayEquals(Files.readAllBytes(c1.resolve("disk.img")), Files.readAllBytes(received.resolve("disk.img")));
+        }
+    }
+
+    /** A btrfs send that fails here (its parent is no snapshot) is reported at once with btrfs's reason. */
+    @Test
+    void aSendThatFailsOnThisSideIsReportedAtOnce(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path c1 = checkpoint(leader, "ws01.1.1");
+        Path notASnapshot = Files.createDirectories(leader.root().resolve("plain-directory"));
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            ReplicationSender tx = new ReplicationSender("site1", SECRET);
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> assertThrows(IOException.class, () -> tx.send(rx.address(), 1, "ws01", c1, Optional.of(notASnapshot))),
+                    "a failed send waits for a reply that never comes");
+            assertTrue(e.getMessage().contains("send"), e.getMessage());
+            assertEquals(0, Files.list(standby.root().resolve("replicas")).flatMap(ReplicationTest::children).count());
         }
     }
 

@@ -74,11 +74,29 @@ final class NodeProcess implements AutoCloseable {
         pump.join(5000);
     }
 
-    /** SIGTERM, a clean stop; KILL after 20 s. Returns once everything it printed is in {@link #output}. */
+    /**
+     * SIGTERM, a clean stop; after 20 s its threads are dumped into {@link #output} (what a stop hangs
+     * on is otherwise lost) and it is killed. Returns once everything it printed is in {@link #output}.
+     */
     void stop() throws InterruptedException {
         process.toHandle().destroy(); // SIGTERM; Process.destroy() would close the pipe before its last words
-        if (!process.waitFor(20, TimeUnit.SECONDS)) kill();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            output.append("--- the clean stop hangs; its threads:\n").append(threadDump());
+            kill();
+        }
         pump.join(5000);
+    }
+
+    private String threadDump() throws InterruptedException {
+        try {
+            Process jstack = new ProcessBuilder(Path.of(IcbdExport.javaBinary()).resolveSibling("jstack").toString(),
+                    String.valueOf(process.pid())).redirectErrorStream(true).start();
+            String dump = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jstack.waitFor(10, TimeUnit.SECONDS);
+            return dump;
+        } catch (IOException e) {
+            return "(no thread dump: " + e.getMessage() + ")\n";
+        }
     }
 
     boolean alive() {
