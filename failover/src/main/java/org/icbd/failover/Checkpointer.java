@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * read-only snapshot ({@code <dir>/<volume>/<volume>.<epoch>.<seq>}), resume, then send it to every
  * standby incrementally against the checkpoint that standby last acknowledged (a full send when it
  * has none, or when the incremental one is refused), record the acknowledgement, and delete local
- * checkpoints no standby needs as a base any more.
+ * checkpoints no standby needs as a base any more. One instance serves one round of checkpoints: a
+ * standby it could not reach is not tried again for the round's other volumes.
  */
 public final class Checkpointer {
 
@@ -40,6 +41,12 @@ public final class Checkpointer {
     private final ReplicationProgress progress;
     private final List<Standby> standbys;
     private final CommonBase commonBase;
+    /**
+     * Standbys not tried again by this checkpointer (one round): one that is cut off but still registered
+     * would otherwise cost a connect or read timeout per volume, and a round of hundreds of workstation
+     * clones (a clean stop's final one above all) would take hours.
+     */
+    private final java.util.Set<String> unreachable = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A subvolume a standby that acknowledged nothing to this leader may hold anyway, to send against. */
     @FunctionalInterface
@@ -85,6 +92,7 @@ public final class Checkpointer {
     }
 
     private String send(String volume, Standby s, Path snapshot, long epoch) {
+        if (unreachable.contains(s.node())) return "failed: unreachable earlier in this round";
         try {
             Optional<Path> acked = progress.acked(s.node(), volume).map(name -> snapshot.resolveSibling(name))
                     .filter(Files::isDirectory);
@@ -92,7 +100,8 @@ public final class Checkpointer {
             try {
                 sender.send(s.address(), epoch, volume, snapshot, base);
             } catch (IOException e) {
-                if (base.isEmpty() || Thread.currentThread().isInterrupted()) throw e; // interrupted: this node stops serving
+                // interrupted: this node stops serving; unreachable: a whole stream would not get there either
+                if (base.isEmpty() || Thread.currentThread().isInterrupted() || ReplicationSender.unreachable(e)) throw e;
                 log.warn("incremental send of {} to {} failed ({}); sending it whole", snapshot.getFileName(), s.node(), e.getMessage());
                 sender.send(s.address(), epoch, volume, snapshot, Optional.empty());
                 base = Optional.empty();
@@ -100,6 +109,7 @@ public final class Checkpointer {
             progress.ack(s.node(), volume, snapshot.getFileName().toString());
             return base.map(b -> "incremental on " + b.getFileName()).orElse("full");
         } catch (Exception e) {
+            if (ReplicationSender.unreachable(e)) unreachable.add(s.node());
             log.error("replicating {} to {} failed: {}", snapshot.getFileName(), s.node(), e.getMessage());
             return "failed: " + e.getMessage();
         }

@@ -117,6 +117,17 @@ public final class ReplicationSender {
         stream.awaitSuccess();
     }
 
+    /** Whether a send failed because the standby could not be reached or stopped answering (not a refusal). */
+    public static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+                    || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static IOException refused(InetSocketAddress standby, String volume, ReplicationHeader header, String reply) {
         return new IOException("standby " + standby + " refused " + volume + "/" + header.snapshot() + ": "
                 + reply.replaceFirst("^ERR ", ""));

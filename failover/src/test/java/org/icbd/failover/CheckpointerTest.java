@@ -88,6 +88,44 @@ class CheckpointerTest {
         }
     }
 
+    /**
+     * A standby that cannot be reached costs one attempt per round, not one per volume: cut off (a
+     * connect timeout each) it would make a round of hundreds of clones, a clean stop's final one above
+     * all, take hours. The standby that is up gets every volume.
+     */
+    @Test
+    void aStandbyThatCannotBeReachedIsTriedOncePerRound(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        try (TestingServer zkServer = new TestingServer(InstanceSpec.getRandomPort(), true);
+             CuratorFramework zk = CuratorFrameworkFactory.newClient(zkServer.getConnectString(), new RetryOneTime(100))) {
+            zk.start();
+            ReplicationProgress progress = new ReplicationProgress(zk, new ClusterPaths("site1"));
+            InetSocketAddress gone;
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                gone = (InetSocketAddress) closed.getLocalSocketAddress();
+            }
+            try (ReplicationReceiver rx = new ReplicationReceiver("site1", SECRET, standby.root().resolve("replicas"), () -> 1,
+                    new InetSocketAddress("127.0.0.1", 0))) {
+                Checkpointer round = new Checkpointer(leader.root().resolve("checkpoints"), new ReplicationSender("site1", SECRET),
+                        progress, List.of(new Checkpointer.Standby("up", rx.address()), new Checkpointer.Standby("gone", gone)));
+                Map<String, String> first = round.checkpoint(volume(leader, "ws01"), 1).standbys();
+                Map<String, String> second = round.checkpoint(volume(leader, "ws02"), 1).standbys();
+                assertEquals("full", first.get("up"));
+                assertEquals("full", second.get("up"));
+                assertTrue(first.get("gone").startsWith("failed: ") && first.get("gone").contains("refused"), first.toString());
+                assertEquals("failed: unreachable earlier in this round", second.get("gone"));
+                assertTrue(Files.exists(standby.root().resolve("replicas/ws02/ws02.1.1/disk.img")));
+            }
+        }
+    }
+
+    private Volume volume(LoopBtrfs fs, String name) throws IOException {
+        Path vol = btrfs.createSubvolume(fs.root().resolve(name)).path();
+        byte[] disk = new byte[1 << 20];
+        new Random(name.hashCode()).nextBytes(disk);
+        Files.write(vol.resolve("disk.img"), disk);
+        return new Volume(name, vol, new AtomicInteger());
+    }
+
     private static void overwrite(Path file, byte[] model, int offset, long seed) throws IOException {
         byte[] data = new byte[1 << 20];
         new Random(seed).nextBytes(data);

@@ -50,18 +50,22 @@ final class VersionShipper {
     /** Sends each standby the versions it has not acknowledged; a failure is retried next round. */
     void ship(List<Checkpointer.Standby> standbys) throws Exception {
         CatalogState state = catalog.read();
+        Set<String> unreachable = new HashSet<>(); // tried once per round, not once per version
         for (CatalogState.Image image : state.images().values()) {
             for (int v = 1; v <= image.versions(); v++) {
                 Path snapshot = layout.version(new VolumeName(image.name()), v);
                 if (!Files.isDirectory(snapshot)) continue; // deleted, or not here yet
-                for (Checkpointer.Standby s : standbys) ship(s, image.name(), v, snapshot);
+                for (Checkpointer.Standby s : standbys) {
+                    if (!unreachable.contains(s.node()) && !ship(s, image.name(), v, snapshot)) unreachable.add(s.node());
+                }
             }
         }
     }
 
-    private void ship(Checkpointer.Standby s, String image, int v, Path snapshot) throws Exception {
+    /** Returns false when {@code s} could not be reached. */
+    private boolean ship(Checkpointer.Standby s, String image, int v, Path snapshot) throws Exception {
         String key = image + "@" + v;
-        if (progress.acked(s.node(), key).isPresent()) return;
+        if (progress.acked(s.node(), key).isPresent()) return true;
         Optional<Path> parent = received(s.node(), image, v - 1);
         try {
             sender.sendVersion(s.address(), epoch, image, snapshot, parent);
@@ -74,7 +78,9 @@ final class VersionShipper {
             } else if (reported.add(s.node() + " " + key)) {
                 log.warn("sending version {} to {} failed (retried every round): {}", key, s.node(), e.getMessage());
             }
+            return !ReplicationSender.unreachable(e);
         }
+        return true;
     }
 
     /** The newest version of {@code image} up to {@code upTo} that {@code node} received from this cluster. */
