@@ -46,7 +46,7 @@ public final class Checkpointer {
      * would otherwise cost a connect or read timeout per volume, and a round of hundreds of workstation
      * clones (a clean stop's final one above all) would take hours.
      */
-    private final java.util.Set<String> unreachable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> unreachable = new java.util.HashSet<>();
 
     /** A subvolume a standby that acknowledged nothing to this leader may hold anyway, to send against. */
     @FunctionalInterface

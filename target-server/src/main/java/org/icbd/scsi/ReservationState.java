@@ -152,12 +152,9 @@ public final class ReservationState {
                 if (!now.equals(withoutSpc2(before))) {
                     try {
                         durability.save(now);
-                    } catch (java.io.IOException e) {
+                    } catch (java.io.IOException | RuntimeException e) {
                         restore(before);
-                        throw e;
-                    } catch (RuntimeException e) {
-                        restore(before);
-                        throw new java.io.IOException(e);
+                        throw e instanceof java.io.IOException io ? io : new java.io.IOException(e);
                     }
                 }
             }

@@ -35,6 +35,9 @@ class ClusterFailoverTest {
     private static final String URL = "iscsi://" + VIP + "/" + IQN + "/0";
     private static final int IMAGE_BYTES = 4 << 20;
     private static final String WS01 = "iqn.2026-11.org.icbd:ws01";
+    private static final String WS01_URL = "iscsi://" + VIP + "/" + WS01 + "/0";
+    /** Sync mode with checkpoints far apart: the writes reach the standby through the write log. */
+    private static final String SYNC = "mode: sync, interval: 30s";
 
     @RegisterExtension
     final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
@@ -128,6 +131,13 @@ class ClusterFailoverTest {
         String yaml = Files.readString(node.config());
         assertTrue(yaml.contains("{clone: ws01}"), yaml);
         Files.writeString(node.config(), yaml.replace("{clone: ws01}", "{clone: ws01, replication: async}"));
+        return node;
+    }
+
+    /** {@code node} with clone ws01 of lab@1 in its data root (a node that has none gets it from the leader). */
+    private static NodeSpec withClone(NodeSpec node) throws Exception {
+        icbd(null, "clone", "create", "--data-root", node.config().resolveSibling("data").toString(), "--image", "lab@1",
+                "--name", "ws01");
         return node;
     }
 
@@ -356,14 +366,12 @@ class ClusterFailoverTest {
     @Test
     void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
         // the cluster keeps the default mode (sync); the clone's own 'replication: async' must win
-        NodeSpec a = asyncClone(node("a", 2, diskA.fs().root(), "interval: 2s"));
-        icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
+        NodeSpec a = withClone(asyncClone(node("a", 2, diskA.fs().root(), "interval: 2s")));
         NodeSpec b = asyncClone(node("b", 3, diskB.fs().root(), "interval: 2s"));
         NodeProcess pa = startLeader(a);
         NodeProcess pb = start(b);
-        String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
 
-        Tool.Result w = qemuIo(ws01, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
+        Tool.Result w = qemuIo(WS01_URL, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
         assertTrue(w.ok() && w.output().contains("wrote 1048576/1048576"), w::describe);
         awaitMore(pa, "checkpoint ws01.", 2, 60); // a checkpoint taken after the writes, acknowledged by b
         assertTrue(pa.output().contains("{b=full}") || pa.output().contains("{b=incremental"), pa.output());
@@ -371,7 +379,7 @@ class ClusterFailoverTest {
         // replication under a steady write load: the lag (age of the newest checkpoint b has) stays near one interval
         // tracked, so teardown kills it even when an assertion below fails (an orphan would spin for hours)
         Process load = new ProcessBuilder("ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
-                "-d", "8", "-s", "64k", "-c", "10000000", ws01).redirectErrorStream(true)
+                "-d", "8", "-s", "64k", "-c", "10000000", WS01_URL).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         helpers.add(load);
         double maxLag = 0;
@@ -386,7 +394,7 @@ class ClusterFailoverTest {
         assertTrue(maxLag < 10, "replication keeps up under load (interval 2 s); max lag " + maxLag + " s");
         System.out.printf("replication under load: %d MiB written in 9 s, checkpoint lag at most %.1f s (interval 2 s)%n",
                 written >> 20, maxLag);
-        Tool.Result rewrite = qemuIo(ws01, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
+        Tool.Result rewrite = qemuIo(WS01_URL, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
         assertTrue(rewrite.ok(), rewrite::describe);
         awaitMore(pa, "checkpoint ws01.", 2, 60);
 
@@ -401,12 +409,12 @@ class ClusterFailoverTest {
         long versionBack = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(pb.awaitOutput("holding [" + WS01 + "]", 10), pb.output());
 
-        Tool.Result refused = qemuIo(ws01, "read -P 0xa1 0 64k");
+        Tool.Result refused = qemuIo(WS01_URL, "read -P 0xa1 0 64k");
         assertFalse(refused.ok() && refused.output().contains("read 65536/65536"), "the promoted clone is held: " + refused.describe());
 
         String released = icbd(b.ns(), "cluster", "release", "--config", b.config().toString());
         assertTrue(released.contains("released"), released);
-        Tool.Result back = qemuIo(ws01, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k");
+        Tool.Result back = qemuIo(WS01_URL, "read -P 0xa1 0 1M", "read -P 0xa2 2M 64k");
         assertTrue(back.ok() && !back.output().contains("Pattern verification failed") && count(back.output(), "read ") == 2,
                 "the checkpointed writes are on the new leader: " + back.describe());
         System.out.printf("async failover: kill -9 to the version served again %d ms; held clone released, its checkpointed"
@@ -419,7 +427,7 @@ class ClusterFailoverTest {
         assertFalse(pb.output().contains("a=full"), "no full resend to the rejoined node:\n" + pb.output());
 
         // a clean switch back: written just before the leader stops, so only its final checkpoint carries it
-        Tool.Result w2 = qemuIo(ws01, "write -P 0xb1 0 1M");
+        Tool.Result w2 = qemuIo(WS01_URL, "write -P 0xb1 0 1M");
         assertTrue(w2.ok(), w2::describe);
         long t1 = System.nanoTime();
         pb.stop();
@@ -428,7 +436,7 @@ class ClusterFailoverTest {
         assertTrue(pa2.awaitOutput("serving cluster lab", 30), pa2.output());
         assertTrue(pa2.output().contains("is kept aside"), pa2.output());
         assertFalse(pa2.output().contains("holding ["), "a clean handover loses nothing, so nothing is held:\n" + pa2.output());
-        Tool.Result afterFailBack = qemuIo(ws01, "read -P 0xb1 0 1M", "read -P 0xa2 2M 64k");
+        Tool.Result afterFailBack = qemuIo(WS01_URL, "read -P 0xb1 0 1M", "read -P 0xa2 2M 64k");
         long switchMs = (System.nanoTime() - t1) / 1_000_000;
         assertTrue(afterFailBack.ok() && !afterFailBack.output().contains("Pattern verification failed")
                 && count(afterFailBack.output(), "read ") == 2, afterFailBack::describe);
@@ -449,20 +457,17 @@ class ClusterFailoverTest {
      */
     @Test
     void inSyncModeEveryAcknowledgedWriteSurvivesTheLeadersDeath() throws Exception {
-        String sync = "mode: sync, interval: 30s";
-        NodeSpec a = node("a", 2, diskA.fs().root(), sync);
-        icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
-        NodeSpec b = node("b", 3, diskB.fs().root(), sync, false);
+        NodeSpec a = withClone(node("a", 2, diskA.fs().root(), SYNC));
+        NodeSpec b = node("b", 3, diskB.fs().root(), SYNC, false);
         NodeProcess pa = startLeader(a);
-        String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
 
-        String alone = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
+        String alone = bench(WS01_URL, 1, "4k") + "; " + bench(WS01_URL, 8, "64k");
         NodeProcess pb = start(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
         // b had no version: it got lab@1 from a, and the clone's first checkpoint was sent against it (shared extents)
         assertTrue(pa.output().contains("version lab@1 sent to b (full)"), pa.output());
         assertTrue(pa.awaitOutput("b=incremental on 1}", 10), "the clone went against its version:\n" + pa.output());
-        String mirrored = bench(ws01, 1, "4k") + "; " + bench(ws01, 8, "64k");
+        String mirrored = bench(WS01_URL, 1, "4k") + "; " + bench(WS01_URL, 8, "64k");
         System.out.printf("sync mode cost: without a standby %s; with standby b in sync %s%n", alone, mirrored);
         String status = icbd(a.ns(), "replication", "status", "--config", a.config().toString());
         assertTrue(status.contains("in sync: b"), status);
@@ -472,7 +477,7 @@ class ClusterFailoverTest {
         for (int k = 0; k < IMAGE_BYTES / 4096; k++) {
             cmd.addAll(List.of("-c", "write -P " + pattern(k) + " " + k * 4096L + " 4k"));
         }
-        cmd.add(ws01);
+        cmd.add(WS01_URL);
         Path writerOut = tmp.resolve("writer.out");
         Process writer = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(writerOut.toFile()).start();
         helpers.add(writer);
@@ -503,7 +508,7 @@ class ClusterFailoverTest {
 
         List<String> reads = new ArrayList<>();
         for (long off : acked) reads.add("read -P " + pattern((int) (off / 4096)) + " " + off + " 4k");
-        Tool.Result back = qemuIo(Duration.ofSeconds(60), true, ws01, reads.toArray(String[]::new));
+        Tool.Result back = qemuIo(Duration.ofSeconds(60), true, WS01_URL, reads.toArray(String[]::new));
         assertTrue(back.ok(), back::describe);
         assertFalse(back.output().contains("Pattern verification failed"), () -> "an acknowledged write is lost:\n" + back.describe());
         assertEquals(acked.size(), count(back.output(), "read 4096/4096"), back::describe);
@@ -523,7 +528,7 @@ class ClusterFailoverTest {
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
         NodeProcess pa2 = start(a);
         assertTrue(pb.awaitOutput("standby a is in sync for ws01", 60), pb.output());
-        Tool.Result onB = qemuIo(ws01, "write -P 0x11 0 4k");
+        Tool.Result onB = qemuIo(WS01_URL, "write -P 0x11 0 4k");
         assertTrue(onB.ok() && onB.output().contains("wrote 4096/4096"), onB::describe);
 
         // fail back by killing b: a takes over with nothing lost and nothing held
@@ -532,7 +537,7 @@ class ClusterFailoverTest {
         Lab.ip("-n", b.ns(), "link", "set", "eth0", "down");
         Tool.Result backOnA = null;
         while (System.nanoTime() - t1 < 30_000_000_000L) {
-            backOnA = qemuIo(Duration.ofSeconds(2), true, ws01, "read -P 0x11 0 4k", "read -P " + pattern(1) + " 4096 4k");
+            backOnA = qemuIo(Duration.ofSeconds(2), true, WS01_URL, "read -P 0x11 0 4k", "read -P " + pattern(1) + " 4096 4k");
             if (backOnA.ok() && count(backOnA.output(), "read 4096/4096") == 2) break;
             Thread.sleep(100);
         }
@@ -546,7 +551,7 @@ class ClusterFailoverTest {
 
         // a leads with no standby in sync: it says so; what it acknowledges now is on a only
         assertTrue(pa2.awaitOutput("no standby is in sync for [ws01]", 30), pa2.output());
-        Tool.Result onlyA = qemuIo(ws01, "write -P 0x22 0 4k");
+        Tool.Result onlyA = qemuIo(WS01_URL, "write -P 0x22 0 4k");
         assertTrue(onlyA.ok() && onlyA.output().contains("wrote 4096/4096"), onlyA::describe);
         pa2.kill();
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
@@ -564,7 +569,7 @@ class ClusterFailoverTest {
         assertTrue(untilReadable(30) >= 0, () -> "the version is served; last try: " + lastAttempt);
         assertTrue(pb2.awaitOutput("holding [" + WS01 + "]", 10), pb2.output());
         icbd(b.ns(), "cluster", "release", "--config", b.config().toString());
-        Tool.Result own = qemuIo(ws01, "read -P 0x11 0 4k");
+        Tool.Result own = qemuIo(WS01_URL, "read -P 0x11 0 4k");
         assertTrue(own.ok() && own.output().contains("read 4096/4096") && !own.output().contains("Pattern verification failed"),
                 () -> "b serves its own copy (without a's last write) once released: " + own.describe());
 
@@ -574,12 +579,12 @@ class ClusterFailoverTest {
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
         NodeProcess pa3 = start(a);
         assertTrue(pa3.awaitOutput("following the write log of b", 10), pa3.output());
-        Tool.Result lastOnB = qemuIo(ws01, "write -P 0x33 8k 4k");
+        Tool.Result lastOnB = qemuIo(WS01_URL, "write -P 0x33 8k 4k");
         assertTrue(lastOnB.ok() && lastOnB.output().contains("wrote 4096/4096"), lastOnB::describe);
         pb2.stop();
         assertTrue(untilReadable(30) >= 0, () -> "a took over after the clean stop; last try: " + lastAttempt + "\n" + pa3.output()
                 + "\nb, which stopped:\n" + pb2.output());
-        Tool.Result handedOver = qemuIo(Duration.ofSeconds(60), true, ws01, "read -P 0x33 8k 4k", "read -P 0x11 0 4k");
+        Tool.Result handedOver = qemuIo(Duration.ofSeconds(60), true, WS01_URL, "read -P 0x33 8k 4k", "read -P 0x11 0 4k");
         assertTrue(handedOver.ok() && count(handedOver.output(), "read 4096/4096") == 2
                 && !handedOver.output().contains("Pattern verification failed"), () -> handedOver.describe() + "\n" + pa3.output());
         assertFalse(pa3.output().contains("holding ["), "a clean hand-over holds nothing:\n" + pa3.output());
@@ -593,15 +598,12 @@ class ClusterFailoverTest {
      */
     @Test
     void aNodeThatCannotServeLeavesTheNodesInSyncFreeToLead() throws Exception {
-        String sync = "mode: sync, interval: 30s";
-        NodeSpec a = node("a", 2, diskA.fs().root(), sync);
-        icbd(null, "clone", "create", "--data-root", diskA.fs().root().resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
-        NodeSpec b = node("b", 3, diskB.fs().root(), sync, false);
+        NodeSpec a = withClone(node("a", 2, diskA.fs().root(), SYNC));
+        NodeSpec b = node("b", 3, diskB.fs().root(), SYNC, false);
         NodeProcess pa = startLeader(a);
-        String ws01 = "iscsi://" + VIP + "/" + WS01 + "/0";
         NodeProcess pb = start(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
-        Tool.Result onA = qemuIo(ws01, "write -P 0x44 0 4k");
+        Tool.Result onA = qemuIo(WS01_URL, "write -P 0x44 0 4k");
         assertTrue(onA.ok() && onA.output().contains("wrote 4096/4096"), onA::describe);
 
         // something else on b listens on the iSCSI port (any address, so b cannot bind the VIP's)
@@ -617,7 +619,7 @@ class ClusterFailoverTest {
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
         NodeProcess pa2 = start(a);
         assertTrue(untilReadable(60) >= 0, () -> "a leads again; last try: " + lastAttempt + "\n" + pa2.output() + "\nb:\n" + pb.output());
-        Tool.Result back = qemuIo(Duration.ofSeconds(30), true, ws01, "read -P 0x44 0 4k");
+        Tool.Result back = qemuIo(Duration.ofSeconds(30), true, WS01_URL, "read -P 0x44 0 4k");
         assertTrue(back.ok() && back.output().contains("read 4096/4096") && !back.output().contains("Pattern verification failed"),
                 () -> "a's last acknowledged write is served: " + back.describe());
         assertFalse(pa2.output().contains("may not lead"), pa2.output());
