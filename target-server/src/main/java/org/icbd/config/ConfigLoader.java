@@ -33,7 +33,8 @@ public final class ConfigLoader {
             "cluster");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
-            "nop-interval", "nop-timeout", "max-command-bytes");
+            "nop-interval", "nop-timeout", "max-command-bytes", "data-out-timeout", "send-timeout",
+            "reply-queue-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
     private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
@@ -294,7 +295,10 @@ public final class ConfigLoader {
                 n.duration("login-timeout", d.loginTimeout(), Duration.ofSeconds(1)),
                 nopInterval,
                 n.duration("nop-timeout", d.nopTimeout(), Duration.ofSeconds(1)),
-                (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30));
+                (int) n.integer("max-command-bytes", d.maxCommandBytes(), 65536, 1 << 30),
+                n.duration("data-out-timeout", d.dataOutTimeout(), Duration.ofSeconds(1)),
+                n.duration("send-timeout", d.sendTimeout(), Duration.ofSeconds(1)),
+                (int) n.integer("reply-queue-bytes", d.replyQueueBytes(), 65536, 1 << 30));
     }
 
     /** @param inCluster a clone's or version's image may be missing: a standby gets it by replication */

@@ -7,48 +7,53 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.List;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An iSCSI portal: accepts connections and runs sessions against a {@link TargetRegistry}.
- * One virtual thread reads each connection, one writes it, one runs each command.
+ * An iSCSI portal: accepts connections and runs their sessions in the node's {@link SessionRegistry}.
+ * One virtual thread reads each connection, one writes it, one runs each command; the accept thread
+ * and the ticker are shared, so nothing a connection does may reach them.
  */
 public final class IscsiServer implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(IscsiServer.class);
     static final int TPGT = 1;
 
-    private final IscsiSettings settings;
-    private final TargetRegistry registry;
-    private final IscsiMetrics metrics;
-    private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final SessionRegistry sessions;
+    private final boolean ownsSessions;
+    private final LongSupplier clock;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger tsih = new AtomicInteger();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "iscsi-ticker");
         t.setDaemon(true);
         return t;
     });
-    private final Semaphore memoryBudget;
     private volatile ServerSocketChannel listener;
     private volatile boolean closed;
 
+    /** A portal of the node whose sessions {@code sessions} holds (shared with its other portals). */
+    public IscsiServer(SessionRegistry sessions) {
+        this(sessions, false, System::nanoTime);
+    }
+
+    /** A node with this one portal. */
     public IscsiServer(IscsiSettings settings, TargetRegistry registry, MeterRegistry meters) {
-        this.settings = settings;
-        this.registry = registry;
-        this.metrics = new IscsiMetrics(meters, sessions::size);
-        // data buffers of all commands in flight share a quarter of the heap (at least two maximal commands)
-        long quarterHeap = Runtime.getRuntime().maxMemory() / 4;
-        this.memoryBudget = new Semaphore((int) Math.max(2L * settings.maxCommandBytes(), Math.min(quarterHeap, 1L << 30)));
+        this(new SessionRegistry(settings, registry, meters), true, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds for timeouts; tests pass a virtual clock and call {@link #tick()} themselves */
+    IscsiServer(SessionRegistry sessions, boolean ownsSessions, LongSupplier clock) {
+        this.sessions = sessions;
+        this.ownsSessions = ownsSessions;
+        this.clock = clock;
     }
 
     /** Binds the portal (port 0 picks a free one) and starts accepting. */
@@ -65,28 +70,57 @@ public final class IscsiServer implements Closeable {
     private void acceptLoop() {
         ServerSocketChannel ch = listener;
         while (!closed) {
+            SocketChannel s = null;
             try {
-                SocketChannel s = ch.accept();
+                s = ch.accept();
                 s.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 s.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-                Connection c = new Connection(this, s);
-                connections.add(c);
-                Thread.ofVirtual().name("iscsi-reader").start(c);
+                serve(s);
             } catch (IOException e) {
                 if (!closed) log.warn("accept failed: {}", e.toString());
                 if (!ch.isOpen()) return;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // this one connection could not be set up; the portal goes on accepting
+                log.warn("cannot serve a new connection: {}", e.toString());
+                closeQuietly(s);
             }
         }
     }
 
-    private void tick() {
-        long now = System.nanoTime();
-        for (Connection c : connections) {
-            try {
-                c.tick(now);
-            } catch (RuntimeException e) {
-                log.warn("tick failed", e);
+    /** Runs a connection over {@code channel} (accepted here, or handed in by a test). */
+    Connection serve(SocketChannel channel) {
+        Connection[] self = new Connection[1];
+        Connection c = new Connection(sessions, channel, clock, () -> connections.remove(self[0]));
+        self[0] = c;
+        connections.add(c);
+        Thread.ofVirtual().name("iscsi-reader").start(c);
+        return c;
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        if (s == null) return;
+        try {
+            s.close();
+        } catch (IOException e) {
+            log.debug("close failed: {}", e.toString());
+        }
+    }
+
+    /** One round of every connection's timers; an error in one never stops the others or the ticker. */
+    void tick() {
+        try {
+            long now = clock.getAsLong();
+            for (Connection c : connections) {
+                try {
+                    c.tick(now);
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    log.warn("timer of a connection failed; closing it: {}", e.toString());
+                    c.close("timer failed");
+                }
             }
+        } catch (Throwable e) {
+            // a scheduled task that throws is never run again: the ticker must survive anything
+            log.warn("ticker round failed: {}", e.toString());
         }
     }
 
@@ -98,11 +132,12 @@ public final class IscsiServer implements Closeable {
         }
     }
 
+    /** Sessions of the whole node (every portal sharing this one's registry). */
     public int sessionCount() {
-        return sessions.size();
+        return sessions.sessionCount();
     }
 
-    /** Stops accepting, closes every session; data is flushed by the caller closing its devices. */
+    /** Stops accepting, closes every connection of this portal; data is flushed by the caller closing its devices. */
     @Override
     public void close() {
         closed = true;
@@ -113,56 +148,20 @@ public final class IscsiServer implements Closeable {
             log.debug("closing listener: {}", e.toString());
         }
         for (Connection c : connections) c.close("server stopping");
-        for (Connection c : connections) c.awaitTasks(java.time.Duration.ofSeconds(10));
-        metrics.close();
+        for (Connection c : connections) c.awaitTasks(Duration.ofSeconds(10));
+        if (ownsSessions) sessions.close();
     }
 
-    /** Bytes of command data the whole portal may hold at once; a write that does not fit gets TASK SET FULL. */
-    Semaphore memoryBudget() {
-        return memoryBudget;
+    long budgetAvailable() {
+        return sessions.budget().available();
     }
 
-    /** PREEMPT AND ABORT: aborts every task of {@code nexus} on {@code lun}, in whichever session holds it. */
-    void abortTasksOf(long lun, org.icbd.scsi.Nexus nexus) {
-        for (Session s : sessions.values()) {
-            if (nexus.equals(s.nexus)) s.connection.abortWhere(s, task -> task.command.lun() == lun);
-        }
+    long budgetCapacity() {
+        return sessions.budget().capacity();
     }
 
-    IscsiSettings settings() {
-        return settings;
-    }
-
-    TargetRegistry registry() {
-        return registry;
-    }
-
-    IscsiMetrics metrics() {
-        return metrics;
-    }
-
-    int nextTsih() {
-        int t;
-        do {
-            t = tsih.incrementAndGet() & 0xFFFF;
-        } while (t == 0);
-        return t;
-    }
-
-    /** Registers a new session; returns the one it replaces (same initiator, ISID and target). */
-    Session register(Session s) {
-        return sessions.put(s.key, s);
-    }
-
-    void unregister(Session s) {
-        sessions.remove(s.key, s);
-    }
-
-    List<Session> sessionsOf(ExportedTarget target) {
-        return sessions.values().stream().filter(s -> s.target != null && s.target.iqn().equals(target.iqn())).toList();
-    }
-
-    void connectionClosed(Connection c) {
-        connections.remove(c);
+    /** Reply bytes waiting in this portal's connections' writers. */
+    long queuedReplyBytes() {
+        return connections.stream().mapToLong(Connection::queuedReplyBytes).sum();
     }
 }

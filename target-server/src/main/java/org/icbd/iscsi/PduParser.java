@@ -50,6 +50,7 @@ public final class PduParser {
         boolean read = (f1 & 0x40) != 0;
         boolean write = (f1 & 0x20) != 0;
         boolean fin = (f1 & 0x80) != 0;
+        if (itt == Opcode.NO_TAG) throw new MalformedPduException("ITT 0xffffffff is reserved (RFC 7143 §11.1.3)", b);
         int edtl = Bhs.i32(b, 20);
         if (edtl < 0) throw new MalformedPduException("expected data transfer length above 2 GiB", b);
         if (!write && pdu.data().length > 0) {

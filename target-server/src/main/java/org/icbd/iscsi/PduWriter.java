@@ -6,7 +6,12 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * The one writer of a connection: takes PDUs from a queue, stamps sequence numbers, and sends
  * them with gathering writes (header, data slice and trailer without copying the data),
  * coalescing whatever is queued into one system call.
+ *
+ * <p>It counts the bytes queued, so the connection's reader can stop reading while an initiator
+ * does not take its replies ({@link #awaitRoom}), and the connection can tell a writer that has
+ * not moved for too long ({@link #stalledFor}).
  */
 final class PduWriter implements Runnable {
 
@@ -30,10 +39,65 @@ final class PduWriter implements Runnable {
     private boolean headerDigest;
     private boolean dataDigest;
     private volatile boolean dead;
+    private final LongSupplier clock;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private volatile long lastProgressNanos;
+    private final ReentrantLock roomLock = new ReentrantLock();
+    private final Condition room = roomLock.newCondition();
 
-    PduWriter(SocketChannel channel, Runnable onFailure) {
+    PduWriter(SocketChannel channel, Runnable onFailure, LongSupplier clock) {
         this.channel = channel;
         this.onFailure = onFailure;
+        this.clock = clock;
+        this.lastProgressNanos = clock.getAsLong();
+    }
+
+    /** Bytes a PDU holds while queued; a marker (opcode -1) holds none. */
+    private static long size(OutboundPdu p) {
+        if (p.bhs[0] == (byte) -1) return 0;
+        return Bhs.LENGTH + (p.data == null ? 0 : p.data.remaining());
+    }
+
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    /**
+     * Blocks while more than {@code limit} bytes wait to be sent (the initiator does not read);
+     * false once the writer is dead or {@code timeout} passed without room.
+     */
+    boolean awaitRoom(long limit, long timeoutNanos) throws InterruptedException {
+        if (queuedBytes.get() <= limit) return true;
+        long deadline = System.nanoTime() + timeoutNanos;
+        roomLock.lock();
+        try {
+            while (queuedBytes.get() > limit) {
+                if (dead) return false;
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                room.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+            }
+            return !dead;
+        } finally {
+            roomLock.unlock();
+        }
+    }
+
+    /** How long replies have been waiting without a byte of them sent; 0 when nothing waits. */
+    long stalledFor(long now) {
+        return queuedBytes.get() == 0 ? 0 : Math.max(0, now - lastProgressNanos);
+    }
+
+    private void progressed(long bytes) {
+        lastProgressNanos = clock.getAsLong();
+        if (bytes == 0) return;
+        queuedBytes.addAndGet(-bytes);
+        roomLock.lock();
+        try {
+            room.signalAll();
+        } finally {
+            roomLock.unlock();
+        }
     }
 
     void sequenceSource(IntSupplier expCmdSn, IntSupplier maxCmdSn) {
@@ -51,6 +115,8 @@ final class PduWriter implements Runnable {
             if (pdu.afterSend != null) pdu.afterSend.run();
             return;
         }
+        // an idle writer's stall clock starts with the first PDU queued
+        if (queuedBytes.getAndAdd(size(pdu)) == 0) lastProgressNanos = clock.getAsLong();
         queue.add(pdu);
     }
 
@@ -90,7 +156,13 @@ final class PduWriter implements Runnable {
                 ByteBuffer[] arr = bufs.toArray(new ByteBuffer[0]);
                 long total = 0;
                 for (ByteBuffer b : arr) total += b.remaining();
-                while (total > 0) total -= channel.write(arr);
+                while (total > 0) {
+                    total -= channel.write(arr);
+                    lastProgressNanos = clock.getAsLong();
+                }
+                long accounted = 0;
+                for (OutboundPdu p : batch) if (p != POISON) accounted += size(p);
+                progressed(accounted);
                 for (OutboundPdu p : batch) {
                     if (p == POISON) break;
                     if (p.afterSend != null) p.afterSend.run();
@@ -103,6 +175,13 @@ final class PduWriter implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             dead = true;
+            progressed(0);
+            roomLock.lock();
+            try {
+                room.signalAll();
+            } finally {
+                roomLock.unlock();
+            }
             for (OutboundPdu p : batch) if (p != POISON && p.afterSend != null) runQuietly(p.afterSend);
             OutboundPdu p;
             while ((p = queue.poll()) != null) if (p.afterSend != null) runQuietly(p.afterSend);

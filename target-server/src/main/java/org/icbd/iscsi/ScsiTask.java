@@ -1,10 +1,12 @@
 package org.icbd.iscsi;
 
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One SCSI command in flight on a connection: gathering its Data-Out, then executing.
+ * One SCSI command in flight in a session: gathering its Data-Out, then executing.
  * Data-Out state is touched only by the connection's reader thread.
  */
 final class ScsiTask {
@@ -12,6 +14,13 @@ final class ScsiTask {
     final ByteBuffer dataOut;       // null for commands without Data-Out
     final int budgetBytes;          // memory reserved for this task, returned when it ends
     final boolean windowed;         // holds a CmdSN window slot until it completes
+    final long startNanos;
+    final HashMap<Integer, Burst> bursts = new HashMap<>();  // outstanding R2Ts by TTT
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** Set once by whichever comes first, the command's own completion or an abort; the other backs off. */
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private final AtomicBoolean resourcesReleased = new AtomicBoolean();
+    private final AtomicBoolean windowReleased = new AtomicBoolean();
     int received;                   // Data-Out bytes received so far
     int unsolicitedLimit;           // offset up to which the initiator sends unsolicited data
     int nextR2tOffset;
@@ -19,19 +28,17 @@ final class ScsiTask {
     int r2tSn;
     int unsolicitedDataSn;          // next DataSN of the unsolicited sequence
     int unsolicitedNextOffset;      // next offset of the unsolicited sequence (DataPDUInOrder=Yes)
-    final java.util.HashMap<Integer, Burst> bursts = new java.util.HashMap<>();  // outstanding R2Ts by TTT
-    boolean executing;
+    volatile long lastDataNanos;    // when Data-Out last arrived (or the command, before any)
+    volatile boolean executing;
     volatile boolean aborted;
-    /** Set once by whichever comes first, the command's own completion or an abort; the other backs off. */
-    private final java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
-    final CompletableFuture<Void> finished = new CompletableFuture<>();
-    final long startNanos = System.nanoTime();
 
-    ScsiTask(InboundPdu.ScsiCommand command, ByteBuffer dataOut, int budgetBytes, boolean windowed) {
+    ScsiTask(InboundPdu.ScsiCommand command, ByteBuffer dataOut, int budgetBytes, boolean windowed, long now) {
         this.command = command;
         this.dataOut = dataOut;
         this.budgetBytes = budgetBytes;
         this.windowed = windowed;
+        this.startNanos = now;
+        this.lastDataNanos = now;
     }
 
     /** One solicited burst: what an R2T asked for and how far the Data-Out for it has come. */
@@ -48,20 +55,16 @@ final class ScsiTask {
         }
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean resourcesReleased = new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
      * Returns this task's Data-Out memory and CmdSN window slot, once, whoever calls first
-     * (its completion, an abort from another thread, or the connection closing).
+     * (its completion, an abort from another thread, a timeout, or the connection closing).
      */
-    void releaseResources(java.util.concurrent.Semaphore budget, CommandWindow<?> window) {
+    void releaseResources(BufferBudget.Share budget, CommandWindow<?> window) {
         if (resourcesReleased.compareAndSet(false, true)) {
-            budget.release(budgetBytes);
+            budget.give(budgetBytes);
             releaseWindowOnly(window);
         }
     }
-
-    private final java.util.concurrent.atomic.AtomicBoolean windowReleased = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Frees only the window slot (early, before the response is sent); idempotent with the above. */
     void releaseWindowOnly(CommandWindow<?> window) {

@@ -1,11 +1,12 @@
 package org.icbd.iscsi;
 
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
 import org.icbd.scsi.Nexus;
 
 /**
  * A logged-in session (one connection: MaxConnections=1). Holds what outlives a single PDU:
- * identity, negotiated parameters, the CmdSN window and the tasks in flight.
+ * identity, negotiated parameters, the CmdSN window and the tasks in flight with their share of
+ * the node's buffer budget.
  */
 final class Session {
     final int tsih;
@@ -16,12 +17,12 @@ final class Session {
     final String initiatorName;
     final OperationalParameters params;
     final CommandWindow<InboundPdu> window;
-    final ConcurrentHashMap<Integer, ScsiTask> tasks = new ConcurrentHashMap<>();
+    final TaskSet tasks;
     final Connection connection;
 
     Session(int tsih, String key, LoginNegotiator.SessionType type, ExportedTarget target, Nexus nexus,
             String initiatorName, OperationalParameters params, CommandWindow<InboundPdu> window,
-            Connection connection) {
+            BufferBudget.Share budget, Connection connection) {
         this.tsih = tsih;
         this.key = key;
         this.type = type;
@@ -30,11 +31,16 @@ final class Session {
         this.initiatorName = initiatorName;
         this.params = params;
         this.window = window;
+        this.tasks = new TaskSet(budget, window);
         this.connection = connection;
     }
 
+    boolean isDiscovery() {
+        return type == LoginNegotiator.SessionType.DISCOVERY;
+    }
+
     static String key(String initiatorName, String isidHex, ExportedTarget target) {
-        return initiatorName.toLowerCase(java.util.Locale.ROOT) + "|" + isidHex + "|"
-                + (target == null ? "" : target.iqn().toLowerCase(java.util.Locale.ROOT));
+        return initiatorName.toLowerCase(Locale.ROOT) + "|" + isidHex + "|"
+                + (target == null ? "" : target.iqn().toLowerCase(Locale.ROOT));
     }
 }

@@ -11,6 +11,7 @@ import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.iscsi.IscsiServer;
+import org.icbd.iscsi.SessionRegistry;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.scsi.ReservationStore;
 
@@ -21,10 +22,12 @@ import org.icbd.scsi.ReservationStore;
 public final class IscsiService implements AutoCloseable {
 
     private final StaticTargetRegistry registry;
+    private final SessionRegistry sessions;
     private final List<IscsiServer> servers;
 
-    private IscsiService(StaticTargetRegistry registry, List<IscsiServer> servers) {
+    private IscsiService(StaticTargetRegistry registry, SessionRegistry sessions, List<IscsiServer> servers) {
         this.registry = registry;
+        this.sessions = sessions;
         this.servers = servers;
     }
 
@@ -46,6 +49,8 @@ public final class IscsiService implements AutoCloseable {
                 config.iscsi().maxCommandBytes(), opener);
         TargetRegistry seen = view.apply(registry);
         List<IscsiServer> servers = new ArrayList<>();
+        // one session registry for every portal: reinstatement, max-sessions, resets and PREEMPT AND ABORT see the node
+        SessionRegistry sessions = new SessionRegistry(config.iscsi(), seen, meters);
         try {
             if (reservations != null) {
                 try {
@@ -55,7 +60,7 @@ public final class IscsiService implements AutoCloseable {
                 }
             }
             for (HostPort portal : config.portals()) {
-                IscsiServer server = new IscsiServer(config.iscsi(), seen, meters);
+                IscsiServer server = new IscsiServer(sessions);
                 servers.add(server);
                 try {
                     server.start(Addresses.resolve(portal, "portal"));
@@ -63,9 +68,10 @@ public final class IscsiService implements AutoCloseable {
                     throw Addresses.cannotListen("portal " + portal, e);
                 }
             }
-            return new IscsiService(registry, List.copyOf(servers));
+            return new IscsiService(registry, sessions, List.copyOf(servers));
         } catch (ConfigException | RuntimeException e) {
             servers.forEach(IscsiServer::close);
+            sessions.close();
             registry.close();
             throw e;
         }
@@ -80,6 +86,7 @@ public final class IscsiService implements AutoCloseable {
     public void close() {
         try {
             servers.forEach(IscsiServer::close);
+            sessions.close();
         } finally {
             registry.close();
         }

@@ -46,6 +46,10 @@ public record Sense(int key, int asc, int ascq) {
     public static final Sense INTERNAL_TARGET_FAILURE = new Sense(KEY_HARDWARE_ERROR, 0x44, 0x00);
     /** A command undone because of a passing failure (the initiator retries ABORTED COMMAND). */
     public static final Sense ABORTED_INTERNAL_FAILURE = new Sense(KEY_ABORTED_COMMAND, 0x44, 0x00);
+    /** Data-Out that does not fit its sequence (offset, DataSN, length). */
+    public static final Sense DATA_PHASE_ERROR = new Sense(KEY_ABORTED_COMMAND, 0x4B, 0x00);
+    /** The initiator stopped sending the Data-Out of a write. */
+    public static final Sense INITIATOR_RESPONSE_TIMEOUT = new Sense(KEY_ABORTED_COMMAND, 0x4B, 0x06);
     public static final Sense MISCOMPARE_DURING_VERIFY = new Sense(KEY_MISCOMPARE, 0x1D, 0x00);
 
     public Sense {

@@ -59,8 +59,8 @@ class HostileInputTest {
 
     static IscsiSettings settings(int maxSessions, Duration login, Duration nopInterval, Duration nopTimeout) {
         IscsiSettings d = IscsiSettings.defaults();
-        return new IscsiSettings(maxSessions, d.queueDepth(), d.maxRecvDataSegmentLength(), d.maxBurstLength(),
-                d.firstBurstLength(), d.immediateData(), d.initialR2T(), login, nopInterval, nopTimeout, d.maxCommandBytes());
+        return d.withSessions(maxSessions, d.queueDepth())
+                .withTimeouts(login, nopInterval, nopTimeout, d.dataOutTimeout(), d.sendTimeout());
     }
 
     private void assertServerStillServes() throws IOException {
