@@ -82,6 +82,11 @@ public final class IscsiService implements AutoCloseable {
         return servers.stream().map(IscsiServer::boundAddress).toList();
     }
 
+    /** Sessions of the node, through every portal. */
+    public int sessionCount() {
+        return sessions.sessionCount();
+    }
+
     @Override
     public void close() {
         try {
