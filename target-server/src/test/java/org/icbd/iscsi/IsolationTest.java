@@ -13,6 +13,14 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.icbd.scsi.LogicalUnitSet;
+import org.icbd.storage.BlockDevice;
+import org.icbd.storage.LunIdentity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -273,6 +281,104 @@ class IsolationTest {
             assertServes(INIT, 3);
             Thread.sleep(300);
             assertEquals(0, logs.loud().size(), "no warning or stack trace: " + logs.messages());
+        }
+        awaitBudgetReturned();
+    }
+
+    /**
+     * A device that fails its reads of two blocks with what a bug or a full heap would throw: a
+     * fault that cannot be caused on demand with a real disk, so this one part is injected.
+     */
+    static final class FaultyDevice implements BlockDevice {
+        static final long BUG_LBA = 100;
+        static final long OOM_LBA = 200;
+        final BlockDevice real;
+
+        FaultyDevice(BlockDevice real) {
+            this.real = real;
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            if (offset == BUG_LBA * 512) throw new IllegalStateException("injected bug");
+            if (offset == OOM_LBA * 512) throw new OutOfMemoryError("injected: Java heap space");
+            real.read(offset, dst);
+        }
+
+        @Override
+        public int blockSize() {
+            return real.blockSize();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return real.sizeBytes();
+        }
+
+        @Override
+        public boolean readOnly() {
+            return false;
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+            real.write(offset, src, fua);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            real.flush();
+        }
+
+        @Override
+        public boolean supportsUnmap() {
+            return false;
+        }
+
+        @Override
+        public void unmap(long offset, long length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public LunIdentity identity() {
+            return real.identity();
+        }
+
+        @Override
+        public void close() throws IOException {
+            real.close();
+        }
+    }
+
+    // an error in one connection's code is answered there and never reaches the shared threads
+    @Test
+    void bugOrOutOfMemoryInOneCommandCostsOnlyThatCommand() throws Exception {
+        disk = new TestDisk(dir, IQN, 64);
+        SortedMap<Long, BlockDevice> luns = new TreeMap<>();
+        luns.put(0L, new FaultyDevice(disk.device));
+        ExportedTarget faulty = new ExportedTarget(IQN, "", new LogicalUnitSet(IQN, luns), Optional.empty(),
+                Optional.empty(), List.of());
+        IscsiSettings d = IscsiSettings.defaults();
+        server = new IscsiServer(d.withTimeouts(Duration.ofSeconds(2), d.nopInterval(), d.nopTimeout(),
+                d.dataOutTimeout(), d.sendTimeout()), LoginNegotiatorTest.registry(faulty), new SimpleMeterRegistry());
+        server.start(new InetSocketAddress("127.0.0.1", 0));
+        try (RawInitiator c = loggedIn(server.boundAddress(), INIT, 1, Map.of())) {
+            c.send(RawInitiator.read10(0x71, 1, FaultyDevice.BUG_LBA, 8));
+            RawPdu bug = c.response(0x71);
+            assertEquals(2, RawInitiator.status(bug), "CHECK CONDITION");
+            c.send(RawInitiator.read10(0x72, 2, FaultyDevice.OOM_LBA, 8));
+            RawPdu oom = c.response(0x72);
+            assertEquals(2, RawInitiator.status(oom), "CHECK CONDITION");
+            assertEquals("4/44/00", RawInitiator.sense(oom), "HARDWARE ERROR, INTERNAL TARGET FAILURE");
+            c.send(RawInitiator.read10(0x73, 3, 0, 8));
+            assertEquals(0x73, Bhs.itt(c.next(Opcode.DATA_IN).bhs()), "the same session goes on");
+            // the accept thread and the ticker still work: a new session is served, a stalled login is timed out
+            assertServes(INIT, 2);
+            try (RawInitiator half = new RawInitiator(server.boundAddress())) {
+                half.send(new byte[20]);
+                assertTrue(half.closedByTarget(8000), "the ticker still enforces login-timeout");
+            }
         }
         awaitBudgetReturned();
     }
