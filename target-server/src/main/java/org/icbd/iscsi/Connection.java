@@ -52,7 +52,7 @@ final class Connection implements Runnable {
         this.onClose = onClose;
         this.peer = describe(channel);
         this.writer = new PduWriter(channel, () -> close("connection lost"), clock);
-        this.login = new LoginPhase(sessions, this, writer, framer);
+        this.login = new LoginPhase(sessions, this, writer, framer, this::started);
         this.sequencer = new DataOutSequencer(writer::send);
         this.taskManagement = new TaskManagement(sessions);
         this.createdNanos = clock.getAsLong();
@@ -124,15 +124,16 @@ final class Connection implements Runnable {
         }
     }
 
+    private void started(Session s) {
+        commands = new CommandRunner(s, sessions, sequencer, writer::send, clock, peer);
+        session = s;
+    }
+
     /** One PDU from the initiator, in arrival order, on the reader thread. */
     private void dispatch(RawPdu raw) {
         Session s = session;
         if (s == null) {
-            Session started = login.handle(raw);
-            if (started != null) {
-                commands = new CommandRunner(started, sessions, sequencer, writer::send, clock, peer);
-                session = started;
-            }
+            login.handle(raw);
             return;
         }
         InboundPdu pdu;

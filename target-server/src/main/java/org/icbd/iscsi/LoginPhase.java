@@ -1,6 +1,7 @@
 package org.icbd.iscsi;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.icbd.scsi.Nexus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,30 +20,34 @@ final class LoginPhase {
     private final PduWriter writer;
     private final PduFramer framer;
     private final LoginNegotiator login;
+    private final Consumer<Session> onStart;
     private boolean firstResponse = true;
 
-    LoginPhase(SessionRegistry sessions, Connection connection, PduWriter writer, PduFramer framer) {
+    /** @param onStart told of the session as it starts, before the login response leaves */
+    LoginPhase(SessionRegistry sessions, Connection connection, PduWriter writer, PduFramer framer,
+               Consumer<Session> onStart) {
         this.sessions = sessions;
+        this.onStart = onStart;
         this.connection = connection;
         this.writer = writer;
         this.framer = framer;
         this.login = new LoginNegotiator(sessions.settings(), sessions.targets(), IscsiServer.TPGT);
     }
 
-    /** Handles one PDU of the login phase; returns the session once it has started, else null. */
-    Session handle(RawPdu raw) {
+    /** Handles one PDU of the login phase. */
+    void handle(RawPdu raw) {
         String peer = connection.peer();
         if (raw.opcode() != Opcode.LOGIN_REQUEST) {
             log.info("{}: opcode 0x{} before login completed; closing", peer, Integer.toHexString(raw.opcode()));
             connection.close("PDU before login");
-            return null;
+            return;
         }
         InboundPdu.Login req;
         try {
             req = (InboundPdu.Login) PduParser.parse(raw);
         } catch (PduParser.MalformedPduException e) {
             connection.close("malformed login");
-            return null;
+            return;
         }
         IscsiSettings settings = sessions.settings();
         if (firstResponse) {
@@ -66,7 +71,7 @@ final class LoginPhase {
             sessions.metrics().loginFailure();
             resp.afterSend(() -> connection.close("login failed"));
             writer.send(resp);
-            return null;
+            return;
         }
         writer.send(resp);
         if (started != null) {
@@ -74,7 +79,6 @@ final class LoginPhase {
             writer.enableDigests(p.headerDigest(), p.dataDigest());
             framer.configure(p.headerDigest(), p.dataDigest(), p.targetMaxRecvDataSegmentLength());
         }
-        return started;
     }
 
     private Session start() {
@@ -94,6 +98,7 @@ final class LoginPhase {
             old.connection.awaitTasks(Duration.ofSeconds(10));
         }
         writer.sequenceSource(window::expCmdSn, window::maxCmdSn);
+        onStart.accept(s);
         if (nexus != null) target.scsi().nexusAdded(nexus);
         log.info("{}: {} session {} for {}{}", connection.peer(), s.isDiscovery() ? "discovery" : "normal",
                 s.tsih, s.initiatorName, target == null ? "" : " on " + target.iqn());

@@ -45,6 +45,9 @@ class ConfigLoaderTest {
               immediate-data: false
               initial-r2t: yes
               max-command-bytes: 4194304
+              data-out-timeout: 10s
+              send-timeout: 45s
+              reply-queue-bytes: 1048576
             discovery:
               chap: {user: discover, secret: discover-1234}
             targets:
@@ -80,6 +83,9 @@ class ConfigLoaderTest {
         assertFalse(c.iscsi().immediateData());
         assertTrue(c.iscsi().initialR2T());
         assertEquals(4194304, c.iscsi().maxCommandBytes());
+        assertEquals(Duration.ofSeconds(10), c.iscsi().dataOutTimeout());
+        assertEquals(Duration.ofSeconds(45), c.iscsi().sendTimeout());
+        assertEquals(1048576, c.iscsi().replyQueueBytes());
         assertEquals("discover", c.discoveryChap().orElseThrow().user());
         assertEquals(2, c.targets().size());
 

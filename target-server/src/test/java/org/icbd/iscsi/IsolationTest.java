@@ -85,7 +85,7 @@ class IsolationTest {
     }
 
     void awaitBudgetReturned() throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + 20_000_000_000L;
         while (server.budgetAvailable() != server.budgetCapacity() && System.nanoTime() < deadline) Thread.sleep(20);
         assertEquals(server.budgetCapacity(), server.budgetAvailable(), "every buffer a task held is returned");
     }
@@ -131,7 +131,7 @@ class IsolationTest {
         int mib = 1 << 20;
         IscsiSettings d = IscsiSettings.defaults();
         InetSocketAddress at = start(d.withSessions(16, 4096).withMaxCommandBytes(mib)
-                .withTimeouts(d.loginTimeout(), d.nopInterval(), d.nopTimeout(), Duration.ofSeconds(3), d.sendTimeout()));
+                .withTimeouts(d.loginTimeout(), d.nopInterval(), d.nopTimeout(), Duration.ofSeconds(10), d.sendTimeout()));
         int writes = (int) (server.budgetCapacity() / mib) + 8;
         try (RawInitiator hostile = loggedIn(at, HOSTILE, 1, Map.of())) {
             CountDownLatch allSent = new CountDownLatch(1);
