@@ -4,20 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.Random;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import org.icbd.scsi.LogicalUnitSet;
-import org.icbd.storage.BlockDevice;
-import org.icbd.storage.FileBlockDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,27 +24,18 @@ class HostileInputTest {
     @TempDir
     Path dir;
     IscsiServer server;
-    BlockDevice device;
+    TestDisk disk;
 
     IscsiServer start(IscsiSettings settings) throws IOException {
-        Path img = dir.resolve("disk.img");
-        try (var f = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            f.truncate(0).write(java.nio.ByteBuffer.allocate(1), (16 << 20) - 1);
-        }
-        device = FileBlockDevice.open(img, false);
-        SortedMap<Long, BlockDevice> luns = new TreeMap<>();
-        luns.put(0L, device);
-        ExportedTarget t = new ExportedTarget(IQN, "", new LogicalUnitSet(IQN, luns), Optional.empty(), Optional.empty(), List.of());
-        server = new IscsiServer(settings, LoginNegotiatorTest.registry(t), new SimpleMeterRegistry());
-        server.start(new InetSocketAddress("127.0.0.1", 0));
+        disk = new TestDisk(dir, IQN, 16);
+        server = disk.serve(settings);
         return server;
     }
 
     @AfterEach
     void stop() throws IOException {
         if (server != null) server.close();
-        if (device != null) device.close();
+        if (disk != null) disk.close();
     }
 
     static IscsiSettings settings(int maxSessions, Duration login, Duration nopInterval, Duration nopTimeout) {

@@ -3,7 +3,6 @@ package org.icbd.iscsi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -14,13 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import org.icbd.scsi.LogicalUnitSet;
 import org.icbd.storage.BlockDevice;
-import org.icbd.storage.LunIdentity;
+import org.icbd.storage.ForwardingBlockDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,8 +37,7 @@ class IsolationTest {
 
     InetSocketAddress start(IscsiSettings settings) throws IOException {
         disk = new TestDisk(dir, IQN, 64);
-        server = new IscsiServer(settings, LoginNegotiatorTest.registry(disk.target), new SimpleMeterRegistry());
-        server.start(new InetSocketAddress("127.0.0.1", 0));
+        server = disk.serve(settings);
         return server.boundAddress();
     }
 
@@ -289,80 +282,29 @@ class IsolationTest {
      * A device that fails its reads of two blocks with what a bug or a full heap would throw: a
      * fault that cannot be caused on demand with a real disk, so this one part is injected.
      */
-    static final class FaultyDevice implements BlockDevice {
+    static final class FaultyDevice extends ForwardingBlockDevice {
         static final long BUG_LBA = 100;
         static final long OOM_LBA = 200;
-        final BlockDevice real;
 
         FaultyDevice(BlockDevice real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
         public void read(long offset, ByteBuffer dst) throws IOException {
             if (offset == BUG_LBA * 512) throw new IllegalStateException("injected bug");
             if (offset == OOM_LBA * 512) throw new OutOfMemoryError("injected: Java heap space");
-            real.read(offset, dst);
-        }
-
-        @Override
-        public int blockSize() {
-            return real.blockSize();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return real.sizeBytes();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-            real.write(offset, src, fua);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            real.flush();
-        }
-
-        @Override
-        public boolean supportsUnmap() {
-            return false;
-        }
-
-        @Override
-        public void unmap(long offset, long length) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public LunIdentity identity() {
-            return real.identity();
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
+            super.read(offset, dst);
         }
     }
 
     // an error in one connection's code is answered there and never reaches the shared threads
     @Test
     void bugOrOutOfMemoryInOneCommandCostsOnlyThatCommand() throws Exception {
-        disk = new TestDisk(dir, IQN, 64);
-        SortedMap<Long, BlockDevice> luns = new TreeMap<>();
-        luns.put(0L, new FaultyDevice(disk.device));
-        ExportedTarget faulty = new ExportedTarget(IQN, "", new LogicalUnitSet(IQN, luns), Optional.empty(),
-                Optional.empty(), List.of());
+        disk = new TestDisk(dir, IQN, 64, FaultyDevice::new);
         IscsiSettings d = IscsiSettings.defaults();
-        server = new IscsiServer(d.withTimeouts(Duration.ofSeconds(2), d.nopInterval(), d.nopTimeout(),
-                d.dataOutTimeout(), d.sendTimeout()), LoginNegotiatorTest.registry(faulty), new SimpleMeterRegistry());
-        server.start(new InetSocketAddress("127.0.0.1", 0));
+        server = disk.serve(d.withTimeouts(Duration.ofSeconds(2), d.nopInterval(), d.nopTimeout(),
+                d.dataOutTimeout(), d.sendTimeout()));
         try (RawInitiator c = loggedIn(server.boundAddress(), INIT, 1, Map.of())) {
             c.send(RawInitiator.read10(0x71, 1, FaultyDevice.BUG_LBA, 8));
             RawPdu bug = c.response(0x71);
