@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.icbd.admin.AdminApi;
 import org.icbd.admin.AdminToken;
+import org.icbd.admin.ImportSources;
 import org.icbd.admin.Meters;
 import org.icbd.config.AdminSettings;
 import org.icbd.volume.VolumeManager;
@@ -111,8 +114,15 @@ final class RunningAppliance implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
+        for (Path dir : a.importDirs()) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new ConfigException("admin.import-dirs", "cannot create " + dir + ": " + e.getMessage(), e);
+            }
+        }
         try {
-            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token);
+            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, new ImportSources(a.importDirs()));
         } catch (IOException e) {
             throw Addresses.cannotListen("admin " + a.listen(), e);
         }
