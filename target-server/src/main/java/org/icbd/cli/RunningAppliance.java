@@ -26,6 +26,7 @@ import org.icbd.config.TargetConfig;
 import org.icbd.node.Addresses;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
+import org.icbd.node.LunStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,7 @@ final class RunningAppliance implements AutoCloseable {
                 // every read-only LUN here (a version) must open; versions and writable clones not here yet arrive
                 // by replication and are opened when this node leads (it may not lead before they are here)
                 StaticTargetRegistry.open(config.targets().stream().map(TargetConfig::readOnlyPart).map(TargetConfig::presentPart).toList(),
-                        config.discoveryChap(), config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
+                        config.discoveryChap(), config.iscsi().maxCommandBytes(), LunStack.files()).close();
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
                 service = IscsiService.open(config, cache, meters.registry());
