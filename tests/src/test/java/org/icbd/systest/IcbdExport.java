@@ -127,11 +127,4 @@ public final class IcbdExport implements AutoCloseable {
     public static String javaBinary() {
         return ProcessHandle.current().info().command().orElse("java");
     }
-
-    public static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import org.icbd.testsupport.Requires;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,11 +144,7 @@ public final class LoopBtrfs implements AutoCloseable {
 
         private static Optional<String> probe() {
             if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return Optional.of("not Linux");
-            try {
-                if (LibC.INSTANCE.geteuid() != 0) return Optional.of("not root (loop mounts need root)");
-            } catch (Throwable t) {
-                return Optional.of("cannot call libc: " + t);
-            }
+            if (!Requires.isRoot()) return Optional.of("not root (loop mounts need root)");
             for (String tool : List.of("mkfs.btrfs", "btrfs", "losetup", "mount", "umount")) {
                 if (Command.which(tool).isEmpty()) return Optional.of(tool + " not found (install btrfs-progs/util-linux)");
             }
