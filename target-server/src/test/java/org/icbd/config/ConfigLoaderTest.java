@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,12 +248,26 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void unwritableImageNeedsReadOnly() throws IOException {
+    void unwritableImageNeedsReadOnly() throws Exception {
         Path ro = dir.resolve("ro.img");
         Files.write(ro, new byte[4096]);
-        ro.toFile().setWritable(false);
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: every file is writable");
-        assertError(target("ro.img"), "targets[0].luns[0].path", "export it read-only");
+        // root may write a file whose mode forbids it, but not an immutable one (as CI runs the tests)
+        boolean root = Requires.isRoot();
+        if (root) chattr("+i", ro);
+        else assertTrue(ro.toFile().setWritable(false));
+        try {
+            assertFalse(Files.isWritable(ro), "the image cannot be written");
+            assertError(target("ro.img"), "targets[0].luns[0].path", "export it read-only");
+            assertTrue(loader.parse(target("{path: ro.img, read-only: true}"), dir).targets().get(0).luns().get(0).readOnly());
+        } finally {
+            if (root) chattr("-i", ro);
+        }
+    }
+
+    private static void chattr(String flag, Path file) throws Exception {
+        Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        Requires.that(p.waitFor() == 0, "chattr " + flag + " " + file + " failed (the temp directory's file system has no immutable flag?): " + out);
     }
 
     @Test
