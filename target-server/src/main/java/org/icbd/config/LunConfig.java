@@ -19,8 +19,6 @@ import org.icbd.storage.LunIdentity;
 public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
                         boolean cached, Boolean syncReplication) {
 
-    public static final long MAX_LUN = 16383;
-
     public LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
                      boolean cached) {
         this(lun, path, readOnly, blockSize, identity, base, cached, null);

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongConsumer;
+import org.icbd.scsi.ScsiTarget;
 import org.icbd.storage.LunIdentity;
 
 /**
@@ -24,7 +25,6 @@ public final class VolumeManager {
 
     private static final int COPY_CHUNK = 4 << 20;
     /** SAM's flat LUN space as icbd serves it (see LunConfig). */
-    private static final long MAX_LUN = 16383;
 
     private final VolumeLayout layout;
     private final VolumeFileSystem fs;
@@ -183,7 +183,9 @@ public final class VolumeManager {
      */
     public CatalogState.LunMap mapLun(String target, long lun, VolumeName clone, VolumeName image, int version) throws IOException {
         String iqn = target.toLowerCase(java.util.Locale.ROOT);
-        if (lun > MAX_LUN) throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + MAX_LUN + "; got " + lun);
+        if (lun > ScsiTarget.MAX_LUN) {
+            throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + ScsiTarget.MAX_LUN + "; got " + lun);
+        }
         return catalog.transact(state -> {
             String versionSpec = null;
             if (clone != null) {
