@@ -248,7 +248,9 @@ public final class ConfigLoader {
         Path token = a.has("token-file") ? baseDir.resolve(a.text("token-file")).normalize() : dataRoot.resolve("admin.token");
         List<Path> importDirs = new ArrayList<>();
         for (ConfigNode d : a.list("import-dirs")) importDirs.add(baseDir.resolve(d.asText()).normalize());
-        if (a.has("import-dirs") && importDirs.isEmpty()) throw a.error("import-dirs", "needs at least one directory; leave the key out for " + dataRoot.resolve("import"));
+        if (a.has("import-dirs") && importDirs.isEmpty()) {
+            throw a.error("import-dirs", "needs at least one directory; leave the key out for " + dataRoot.resolve("import"));
+        }
         if (importDirs.isEmpty()) importDirs.add(dataRoot.resolve("import"));
         return Optional.of(new AdminSettings(listen, token, importDirs));
     }
