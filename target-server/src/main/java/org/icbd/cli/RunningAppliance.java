@@ -24,9 +24,9 @@ import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
 import org.icbd.node.Addresses;
+import org.icbd.node.LunStack;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
-import org.icbd.node.LunStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -24,7 +24,8 @@ import org.icbd.storage.LunIdentity;
 public final class VolumeManager {
 
     private static final int COPY_CHUNK = 4 << 20;
-    /** SAM's flat LUN space as icbd serves it (see LunConfig). */
+    /** SAM's flat LUN space as icbd serves it. */
+    private static final long MAX_LUN = ScsiTarget.MAX_LUN;
 
     private final VolumeLayout layout;
     private final VolumeFileSystem fs;
@@ -183,9 +184,7 @@ public final class VolumeManager {
      */
     public CatalogState.LunMap mapLun(String target, long lun, VolumeName clone, VolumeName image, int version) throws IOException {
         String iqn = target.toLowerCase(java.util.Locale.ROOT);
-        if (lun > ScsiTarget.MAX_LUN) {
-            throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + ScsiTarget.MAX_LUN + "; got " + lun);
-        }
+        if (lun > MAX_LUN) throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + MAX_LUN + "; got " + lun);
         return catalog.transact(state -> {
             String versionSpec = null;
             if (clone != null) {
