@@ -20,9 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A clone (writable snapshot of a version) of an image holding 16 times the data takes about the same
- * time: btrfs snapshots copy one tree root, not the data (a copy, even a reflink copy, grows with it).
+ * time: btrfs snapshots copy one tree root, not the data (a copy of the image would grow with it).
  * The two images' clones are timed in turns, so load on the machine weighs on both alike, and their
- * medians compared; the times are printed.
+ * fastest times compared (load only ever adds to a time: the fastest is the clone's own cost); the
+ * times are printed.
  */
 class SnapshotTimingTest {
     private static final long MiB = 1L << 20;
@@ -51,17 +52,18 @@ class SnapshotTimingTest {
             nanos[0][i] = cloneNanos(root, small, i);
             nanos[1][i] = cloneNanos(root, large, i);
         }
-        long smallMedian = median(nanos[0]);
-        long largeMedian = median(nanos[1]);
+        long smallFastest = fastest(nanos[0]);
+        long largeFastest = fastest(nanos[1]);
         for (Image img : List.of(small, large)) {
             long[] t = nanos[img == small ? 0 : 1];
+            long median = median(t); // sorts t
             System.out.printf("writable snapshot of a %d GiB image holding %d MiB of data: min %.1f ms, median %.1f ms, max %.1f ms over %d clones%n",
-                    img.size() / GiB, img.data() / MiB, t[0] / 1e6, median(t) / 1e6, t[CLONES - 1] / 1e6, CLONES);
+                    img.size() / GiB, img.data() / MiB, t[0] / 1e6, median / 1e6, t[CLONES - 1] / 1e6, CLONES);
             assertSharesEveryExtent(root, img);
         }
-        assertTrue(largeMedian <= MAX_RATIO * smallMedian + NOISE_NANOS, String.format(
-                "a clone of 16x the data took %.1f ms against %.1f ms (median): it grows with the data",
-                largeMedian / 1e6, smallMedian / 1e6));
+        assertTrue(largeFastest <= MAX_RATIO * smallFastest + NOISE_NANOS, String.format(
+                "a clone of 16x the data took %.1f ms against %.1f ms (fastest of %d): it grows with the data",
+                largeFastest / 1e6, smallFastest / 1e6, CLONES));
     }
 
     private Image image(Path root, String name, long size, long data) throws IOException {
@@ -96,6 +98,10 @@ class SnapshotTimingTest {
     private static long median(long[] t) {
         Arrays.sort(t);
         return t[t.length / 2];
+    }
+
+    private static long fastest(long[] t) {
+        return Arrays.stream(t).min().orElseThrow();
     }
 
     /** A sparse file of {@code size} bytes whose first {@code dataBytes} are random. */
