@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.iscsi.IscsiSettings;
-import org.icbd.scsi.ScsiTarget;
 
 /**
  * Reads {@code icbd.yaml} into an {@link IcbdConfig}: every key is checked here, at the edge,
@@ -395,7 +394,7 @@ public final class ConfigLoader {
             // "- /path/to/file.img" is shorthand for "- path: /path/to/file.img"
             if (l.isValue()) l = new ConfigNode(JsonNodeFactory.instance.objectNode().put("path", l.asText()), l.path());
             l.requireMapping(LUN_KEYS);
-            long number = l.integer("lun", i, 0, ScsiTarget.MAX_LUN);
+            long number = l.integer("lun", i, 0, LunConfig.MAX_LUN);
             if (!numbers.add(number)) throw l.error("lun", "LUN " + number + " is used twice in this target; give each LUN its own number");
             List<String> sources = Stream.of("path", "clone", "version").filter(l::has).toList();
             if (sources.size() != 1) {
