@@ -68,6 +68,16 @@ public final class AdminApi implements AutoCloseable {
         return api;
     }
 
+    /** A request the API refuses, with its status. */
+    static final class Refused extends Exception {
+        final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
     private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
         try (ex) {
             int status;
@@ -218,18 +228,18 @@ public final class AdminApi implements AutoCloseable {
         }
     }
 
+    private static String text(JsonNode n, String key) throws Refused {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isTextual()) throw new Refused(400, "'" + key + "' is required (a string)");
+        return v.asText();
+    }
+
     /** A JSON integer from 1 up; Jackson's asInt would read {@code true} as 1 and {@code "3"} as 3. */
     private static int positiveInt(JsonNode v, String key) throws Refused {
         if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
             throw new Refused(400, "'" + key + "' must be a whole number from 1; got " + v);
         }
         return v.intValue();
-    }
-
-    private static String text(JsonNode n, String key) throws Refused {
-        JsonNode v = n.get(key);
-        if (v == null || !v.isTextual()) throw new Refused(400, "'" + key + "' is required (a string)");
-        return v.asText();
     }
 
     private static void respond(HttpExchange ex, int status, Object body) throws IOException {

@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.icbd.admin.AdminApi.Refused;
 
 /**
  * The directories an image import through the admin API may read from. The API runs with the node's
