@@ -109,15 +109,6 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void adminImportsComeFromTheDataRootsImportDirectoryUnlessConfigured() throws ConfigException {
-        String admin = "data-root: " + dir.resolve("data") + "\nadmin: {listen: 127.0.0.1:9261%s}\n" + target("ws01.img");
-        assertEquals(List.of(dir.resolve("data/import")), loader.parse(admin.formatted(""), dir).admin().orElseThrow().importDirs());
-        assertEquals(List.of(dir.resolve("in"), Path.of("/srv/raw")),
-                loader.parse(admin.formatted(", import-dirs: [in, /srv/raw]"), dir).admin().orElseThrow().importDirs());
-        assertError(admin.formatted(", import-dirs: []"), "admin.import-dirs", "at least one directory");
-    }
-
-    @Test
     void metricsCanBeTurnedOff() throws ConfigException {
         assertTrue(loader.parse("metrics: off\n" + target("ws01.img"), dir).metrics().isEmpty());
         assertTrue(loader.parse("metrics: false\n" + target("ws01.img"), dir).metrics().isEmpty());
@@ -331,6 +322,15 @@ class ConfigLoaderTest {
     @Test
     void queueDepthRange() {
         assertError("iscsi: {queue-depth: 0}\n" + target("ws01.img"), "iscsi.queue-depth", "1 to 4096");
+    }
+
+    @Test
+    void adminImportsComeFromTheDataRootsImportDirectoryUnlessConfigured() throws ConfigException {
+        String admin = "data-root: " + dir.resolve("data") + "\nadmin: {listen: 127.0.0.1:9261%s}\n" + target("ws01.img");
+        assertEquals(List.of(dir.resolve("data/import")), loader.parse(admin.formatted(""), dir).admin().orElseThrow().importDirs());
+        assertEquals(List.of(dir.resolve("in"), Path.of("/srv/raw")),
+                loader.parse(admin.formatted(", import-dirs: [in, /srv/raw]"), dir).admin().orElseThrow().importDirs());
+        assertError(admin.formatted(", import-dirs: []"), "admin.import-dirs", "at least one directory");
     }
 
     @Test
