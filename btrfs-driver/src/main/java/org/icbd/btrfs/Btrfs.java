@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.icbd.exec.ExternalCommand;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -162,7 +163,7 @@ public final class Btrfs {
         } catch (IOException e) {
             throw BtrfsException.other("subvolume list", any, e.toString(), e);
         }
-        Command.Result r = Command.check("subvolume list", any,
+        ExternalCommand.Result r = Command.check("subvolume list", any,
                 List.of(Command.require("btrfs"), "subvolume", "list", "-u", "-q", "-R", mount.mountPoint().toString()));
         List<SubvolumeListing.Entry> entries;
         try {
@@ -254,8 +255,8 @@ public final class Btrfs {
         } catch (IOException e) {
             throw BtrfsException.other("receive", dir, e.toString(), e);
         }
-        CompletableFuture<String> stdout = Command.drain(p.getInputStream());
-        CompletableFuture<String> stderr = Command.drain(p.getErrorStream());
+        CompletableFuture<String> stdout = ExternalCommand.drain(p.getInputStream());
+        CompletableFuture<String> stderr = ExternalCommand.drain(p.getErrorStream());
         SendStreamFraming framing = new SendStreamFraming();
         String failure = null;
         Throwable cause = null;

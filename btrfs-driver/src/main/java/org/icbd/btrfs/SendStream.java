@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.icbd.exec.ExternalCommand;
 
 /**
  * A running {@code btrfs send}. Read {@link #stream()} to its end, then call {@link #awaitSuccess()}: a stream
@@ -18,7 +19,7 @@ public final class SendStream implements Closeable {
     SendStream(Process process, Path snapshot) {
         this.process = process;
         this.snapshot = snapshot;
-        this.stderr = Command.drain(process.getErrorStream());
+        this.stderr = ExternalCommand.drain(process.getErrorStream());
     }
 
     /** The send stream (the process's stdout). */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,7 +25,7 @@ class LoopBtrfsTest {
 
     @Test
     void createsMountedBtrfsAndRemovesEverythingOnClose() throws IOException {
-        Assumptions.assumeTrue(LoopBtrfs.unavailableReason().isEmpty(), () -> LoopBtrfs.unavailableReason().get());
+        Requires.that(LoopBtrfs.unavailableReason().isEmpty(), "loop btrfs unavailable: " + LoopBtrfs.unavailableReason().orElse(""));
         LoopBtrfs fs = LoopBtrfs.create(256L << 20);
         Path root = fs.root();
         Path device = fs.device();
@@ -43,7 +44,7 @@ class LoopBtrfsTest {
 
     @Test
     void extensionCleansUpWhenTheTestThrows() throws IOException {
-        Assumptions.assumeTrue(LoopBtrfs.unavailableReason().isEmpty(), () -> LoopBtrfs.unavailableReason().get());
+        Requires.that(LoopBtrfs.unavailableReason().isEmpty(), "loop btrfs unavailable: " + LoopBtrfs.unavailableReason().orElse(""));
         ThrowingCase.armed = true;
         ThrowingCase.seen.set(null);
         SummaryGeneratingListener summary = new SummaryGeneratingListener();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ class PageCacheDropperTest {
 
     @Test
     void droppedPagesLeaveThePageCacheAndTheDataStays() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/fincore")), "fincore (util-linux) is needed to count cached pages");
+        Requires.tool("fincore", "apt-get install util-linux (it counts the cached pages)");
         byte[] data = new byte[8 << 20];
         new Random(1).nextBytes(data);
         Path f = Files.write(dir.resolve("img"), data);

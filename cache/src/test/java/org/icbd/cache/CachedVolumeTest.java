@@ -171,27 +171,31 @@ class CachedVolumeTest {
         assertArrayEquals(Arrays.copyOfRange(base, 0, 512), read(v, 0, 512));
     }
 
-    /** A clone's write racing another reader's load of the same shared chunk changes nothing for the other clone. */
+    /**
+     * A clone's write racing its own reader's load of the same shared chunk from the base: the load is held
+     * in flight (not slept through) while the write happens, so the interleaving is the same on every run.
+     * The read began before the write and so returns the bytes before it; the write stays with the writer.
+     */
     @Test
     void aWriteRacingASharedLoadStaysWithTheWriter() throws Exception {
         BlockCache cache = new BlockCache(64L << 20, CHUNK, meters);
         FakeDisk a = new FakeDisk(base, CHUNK);
         FakeDisk b = new FakeDisk(base, CHUNK);
-        a.readDelayMillis = 200;
         CachedVolume va = new CachedVolume(cache, a.locator(), a, a.size());
         CachedVolume vb = new CachedVolume(cache, b.locator(), b, b.size());
         byte[] mine = random(4096, 7);
+        byte[] before = Arrays.copyOfRange(base, 0, CHUNK);
+        byte[] after = before.clone();
+        System.arraycopy(mine, 0, after, 0, 4096);
+        FakeDisk.Hold load = new FakeDisk.Hold();
+        a.hold.set(load);
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<byte[]> reader = pool.submit(() -> read(va, 0, CHUNK));
-            Thread.sleep(50); // the load from the base is in flight
+            load.entered().await(); // the load from the base is in flight
             va.write(0, 4096, () -> a.write(0, mine));
-            byte[] got = reader.get();
-            byte[] now = Arrays.copyOfRange(base, 0, CHUNK);
-            System.arraycopy(mine, 0, now, 0, 4096);
-            assertTrue(Arrays.equals(Arrays.copyOfRange(base, 0, CHUNK), got) || Arrays.equals(now, got),
-                    "the racing read saw the old or the new bytes");
-            a.readDelayMillis = 0;
-            assertArrayEquals(now, read(va, 0, CHUNK), "the writer's next read sees its write");
+            load.release().countDown();
+            assertArrayEquals(before, reader.get(), "the read that began before the write");
+            assertArrayEquals(after, read(va, 0, CHUNK), "the writer's next read sees its write");
         }
         assertArrayEquals(Arrays.copyOfRange(base, 0, CHUNK), read(vb, 0, CHUNK));
         assertEquals(0, b.reads.get(), "the other clone is served the base's chunk from memory");

@@ -2,7 +2,9 @@ package org.icbd.cache;
 
 import java.nio.ByteBuffer;
 import java.util.BitSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A stand-in for a clone on a copy-on-write file system, for tests that need exact control of
@@ -21,6 +23,15 @@ final class FakeDisk implements ChunkSource {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong bytesRead = new AtomicLong();
     volatile long readDelayMillis;
+    /** When set, the next read (of this disk or of its base) is held in flight until the test lets it go. */
+    final AtomicReference<Hold> hold = new AtomicReference<>();
+
+    /** A read held in flight: {@code entered} counts down when it has started, it finishes after {@code release}. */
+    record Hold(CountDownLatch entered, CountDownLatch release) {
+        Hold() {
+            this(new CountDownLatch(1), new CountDownLatch(1));
+        }
+    }
 
     FakeDisk(byte[] base, int chunkSize) {
         this.bytes = base.clone();
@@ -39,6 +50,15 @@ final class FakeDisk implements ChunkSource {
     private void count(ByteBuffer dst) {
         reads.incrementAndGet();
         bytesRead.addAndGet(dst.remaining());
+        Hold h = hold.getAndSet(null);
+        if (h != null) {
+            h.entered().countDown();
+            try {
+                h.release().await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (readDelayMillis > 0) {
             try {
                 Thread.sleep(readDelayMillis);

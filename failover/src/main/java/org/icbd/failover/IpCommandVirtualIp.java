@@ -3,9 +3,10 @@ package org.icbd.failover;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.icbd.exec.ExternalCommand;
 
 /**
  * The virtual IP with iproute2 and arping: {@code ip addr add/del ADDR/PREFIX dev IFACE}, then three
@@ -81,21 +82,10 @@ public final class IpCommandVirtualIp implements VirtualIp {
     private String run(boolean mustSucceed, String... argv) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(argv));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+        ExternalCommand.Result r = ExternalCommand.run(cmd, Duration.ofSeconds(10));
+        if (mustSucceed && !r.ok()) {
+            throw new IOException(String.join(" ", cmd) + " failed (exit " + r.exit() + "): " + r.output().strip());
         }
-        if (mustSucceed && p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out.strip());
-        }
-        return out;
+        return r.output();
     }
 }

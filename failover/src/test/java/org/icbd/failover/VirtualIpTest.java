@@ -3,12 +3,12 @@ package org.icbd.failover;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,8 +21,8 @@ class VirtualIpTest {
 
     @BeforeEach
     void namespace() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
-        assumeTrue(run("ip", "netns", "add", ns) == 0, "cannot create a network namespace");
+        Requires.root("network namespaces");
+        Requires.that(run("ip", "netns", "add", ns) == 0, "cannot create a network namespace (ip netns add " + ns + ")");
         created = true;
         assertTrue(run("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth", "peer", "name", "vip1") == 0);
         assertTrue(run("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up") == 0);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,12 +25,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP JSON admin API: the {@code icbd image} and {@code icbd clone} operations for tools and
  * dashboards. Every request needs {@code Authorization: Bearer <token>}. Errors are JSON
- * {@code {"error": "..."}} with 400 (bad request or name), 401, 404 (no such image/clone), 405,
+ * {@code {"error": "..."}} with 400 (bad request or name), 401, 403 (import source outside the import
+ * directories), 404 (no such image/clone), 405,
  * 409 (name taken, clones still depend on it) or 500 (the file system failed).
  *
  * <pre>
  *   GET    /api/v1/images                       list images
- *   POST   /api/v1/images                       {"name": N, "source": "/server/path.raw"}: import
+ *   POST   /api/v1/images                       {"name": N, "source": "/server/path.raw"}: import (from an import dir: 403 elsewhere)
  *   POST   /api/v1/images/N/versions            publish the next version
  *   DELETE /api/v1/images/N                     delete (refused while clones use it)
  *   GET    /api/v1/clones                       list clones
@@ -57,9 +57,9 @@ public final class AdminApi implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token) throws IOException {
+    public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        server.createContext("/", exchange -> handle(exchange, volumes, token));
+        server.createContext("/", exchange -> handle(exchange, volumes, token, imports));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.start();
@@ -69,7 +69,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     /** A request the API refuses, with its status. */
-    private static final class Refused extends Exception {
+    static final class Refused extends Exception {
         final int status;
 
         Refused(int status, String message) {
@@ -78,7 +78,7 @@ public final class AdminApi implements AutoCloseable {
         }
     }
 
-    private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token) throws IOException {
+    private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
         try (ex) {
             int status;
             Object body;
@@ -87,7 +87,7 @@ public final class AdminApi implements AutoCloseable {
                     ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"icbd\"");
                     throw new Refused(401, "missing or wrong bearer token");
                 }
-                Object result = route(ex.getRequestMethod(), segments(ex.getRequestURI().getPath()), ex, volumes);
+                Object result = route(ex.getRequestMethod(), segments(ex.getRequestURI().getPath()), ex, volumes, imports);
                 status = result == null ? 204 : ex.getRequestMethod().equals("POST") ? 201 : 200;
                 body = result;
             } catch (Refused r) {
@@ -114,7 +114,8 @@ public final class AdminApi implements AutoCloseable {
         return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     }
 
-    private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes) throws IOException, Refused {
+    private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes, ImportSources imports)
+            throws IOException, Refused {
         if (p.size() < 3 || !p.get(0).equals("api") || !p.get(1).equals("v1")) throw new Refused(404, "no such resource; see /api/v1/images, /api/v1/clones and /api/v1/luns");
         String kind = p.get(2);
         List<String> rest = p.subList(3, p.size());
@@ -123,7 +124,8 @@ public final class AdminApi implements AutoCloseable {
                 if (method.equals("GET")) return volumes.state().images().values();
                 if (method.equals("POST")) {
                     JsonNode in = body(ex);
-                    return volumes.importImage(new VolumeName(text(in, "name")), Path.of(text(in, "source")), done -> { });
+                    VolumeName name = new VolumeName(text(in, "name"));
+                    return volumes.importImage(name, imports.resolve(text(in, "source")), done -> { });
                 }
                 throw notAllowed(ex, "GET, POST");
             }
@@ -146,8 +148,7 @@ public final class AdminApi implements AutoCloseable {
                 if (method.equals("GET")) return volumes.state().clones().values();
                 if (method.equals("POST")) {
                     JsonNode in = body(ex);
-                    int version = in.has("version") ? in.get("version").asInt(-1) : 0;
-                    if (version < 0 || (in.has("version") && version == 0)) throw new Refused(400, "version must be a positive number");
+                    int version = in.has("version") ? positiveInt(in.get("version"), "version") : 0;
                     return volumes.createClone(new VolumeName(text(in, "image")), version, new VolumeName(text(in, "name")));
                 }
                 throw notAllowed(ex, "GET, POST");
@@ -231,6 +232,14 @@ public final class AdminApi implements AutoCloseable {
         JsonNode v = n.get(key);
         if (v == null || !v.isTextual()) throw new Refused(400, "'" + key + "' is required (a string)");
         return v.asText();
+    }
+
+    /** A JSON integer from 1 up; Jackson's asInt would read {@code true} as 1 and {@code "3"} as 3. */
+    private static int positiveInt(JsonNode v, String key) throws Refused {
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
+            throw new Refused(400, "'" + key + "' must be a whole number from 1; got " + v);
+        }
+        return v.intValue();
     }
 
     private static void respond(HttpExchange ex, int status, Object body) throws IOException {

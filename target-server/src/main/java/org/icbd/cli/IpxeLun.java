@@ -1,5 +1,7 @@
 package org.icbd.cli;
 
+import org.icbd.scsi.ScsiTarget;
+
 /**
  * The LUN field of an iPXE {@code iscsi:} URI. iPXE reads it as up to four '-'-separated
  * groups of hex digits forming the 8-byte SAM LUN, not as a decimal LUN number: LUN 10 is
@@ -11,7 +13,7 @@ final class IpxeLun {
     }
 
     static String format(long lun) {
-        if (lun < 0 || lun > 16383) throw new IllegalArgumentException("LUN out of range: " + lun);
+        if (lun < 0 || lun > ScsiTarget.MAX_LUN) throw new IllegalArgumentException("LUN out of range: " + lun);
         return Long.toHexString(lun < 256 ? lun : 0x4000 | lun);
     }
 

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.icbd.admin.AdminApi;
 import org.icbd.admin.AdminToken;
+import org.icbd.admin.ImportSources;
 import org.icbd.admin.Meters;
 import org.icbd.config.AdminSettings;
 import org.icbd.volume.VolumeManager;
@@ -21,6 +24,7 @@ import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
 import org.icbd.node.Addresses;
+import org.icbd.node.LunStack;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
 import org.slf4j.Logger;
@@ -73,7 +77,7 @@ final class RunningAppliance implements AutoCloseable {
                 // every read-only LUN here (a version) must open; versions and writable clones not here yet arrive
                 // by replication and are opened when this node leads (it may not lead before they are here)
                 StaticTargetRegistry.open(config.targets().stream().map(TargetConfig::readOnlyPart).map(TargetConfig::presentPart).toList(),
-                        config.discoveryChap(), config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
+                        config.discoveryChap(), config.iscsi().maxCommandBytes(), LunStack.files()).close();
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
                 service = IscsiService.open(config, cache, meters.registry());
@@ -111,8 +115,15 @@ final class RunningAppliance implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
+        for (Path dir : a.importDirs()) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new ConfigException("admin.import-dirs", "cannot create " + dir + ": " + e.getMessage(), e);
+            }
+        }
         try {
-            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token);
+            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, new ImportSources(a.importDirs()));
         } catch (IOException e) {
             throw Addresses.cannotListen("admin " + a.listen(), e);
         }

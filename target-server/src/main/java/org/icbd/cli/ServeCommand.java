@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.icbd.config.ConfigLoader;
 import org.icbd.config.IcbdConfig;
+import org.icbd.node.LunStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
         if (home.isPresent() && !check) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
         IcbdConfig cfg = loader.load(config);
         if (check) {
-            org.icbd.config.StaticTargetRegistry.open(cfg).close();
+            org.icbd.config.StaticTargetRegistry.open(cfg, LunStack.files()).close();
             int luns = cfg.targets().stream().mapToInt(t -> t.luns().size()).sum();
             spec.commandLine().getOut().println(config + ": OK, " + cfg.targets().size() + " target(s), " + luns + " LUN(s)");
             return 0;

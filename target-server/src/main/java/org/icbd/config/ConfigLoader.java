@@ -37,7 +37,7 @@ public final class ConfigLoader {
             "reply-queue-bytes");
     private static final Set<String> DISCOVERY_KEYS = Set.of("chap");
     private static final Set<String> CACHE_KEYS = Set.of("size-mib", "chunk-kib");
-    private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file");
+    private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file", "import-dirs");
     private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface",
             "replication");
     private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval", "mode");
@@ -239,14 +239,20 @@ public final class ConfigLoader {
         return Optional.of(hostPort(m, IcbdConfig.DEFAULT_METRICS.port()));
     }
 
-    /** {@code admin: {listen: 127.0.0.1:9261, token-file: FILE}}; off unless configured. */
+    /** {@code admin: {listen: 127.0.0.1:9261, token-file: FILE, import-dirs: [DIR...]}}; off unless configured. */
     private static Optional<AdminSettings> admin(ConfigNode root, Path dataRoot, Path baseDir) throws ConfigException {
         if (!root.has("admin")) return Optional.empty();
         ConfigNode a = root.child("admin").requireMapping(ADMIN_KEYS);
         if (!a.has("listen")) throw a.error("listen", "is required, e.g. 127.0.0.1:9261");
         HostPort listen = hostPort(a.child("listen"), 9261);
         Path token = a.has("token-file") ? baseDir.resolve(a.text("token-file")).normalize() : dataRoot.resolve("admin.token");
-        return Optional.of(new AdminSettings(listen, token));
+        List<Path> importDirs = new ArrayList<>();
+        for (ConfigNode d : a.list("import-dirs")) importDirs.add(baseDir.resolve(d.asText()).normalize());
+        if (a.has("import-dirs") && importDirs.isEmpty()) {
+            throw a.error("import-dirs", "needs at least one directory; leave the key out for " + dataRoot.resolve("import"));
+        }
+        if (importDirs.isEmpty()) importDirs.add(dataRoot.resolve("import"));
+        return Optional.of(new AdminSettings(listen, token, importDirs));
     }
 
     /** {@code cache: off}, or {@code cache: {size-mib: 2048, chunk-kib: 64}}; on with a quarter of the heap by default. */

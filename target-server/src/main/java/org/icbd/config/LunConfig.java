@@ -1,6 +1,7 @@
 package org.icbd.config;
 
 import java.nio.file.Path;
+import org.icbd.scsi.ScsiTarget;
 import org.icbd.storage.LunIdentity;
 
 /**
@@ -19,7 +20,8 @@ import org.icbd.storage.LunIdentity;
 public record LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
                         boolean cached, Boolean syncReplication) {
 
-    public static final long MAX_LUN = 16383;
+    /** The highest LUN number a configuration may give (the SCSI layer's). */
+    public static final long MAX_LUN = ScsiTarget.MAX_LUN;
 
     public LunConfig(long lun, Path path, boolean readOnly, int blockSize, LunIdentity identity, SharedBase base,
                      boolean cached) {

@@ -12,12 +12,7 @@ import java.util.TreeMap;
 import org.icbd.iscsi.ExportedTarget;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.scsi.LogicalUnitSet;
-import org.icbd.cache.BlockCache;
-import org.icbd.cache.ChunkLocator;
 import org.icbd.storage.BlockDevice;
-import org.icbd.storage.CachingBlockDevice;
-import org.icbd.storage.SnapshotChunkLocator;
-import org.icbd.storage.FileBlockDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +25,11 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
 
     private static final Logger log = LoggerFactory.getLogger(StaticTargetRegistry.class);
 
-    /** Opens the device behind one LUN; lets callers add a hole puncher or a cache later. */
+    /** Opens the device stack behind one LUN (the node's {@code LunStack}). */
     @FunctionalInterface
     public interface DeviceOpener {
         BlockDevice open(LunConfig lun) throws IOException;
     }
-
-    /** Image files, thin (UNMAP punches holes) where the file system allows it. */
-    public static final DeviceOpener FILES = lun -> FileBlockDevice.openThinIfPossible(lun.path(), lun.readOnly(), lun.blockSize(), lun.identity());
 
     private final Map<String, ExportedTarget> targets;
     private final List<BlockDevice> devices;
@@ -50,33 +42,8 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
         this.discoveryChap = discoveryChap;
     }
 
-    /**
-     * Image files read through {@code cache} (where the LUN wants it), chunks shared with the LUN's
-     * base snapshot keyed by that snapshot; {@code cache} null: no caching.
-     */
-    public static DeviceOpener cachedFiles(BlockCache cache) {
-        if (cache == null) return FILES;
-        return lun -> {
-            BlockDevice dev = FILES.open(lun);
-            if (!lun.cached()) return dev;
-            ChunkLocator locator = ChunkLocator.PRIVATE;
-            if (lun.base() != null) {
-                try {
-                    locator = SnapshotChunkLocator.open(lun.path(), lun.base().file(), lun.base().snapshot());
-                } catch (IOException e) {
-                    log.warn("LUN {} ({}): cannot map extents ({}); cached without sharing", lun.lun(), lun.path(), e.getMessage());
-                }
-            }
-            return new CachingBlockDevice(dev, cache, locator);
-        };
-    }
-
-    public static StaticTargetRegistry open(IcbdConfig config) throws ConfigException {
-        return open(config, null);
-    }
-
-    public static StaticTargetRegistry open(IcbdConfig config, BlockCache cache) throws ConfigException {
-        return open(config.targets(), config.discoveryChap(), config.iscsi().maxCommandBytes(), cachedFiles(cache));
+    public static StaticTargetRegistry open(IcbdConfig config, DeviceOpener opener) throws ConfigException {
+        return open(config.targets(), config.discoveryChap(), config.iscsi().maxCommandBytes(), opener);
     }
 
     /**

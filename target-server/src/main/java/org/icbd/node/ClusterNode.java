@@ -19,7 +19,6 @@ import org.icbd.cache.BlockCache;
 import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
 import org.icbd.config.IcbdConfig;
-import org.icbd.config.StaticTargetRegistry;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
 import org.icbd.failover.IpCommandVirtualIp;
@@ -33,7 +32,6 @@ import org.icbd.failover.SyncState;
 import org.icbd.failover.WriteLog;
 import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
-import org.icbd.storage.BlockDevice;
 import org.icbd.storage.QuiescingBlockDevice;
 import org.icbd.volume.FileCatalog;
 import org.icbd.volume.VolumeLayout;
@@ -262,16 +260,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
-        StaticTargetRegistry.DeviceOpener files = StaticTargetRegistry.cachedFiles(cache);
-        StaticTargetRegistry.DeviceOpener opener = lun -> {
-            BlockDevice d = files.open(lun);
-            if (lun.readOnly()) return d;
-            String volume = lun.path().getParent().getFileName().toString();
-            if (mirror != null && syncClones.contains(volume)) d = new MirroredBlockDevice(d, volume, mirror, waits);
-            QuiescingBlockDevice q = new QuiescingBlockDevice(d);
-            writable.put(lun.path(), q);
-            return q;
-        };
+        LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
         vip.acquire();
         try {
             service = IscsiService.open(reload.current(), opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held),

@@ -33,7 +33,7 @@ public final class IscsiService implements AutoCloseable {
 
     /** Opens every LUN and starts listening; on any failure, releases what it had opened. */
     public static IscsiService open(IcbdConfig config, BlockCache cache, MeterRegistry meters) throws ConfigException {
-        return open(config, StaticTargetRegistry.cachedFiles(cache), r -> r, null, meters);
+        return open(config, LunStack.cached(cache), r -> r, null, meters);
     }
 
     /**

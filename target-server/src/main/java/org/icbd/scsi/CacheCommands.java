@@ -10,20 +10,15 @@ final class CacheCommands {
 
     /**
      * Flushes the whole image whatever the range: a positional file cannot be forced per range,
-     * and flushing more than asked is always allowed. The range is still checked.
+     * and flushing more than asked is always allowed. The dispatcher has checked the range.
      */
     static ScsiResponse synchronizeCache(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
-        LogicalUnit lu = ctx.unit();
-        rw.checkRange(lu.blockCount());
-        lu.device().flush();
+        ctx.unit().device().flush();
         return ScsiResponse.good();
     }
 
-    /** We keep no cache of our own to load, so there is nothing to do beyond checking the range; GOOD tells the initiator so. */
+    /** We keep no cache of our own to load, so there is nothing to do beyond the dispatcher's range check; GOOD tells the initiator so. */
     static ScsiResponse prefetch(CommandContext ctx) {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
-        rw.checkRange(ctx.unit().blockCount());
         return ScsiResponse.good();
     }
 }

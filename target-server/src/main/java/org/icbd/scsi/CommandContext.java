@@ -3,8 +3,13 @@ package org.icbd.scsi;
 import java.nio.ByteBuffer;
 import org.icbd.storage.BlockDevice;
 
-/** What a handler needs to run one command. */
-public record CommandContext(ScsiRequest request, LogicalUnit unit, LogicalUnitSet target) {
+/**
+ * What a handler needs to run one command.
+ *
+ * @param blocks the blocks a block command's CDB names, decoded and checked against the unit
+ *               ({@link ReadWriteCdb#parse}); null for commands that name none
+ */
+public record CommandContext(ScsiRequest request, LogicalUnit unit, LogicalUnitSet target, ReadWriteCdb blocks) {
 
     public byte[] cdb() {
         return request.cdb();

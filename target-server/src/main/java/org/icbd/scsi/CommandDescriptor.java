@@ -18,16 +18,34 @@ import java.util.function.Predicate;
  *                      (false for INQUIRY, REPORT LUNS, REQUEST SENSE: SAM-5 5.14)
  * @param timeoutSecs   nominal timeout for the RCTD timeouts descriptor
  * @param availableOn   whether the command exists on a given LUN (UNMAP only on thin ones)
+ * @param blocks        whether the CDB names a range of blocks, and what the command does with them:
+ *                      the dispatcher decodes and checks that range before the handler runs
  * @param handler       the code
  */
 public record CommandDescriptor(int opcode, int serviceAction, String name, byte[] usage,
                                 ReservationState.Access access, boolean unitAttention, int timeoutSecs,
-                                Predicate<LogicalUnit> availableOn, CommandHandler handler) {
+                                Predicate<LogicalUnit> availableOn, BlockAccess blocks, CommandHandler handler) {
+
+    /**
+     * What a command does with the blocks its CDB names ({@link ReadWriteCdb}), so the dispatcher can
+     * refuse a bad range once, in the order SBC and LIO's {@code sbc_parse_cdb} use: protection
+     * information, then a write to a write-protected unit, then the range.
+     */
+    public enum BlockAccess {
+        /** The CDB names no blocks. */
+        NONE,
+        /** Names blocks without moving data (SYNCHRONIZE CACHE, PRE-FETCH); the protection bits are reserved there. */
+        ADDRESSES,
+        /** Reads them. */
+        READS,
+        /** Changes them: refused on a write-protected unit. */
+        WRITES
+    }
 
     public static CommandDescriptor of(int opcode, int serviceAction, String name, String usageHex,
                                        ReservationState.Access access, CommandHandler handler) {
         return new CommandDescriptor(opcode, serviceAction, name, HexFormat.of().parseHex(usageHex.replace(" ", "")),
-                access, true, 30, lu -> true, handler);
+                access, true, 30, lu -> true, BlockAccess.NONE, handler);
     }
 
     public CommandDescriptor {
@@ -35,15 +53,20 @@ public record CommandDescriptor(int opcode, int serviceAction, String name, byte
     }
 
     public CommandDescriptor withoutUnitAttention() {
-        return new CommandDescriptor(opcode, serviceAction, name, usage, access, false, timeoutSecs, availableOn, handler);
+        return new CommandDescriptor(opcode, serviceAction, name, usage, access, false, timeoutSecs, availableOn, blocks, handler);
     }
 
     public CommandDescriptor onlyOn(Predicate<LogicalUnit> predicate) {
-        return new CommandDescriptor(opcode, serviceAction, name, usage, access, unitAttention, timeoutSecs, predicate, handler);
+        return new CommandDescriptor(opcode, serviceAction, name, usage, access, unitAttention, timeoutSecs, predicate, blocks, handler);
     }
 
     public CommandDescriptor timeout(int seconds) {
-        return new CommandDescriptor(opcode, serviceAction, name, usage, access, unitAttention, seconds, availableOn, handler);
+        return new CommandDescriptor(opcode, serviceAction, name, usage, access, unitAttention, seconds, availableOn, blocks, handler);
+    }
+
+    /** This command's CDB names blocks ({@link ReadWriteCdb}'s layout), used as {@code how}. */
+    public CommandDescriptor onBlocks(BlockAccess how) {
+        return new CommandDescriptor(opcode, serviceAction, name, usage, access, unitAttention, timeoutSecs, availableOn, how, handler);
     }
 
     public boolean hasServiceAction() {

@@ -14,17 +14,12 @@ final class CompareAndWriteCommand {
     }
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
-        byte[] cdb = ctx.cdb();
-        Cdb.requireLength(cdb, 16);
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
-        int b1 = cdb[1] & 0xFF;
-        if ((b1 >>> 5) != 0) throw CommandFailure.invalidCdbField(1, 7);
-        boolean fua = (b1 & 0x08) != 0;
-        long lba = Cdb.u64(cdb, 2);
-        int nlb = Cdb.u8(cdb, 13);
-        BlockCommands.checkWritable(lu);
+        boolean fua = rw.fua();
+        long lba = rw.lba();
+        int nlb = (int) rw.blocks();
         if (nlb > InquiryCommand.MAX_COMPARE_AND_WRITE_BLOCKS) throw CommandFailure.invalidCdbField(13, -1);
-        new ReadWriteCdb(lba, nlb, 0, false, fua, b1).checkRange(lu.blockCount());
         int bs = lu.blockSize();
         int half = nlb * bs;
         int sent = ctx.dataOutLength();

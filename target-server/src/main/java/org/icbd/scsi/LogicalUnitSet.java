@@ -116,7 +116,8 @@ public final class LogicalUnitSet implements ScsiTarget {
         if (!lu.reservations().permits(nexus, d.access())) {
             return ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT);
         }
-        return d.handler().execute(new CommandContext(request, lu, this));
+        ReadWriteCdb blocks = d.blocks() == CommandDescriptor.BlockAccess.NONE ? null : ReadWriteCdb.parse(cdb, d.blocks(), lu);
+        return d.handler().execute(new CommandContext(request, lu, this, blocks));
     }
 
     private ScsiResponse missingLun(ScsiRequest request) {

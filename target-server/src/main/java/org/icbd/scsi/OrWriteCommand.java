@@ -10,11 +10,8 @@ final class OrWriteCommand {
     }
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
-        BlockCommands.checkWritable(lu);
-        rw.checkRange(lu.blockCount());
         long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return ScsiResponse.goodWrite(0);
         ByteBuffer data = BlockCommands.dataOut(ctx, bytes);

@@ -10,10 +10,8 @@ final class ReadCommand {
     }
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7); // no protection information
-        rw.checkRange(lu.blockCount());
         long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return new ScsiResponse(ScsiResponse.GOOD, null, null, 0);
         // one buffer of exactly the transfer size, handed to the transport as is; DPO and FUA need

@@ -1,8 +1,11 @@
 package org.icbd.scsi;
 
+import org.icbd.scsi.CommandDescriptor.BlockAccess;
+
 /**
  * The fields every SBC block-moving CDB shares (READ, WRITE, VERIFY, WRITE AND VERIFY,
- * PRE-FETCH, COMPARE AND WRITE, WRITE SAME, ORWRITE), decoded once.
+ * PRE-FETCH, SYNCHRONIZE CACHE, COMPARE AND WRITE, WRITE SAME, ORWRITE, WRITE ATOMIC), decoded
+ * and checked once by the dispatcher ({@link #parse}); the handlers get them checked.
  *
  * @param lba      first logical block
  * @param blocks   number of blocks (already mapped from 0 → 256 for the 6-byte forms)
@@ -12,6 +15,19 @@ package org.icbd.scsi;
  * @param byte1    the raw flags byte, for command-specific bits (BYTCHK, UNMAP, IMMED...)
  */
 public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, boolean fua, int byte1) {
+
+    /**
+     * Decodes a block command's CDB and refuses what no handler could run, in the order of LIO's
+     * {@code sbc_parse_cdb}: protection information (we keep none), a change to a write-protected
+     * unit, then blocks past the end (LOGICAL BLOCK ADDRESS OUT OF RANGE).
+     */
+    static ReadWriteCdb parse(byte[] cdb, BlockAccess how, LogicalUnit lu) {
+        ReadWriteCdb rw = decode(cdb);
+        if (how != BlockAccess.ADDRESSES && rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
+        if (how == BlockAccess.WRITES) BlockCommands.checkWritable(lu);
+        rw.checkRange(lu.blockCount());
+        return rw;
+    }
 
     /** Decodes the 6/10/12/16-byte layouts; the length of the layout is taken from the opcode group. */
     public static ReadWriteCdb decode(byte[] cdb) {
@@ -34,20 +50,25 @@ public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, bool
             }
             case 4 -> {
                 Cdb.requireLength(cdb, 16);
-                // WRITE ATOMIC(16) keeps bytes 10-11 for the atomic boundary and has a 16-bit length
-                yield (cdb[0] & 0xFF) == WRITE_ATOMIC_16
-                        ? of(cdb, Cdb.u64(cdb, 2), Cdb.u16(cdb, 12))
-                        : of(cdb, Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));
+                // WRITE ATOMIC(16) keeps bytes 10-11 for the atomic boundary and has a 16-bit length,
+                // COMPARE AND WRITE a one-byte NUMBER OF LOGICAL BLOCKS in byte 13
+                yield switch (cdb[0] & 0xFF) {
+                    case WRITE_ATOMIC_16 -> of(cdb, Cdb.u64(cdb, 2), Cdb.u16(cdb, 12));
+                    case COMPARE_AND_WRITE -> of(cdb, Cdb.u64(cdb, 2), Cdb.u8(cdb, 13));
+                    default -> of(cdb, Cdb.u64(cdb, 2), Cdb.u32(cdb, 10));
+                };
             }
             default -> throw CommandFailure.check(Sense.INVALID_OPCODE);
         };
     }
 
     static final int WRITE_ATOMIC_16 = 0x9C;
+    static final int COMPARE_AND_WRITE = 0x89;
 
     /** Where the TRANSFER LENGTH field sits, for sense field pointers. */
     public static int lengthFieldOffset(byte[] cdb) {
         if ((cdb[0] & 0xFF) == WRITE_ATOMIC_16) return 12;
+        if ((cdb[0] & 0xFF) == COMPARE_AND_WRITE) return 13;
         return switch ((cdb[0] & 0xFF) >>> 5) {
             case 0 -> 4;
             case 5 -> 6;

@@ -6,6 +6,9 @@ package org.icbd.scsi;
  */
 public interface ScsiTarget {
 
+    /** The highest LUN number: flat space addressing (SAM-5 4.7.7) has 14 bits; below 256 we use peripheral addressing. */
+    long MAX_LUN = 16383;
+
     /** Executes one command and returns its status; never throws for bad input (that is sense data). */
     ScsiResponse execute(ScsiRequest request);
 

@@ -10,12 +10,10 @@ final class VerifyCommand {
     }
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         int bytchk = (rw.byte1() >>> 1) & 0x03;
         if (bytchk == 2) throw CommandFailure.invalidCdbField(1, 2);
-        rw.checkRange(lu.blockCount());
         long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0 || bytchk == 0) {
             // the image file is always readable; there is no medium to scan for defects

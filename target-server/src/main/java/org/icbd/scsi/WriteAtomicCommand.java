@@ -24,13 +24,10 @@ final class WriteAtomicCommand {
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
         byte[] cdb = ctx.cdb();
-        ReadWriteCdb rw = ReadWriteCdb.decode(cdb);
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         // MAXIMUM ATOMIC BOUNDARY SIZE is 0: the whole transfer is one atomic unit, no boundaries
         if (Cdb.u16(cdb, 10) != 0) throw CommandFailure.invalidCdbField(10, -1);
-        BlockCommands.checkWritable(lu);
-        rw.checkRange(lu.blockCount());
         if (rw.blocks() > maxAtomicBlocks(lu.blockSize(), ctx.target().maxTransferBytes())) {
             throw CommandFailure.invalidCdbField(12, -1);
         }

@@ -10,8 +10,7 @@ final class WriteCommand {
     }
 
     static ScsiResponse write(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
-        return write(ctx, rw, rw.fua());
+        return write(ctx, ctx.blocks(), ctx.blocks().fua());
     }
 
     /**
@@ -20,7 +19,7 @@ final class WriteCommand {
      * which the write itself reports.
      */
     static ScsiResponse writeAndVerify(CommandContext ctx) throws IOException {
-        ReadWriteCdb rw = ReadWriteCdb.decode(ctx.cdb());
+        ReadWriteCdb rw = ctx.blocks();
         int bytchk = (rw.byte1() >>> 1) & 0x03;
         if (bytchk == 2 || bytchk == 3) throw CommandFailure.invalidCdbField(1, 2);
         return write(ctx, rw, true);
@@ -28,9 +27,6 @@ final class WriteCommand {
 
     private static ScsiResponse write(CommandContext ctx, ReadWriteCdb rw, boolean fua) throws IOException {
         LogicalUnit lu = ctx.unit();
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
-        BlockCommands.checkWritable(lu);
-        rw.checkRange(lu.blockCount());
         long bytes = BlockCommands.transferBytes(ctx, rw);
         if (bytes == 0) return ScsiResponse.goodWrite(0);
         ByteBuffer src = BlockCommands.receivedOut(ctx, bytes);

@@ -14,20 +14,17 @@ final class WriteSameCommand {
 
     static ScsiResponse execute(CommandContext ctx) throws IOException {
         byte[] cdb = ctx.cdb();
-        ReadWriteCdb rw = ReadWriteCdb.decode(cdb);
+        ReadWriteCdb rw = ctx.blocks();
         LogicalUnit lu = ctx.unit();
         int b1 = rw.byte1();
         boolean is16 = (cdb[0] & 0xFF) == 0x93;
         boolean unmap = (b1 & 0x08) != 0;
         boolean anchor = (b1 & 0x10) != 0;
         boolean ndob = is16 && (b1 & 0x01) != 0;
-        if (rw.protect() != 0) throw CommandFailure.invalidCdbField(1, 7);
         if (anchor) throw CommandFailure.invalidCdbField(1, 4);
-        BlockCommands.checkWritable(lu);
         // a fully provisioned LUN advertises LBPWS=0; accepting UNMAP=1 there would contradict it
         if (unmap && !lu.device().supportsUnmap()) throw CommandFailure.invalidCdbField(1, 3);
         if (rw.blocks() == 0) throw CommandFailure.invalidCdbField(is16 ? 10 : 7, -1); // WSNZ=1
-        rw.checkRange(lu.blockCount());
         if (rw.blocks() > InquiryCommand.MAX_WRITE_SAME_BLOCKS) throw CommandFailure.invalidCdbField(is16 ? 10 : 7, -1);
         int bs = lu.blockSize();
         ByteBuffer block;

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongConsumer;
+import org.icbd.scsi.ScsiTarget;
 import org.icbd.storage.LunIdentity;
 
 /**
@@ -23,8 +24,8 @@ import org.icbd.storage.LunIdentity;
 public final class VolumeManager {
 
     private static final int COPY_CHUNK = 4 << 20;
-    /** SAM's flat LUN space as icbd serves it (see LunConfig). */
-    private static final long MAX_LUN = 16383;
+    /** SAM's flat LUN space as icbd serves it. */
+    private static final long MAX_LUN = ScsiTarget.MAX_LUN;
 
     private final VolumeLayout layout;
     private final VolumeFileSystem fs;

@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
 import org.icbd.volume.VolumeManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,9 +42,11 @@ class AdminApiTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
         token = Files.readString(tokenFile).strip();
         assertEquals(64, token.length());
-        api = AdminApi.start(new InetSocketAddress("127.0.0.1", 0), VolumeManager.open(dir.resolve("data")), t);
+        Files.createDirectories(dir.resolve("import"));
+        api = AdminApi.start(new InetSocketAddress("127.0.0.1", 0), VolumeManager.open(dir.resolve("data")), t,
+                new ImportSources(List.of(dir.resolve("import"))));
         base = "http://127.0.0.1:" + api.boundAddress().getPort() + "/api/v1";
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("src.img").toFile(), "rw")) {
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("import/src.img").toFile(), "rw")) {
             f.setLength(1 << 20);
         }
     }
@@ -56,14 +60,14 @@ class AdminApiTest {
     void everyRequestNeedsTheToken() throws Exception {
         assertEquals(401, send("GET", "/images", null, null).statusCode());
         assertEquals(401, send("GET", "/images", null, "Bearer " + token.substring(1) + "x").statusCode());
-        HttpResponse<String> r = send("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("src.img") + "\"}", "Basic x");
+        HttpResponse<String> r = send("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("import/src.img") + "\"}", "Basic x");
         assertEquals(401, r.statusCode());
         assertTrue(Files.notExists(dir.resolve("data/images/gold")), "nothing happened");
     }
 
     @Test
     void imagesVersionsAndClonesThroughJson() throws Exception {
-        HttpResponse<String> imported = call("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("src.img") + "\"}");
+        HttpResponse<String> imported = call("POST", "/images", "{\"name\":\"gold\",\"source\":\"" + dir.resolve("import/src.img") + "\"}");
         assertEquals(201, imported.statusCode(), imported.body());
         assertEquals("gold", json(imported).get("name").asText());
         HttpResponse<String> published = call("POST", "/images/gold/versions", null);
@@ -104,10 +108,48 @@ class AdminApiTest {
         assertStatus(404, call("GET", "/clones/nope", null), "no clone named nope");
         assertStatus(400, call("POST", "/images", "{\"name\":\"gold\"}"), "'source' is required");
         assertStatus(400, call("POST", "/images", "{not json"), "not valid JSON");
-        assertStatus(404, call("POST", "/images", "{\"name\":\"gold\",\"source\":\"/nonexistent.img\"}"), "not a regular file");
+        assertStatus(404, call("POST", "/images", "{\"name\":\"gold\",\"source\":\"nonexistent.img\"}"), "no such file");
+        Files.createDirectories(dir.resolve("import/sub"));
+        assertStatus(404, call("POST", "/images", "{\"name\":\"gold\",\"source\":\"sub\"}"), "not a regular file");
         assertStatus(405, call("PUT", "/images", "{}"), "GET, POST");
         assertStatus(404, call("GET", "/volumes", null), "no such resource");
         assertStatus(413, call("POST", "/images", "{\"x\":\"" + "a".repeat(70_000) + "\"}"), "over");
+    }
+
+    /** D5: the API runs as root; a token holder must not be able to read any file through an image. */
+    @Test
+    void importsReadOnlyFromTheImportDirectories() throws Exception {
+        Path tokenFile = dir.resolve("admin.token");
+        Files.createSymbolicLink(dir.resolve("import/link.img"), tokenFile);
+        Files.createSymbolicLink(dir.resolve("import/etc"), Path.of("/etc"));
+        for (String source : List.of("/etc/shadow", "/etc/passwd", tokenFile.toString(), "../admin.token",
+                dir.resolve("import/../admin.token").toString(), "link.img", "etc/passwd", "/")) {
+            HttpResponse<String> r = call("POST", "/images", JSON.writeValueAsString(Map.of("name", "leak", "source", source)));
+            assertStatus(403, r, "imported only from " + dir.resolve("import"));
+        }
+        assertEquals("[]", call("GET", "/images", null).body(), "no image was made");
+        assertTrue(Files.notExists(dir.resolve("data/images/leak")));
+
+        HttpResponse<String> relative = call("POST", "/images", "{\"name\":\"gold\",\"source\":\"src.img\"}");
+        assertEquals(201, relative.statusCode(), "a name inside the import directory: " + relative.body());
+        Path inner = Files.createDirectories(dir.resolve("import/win"));
+        Files.copy(dir.resolve("import/src.img"), inner.resolve("w.raw"));
+        Files.createSymbolicLink(dir.resolve("import/w-link.raw"), inner.resolve("w.raw"));
+        assertEquals(201, call("POST", "/images", "{\"name\":\"w\",\"source\":\"w-link.raw\"}").statusCode(),
+                "a link that stays inside is followed");
+    }
+
+    /** D6: JSON true is not version 1, nor "3" version 3. */
+    @Test
+    void aVersionMustBeAWholeNumber() throws Exception {
+        assertEquals(201, call("POST", "/images", "{\"name\":\"gold\",\"source\":\"src.img\"}").statusCode());
+        assertEquals(201, call("POST", "/images/gold/versions", null).statusCode());
+        for (String v : List.of("true", "false", "\"1\"", "1.5", "0", "-1", "4294967297", "null", "{}")) {
+            assertStatus(400, call("POST", "/clones", "{\"name\":\"ws01\",\"image\":\"gold\",\"version\":" + v + "}"),
+                    "'version' must be a whole number from 1");
+        }
+        assertEquals("[]", call("GET", "/clones", null).body(), "no clone was made");
+        assertEquals(201, call("POST", "/clones", "{\"name\":\"ws01\",\"image\":\"gold\",\"version\":1}").statusCode());
     }
 
     private void assertStatus(int status, HttpResponse<String> r, String fragment) throws Exception {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -244,12 +245,26 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void unwritableImageNeedsReadOnly() throws IOException {
+    void unwritableImageNeedsReadOnly() throws Exception {
         Path ro = dir.resolve("ro.img");
         Files.write(ro, new byte[4096]);
-        ro.toFile().setWritable(false);
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "running as root: every file is writable");
-        assertError(target("ro.img"), "targets[0].luns[0].path", "export it read-only");
+        // root may write a file whose mode forbids it, but not an immutable one (as CI runs the tests)
+        boolean root = Requires.isRoot();
+        if (root) chattr("+i", ro);
+        else assertTrue(ro.toFile().setWritable(false));
+        try {
+            assertFalse(Files.isWritable(ro), "the image cannot be written");
+            assertError(target("ro.img"), "targets[0].luns[0].path", "export it read-only");
+            assertTrue(loader.parse(target("{path: ro.img, read-only: true}"), dir).targets().get(0).luns().get(0).readOnly());
+        } finally {
+            if (root) chattr("-i", ro);
+        }
+    }
+
+    private static void chattr(String flag, Path file) throws Exception {
+        Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        Requires.that(p.waitFor() == 0, "chattr " + flag + " " + file + " failed (the temp directory's file system has no immutable flag?): " + out);
     }
 
     @Test
@@ -313,6 +328,15 @@ class ConfigLoaderTest {
     @Test
     void queueDepthRange() {
         assertError("iscsi: {queue-depth: 0}\n" + target("ws01.img"), "iscsi.queue-depth", "1 to 4096");
+    }
+
+    @Test
+    void adminImportsComeFromTheDataRootsImportDirectoryUnlessConfigured() throws ConfigException {
+        String admin = "data-root: " + dir.resolve("data") + "\nadmin: {listen: 127.0.0.1:9261%s}\n" + target("ws01.img");
+        assertEquals(List.of(dir.resolve("data/import")), loader.parse(admin.formatted(""), dir).admin().orElseThrow().importDirs());
+        assertEquals(List.of(dir.resolve("in"), Path.of("/srv/raw")),
+                loader.parse(admin.formatted(", import-dirs: [in, /srv/raw]"), dir).admin().orElseThrow().importDirs());
+        assertError(admin.formatted(", import-dirs: []"), "admin.import-dirs", "at least one directory");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.icbd.iscsi.ExportedTarget;
+import org.icbd.node.LunStack;
 import org.icbd.storage.BlockDevice;
 import org.icbd.storage.FileBlockDevice;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class StaticTargetRegistryTest {
                 Optional.of(new ChapConfig("ws01", "0123456789ab")), Optional.of(new ChapConfig("tgt", "abcdefghijkl")),
                 List.of("iqn.2010-04.org.ipxe:ws01"));
         try (StaticTargetRegistry r = StaticTargetRegistry.open(List.of(t), Optional.of(new ChapConfig("d", "discovery-123")),
-                1 << 20, StaticTargetRegistry.FILES)) {
+                1 << 20, LunStack.files())) {
             assertEquals(1, r.all().size());
             ExportedTarget e = r.find("IQN.2026-11.org.example:WS01").orElseThrow();
             assertEquals("ws01", e.alias());

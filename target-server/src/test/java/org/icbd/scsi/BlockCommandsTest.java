@@ -15,10 +15,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class BlockCommandsTest {
 
@@ -148,6 +154,67 @@ class BlockCommandsTest {
         assertSense(f.exec(0, rw10(0x28, ScsiFixture.BLOCKS - 1, 2, 0)), Sense.LBA_OUT_OF_RANGE);
         assertSense(f.exec(0, rw16(0x88, -1L, 1, 0)), Sense.LBA_OUT_OF_RANGE);
         assertSense(f.exec(0, rw10(0x2A, ScsiFixture.BLOCKS + 1, 0, 0), null), Sense.LBA_OUT_OF_RANGE);
+    }
+
+    /** Every command whose CDB names blocks, by opcode: the dispatcher checks their range once for all of them. */
+    static Stream<Arguments> blockCommands() {
+        CommandTable table = CommandTable.standard();
+        return IntStream.of(0x08, 0x0A, 0x28, 0x2A, 0x2E, 0x2F, 0x34, 0x35, 0x41, 0x88, 0x89, 0x8A, 0x8B, 0x8E, 0x8F, 0x90,
+                        0x91, 0x93, 0x9C, 0xA8, 0xAA, 0xAE, 0xAF)
+                .mapToObj(op -> table.find(op, -1, null))
+                .map(d -> Arguments.of(Named.of(d.name(), d)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("blockCommands")
+    void blocksPastTheEndAreLbaOutOfRangeAndNothingIsWritten(CommandDescriptor d) {
+        assertTrue(d.blocks() != CommandDescriptor.BlockAccess.NONE, d.name() + " is dispatched as a block command");
+        byte[] before = read(ScsiFixture.BLOCKS - 1, 1);
+        // the first block past the end, then a length that runs one block past it
+        for (long[] range : new long[][]{{ScsiFixture.BLOCKS, 1}, {ScsiFixture.BLOCKS - 1, 2}}) {
+            byte[] cdb = blockCdb(d, range[0], (int) range[1]);
+            assertSense(f.exec(0, cdb, dataOut(d, (int) range[1])), Sense.LBA_OUT_OF_RANGE);
+        }
+        assertArrayEquals(before, read(ScsiFixture.BLOCKS - 1, 1), "the last block is unchanged");
+        assertGood(f.exec(0, blockCdb(d, ScsiFixture.BLOCKS - 1, 1), dataOut(d, 1)));
+    }
+
+    /** A CDB in the command's own layout (6, 10, 12 or 16 bytes; WRITE ATOMIC and COMPARE AND WRITE have their own). */
+    private static byte[] blockCdb(CommandDescriptor d, long lba, int blocks) {
+        byte[] c = new byte[d.cdbLength()];
+        c[0] = (byte) d.opcode();
+        switch (d.opcode() >>> 5) {
+            case 0 -> {
+                c[1] = (byte) ((lba >>> 16) & 0x1F);
+                Cdb.put16(c, 2, (int) lba);
+                c[4] = (byte) blocks;
+            }
+            case 1, 2 -> {
+                Cdb.put32(c, 2, lba);
+                Cdb.put16(c, 7, blocks);
+            }
+            case 5 -> {
+                Cdb.put32(c, 2, lba);
+                Cdb.put32(c, 6, blocks);
+            }
+            default -> {
+                Cdb.put64(c, 2, lba);
+                if (d.opcode() == 0x9C) Cdb.put16(c, 12, blocks);
+                else if (d.opcode() == 0x89) c[13] = (byte) blocks;
+                else Cdb.put32(c, 10, blocks);
+            }
+        }
+        return c;
+    }
+
+    /** The Data-Out the command needs for {@code blocks} blocks, so only the range can be wrong. */
+    private static byte[] dataOut(CommandDescriptor d, int blocks) {
+        if (d.blocks() != CommandDescriptor.BlockAccess.WRITES) return null;
+        return switch (d.opcode()) {
+            case 0x41, 0x93 -> filled(512, 'x');
+            case 0x89 -> new byte[2 * 512 * blocks]; // compare zeros (what the block holds), then write zeros
+            default -> filled(512 * blocks, 'x');
+        };
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Random;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.cache.BlockCache;
 import org.icbd.config.LunConfig;
-import org.icbd.config.StaticTargetRegistry;
+import org.icbd.node.LunStack;
 import org.icbd.config.VolumeLuns;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
@@ -125,7 +125,7 @@ class CachingBlockDeviceTest {
     }
 
     private BlockDevice device(LunConfig lun, BlockCache cache) throws IOException {
-        BlockDevice d = StaticTargetRegistry.cachedFiles(cache).open(lun);
+        BlockDevice d = LunStack.cached(cache).open(lun);
         open.add(d);
         assertTrue(d instanceof CachingBlockDevice);
         return d;

@@ -1,7 +1,6 @@
 package org.icbd.systest.boot;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.icbd.systest.IcbdExport;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +31,8 @@ class IpxeBootTest {
 
     @Test
     void qemuBootsADiskImageServedByIcbdThroughIpxeSanboot() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-system-x86_64"), "qemu-system-x86_64 missing: apt-get install qemu-system-x86 ipxe-qemu");
-        assumeTrue(Files.exists(Path.of("/usr/lib/ipxe/qemu/efi-e1000.rom")) || Files.exists(Path.of("/usr/share/qemu/efi-e1000.rom")),
+        Requires.tool("qemu-system-x86_64", "apt-get install qemu-system-x86 ipxe-qemu");
+        Requires.that(Files.exists(Path.of("/usr/lib/ipxe/qemu/efi-e1000.rom")) || Files.exists(Path.of("/usr/share/qemu/efi-e1000.rom")),
                 "iPXE ROM for QEMU missing: apt-get install ipxe-qemu");
 
         String marker = "ICBD-BOOT-" + HexFormat.of().formatHex(randomBytes(8));

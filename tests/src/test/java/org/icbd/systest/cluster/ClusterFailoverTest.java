@@ -3,7 +3,6 @@ package org.icbd.systest.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,9 +58,9 @@ class ClusterFailoverTest {
 
     @BeforeEach
     void network() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
-        assumeTrue(IcbdExport.onPath("arping"), "arping is not installed");
+        Requires.root("network namespaces");
+        Requires.tool("qemu-io", "apt-get install qemu-utils");
+        Requires.tool("arping", "apt-get install arping");
         lab = new Lab();
         zkNs = lab.host("zk", 1);
         clientNs = lab.host("client", 9);

@@ -2,7 +2,6 @@ package org.icbd.systest.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -12,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.icbd.systest.IcbdExport;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +47,7 @@ class ConformanceTest {
 
     @Test
     void writableThinLunPassesTheSuite() throws Exception {
-        assumeTrue(IcbdExport.onPath("iscsi-test-cu"), "iscsi-test-cu missing: apt-get install libiscsi-bin");
+        Requires.tool("iscsi-test-cu", "apt-get install libiscsi-bin");
         Path img = sparse(dir.resolve("thin.img"), 1L << 30);
         try (IcbdExport icbd = IcbdExport.start(dir, IQN, img.toString())) {
             String url = icbd.url(0);
@@ -70,7 +70,7 @@ class ConformanceTest {
 
     @Test
     void readOnlyLunRefusesWritesAndPassesReadOnlyFamilies() throws Exception {
-        assumeTrue(IcbdExport.onPath("iscsi-test-cu"), "iscsi-test-cu missing: apt-get install libiscsi-bin");
+        Requires.tool("iscsi-test-cu", "apt-get install libiscsi-bin");
         Path img = sparse(dir.resolve("version.img"), 256L << 20);
         try (IcbdExport icbd = IcbdExport.start(dir, IQN, img + ",ro")) {
             LibiscsiSuite suite = new LibiscsiSuite(REPORTS.resolve("readonly.d"), 60);

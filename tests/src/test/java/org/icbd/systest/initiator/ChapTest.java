@@ -2,13 +2,13 @@ package org.icbd.systest.initiator;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class ChapTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(IcbdExport.onPath("iscsi-inq"), "libiscsi tools missing: apt-get install libiscsi-bin");
+        Requires.tool("iscsi-inq", "apt-get install libiscsi-bin");
         Path img = dir.resolve("ws01.img");
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(16 << 20);
@@ -95,7 +95,7 @@ class ChapTest {
 
     @Test
     void qemuLogsInWithOneWayChap() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.tool("qemu-io", "apt-get install qemu-utils qemu-block-extra");
         // QEMU's iSCSI driver does one-way CHAP only, so it gets a target without mutual CHAP
         Path img = dir.resolve("qemu.img");
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import org.icbd.btrfs.FileExtents;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,7 +45,7 @@ class CloneThroughIscsiTest {
 
     @BeforeEach
     void imageVersionAndTwoClones() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.tool("qemu-io", "apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
         source = dir.resolve("gold.img");
         byte[] golden = new byte[16 * MIB];

@@ -3,7 +3,6 @@ package org.icbd.systest.initiator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class InitiatorToolsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(IcbdExport.onPath("iscsi-inq"), "libiscsi tools missing: apt-get install libiscsi-bin");
+        Requires.tool("iscsi-inq", "apt-get install libiscsi-bin");
         image = dir.resolve("disk.img");
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(SIZE);
@@ -135,7 +135,7 @@ class InitiatorToolsTest {
 
     @Test
     void twoSessionsDoIoAtTheSameTime() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.tool("qemu-io", "apt-get install qemu-utils qemu-block-extra");
         // two initiators (different initiator names), each writing and verifying its own half
         Thread[] t = new Thread[2];
         Tool.Result[] results = new Tool.Result[2];

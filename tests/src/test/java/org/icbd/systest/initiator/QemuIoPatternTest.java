@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +35,7 @@ class QemuIoPatternTest {
 
     @BeforeEach
     void tools() {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.tool("qemu-io", "apt-get install qemu-utils qemu-block-extra");
     }
 
     private Path image(String name) throws Exception {
@@ -96,7 +96,7 @@ class QemuIoPatternTest {
 
     @Test
     void qemuImgConvertCopiesAnImageBitForBit() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-img"), "qemu-img missing: apt-get install qemu-utils");
+        Requires.tool("qemu-img", "apt-get install qemu-utils");
         Path img = image("target.img");
         Path source = dir.resolve("source.raw");
         byte[] data = new byte[24 << 20];
@@ -130,7 +130,7 @@ class QemuIoPatternTest {
 
     @Test
     void softwareWriteProtectFencesWritesUntilCleared() throws Exception {
-        assumeTrue(IcbdExport.onPath("iscsi-swp"), "iscsi-swp missing: apt-get install libiscsi-bin");
+        Requires.tool("iscsi-swp", "apt-get install libiscsi-bin");
         Path img = image("fenced.img");
         try (IcbdExport icbd = IcbdExport.start(dir, IQN, img.toString())) {
             Tool.Result on = Tool.run(Duration.ofSeconds(30), "iscsi-swp", "--swp", "on", icbd.url(0));

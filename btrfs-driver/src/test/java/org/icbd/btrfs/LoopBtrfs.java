@@ -9,7 +9,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.icbd.exec.ExternalCommand;
 
+import org.icbd.testsupport.Requires;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,17 +109,17 @@ public final class LoopBtrfs implements AutoCloseable {
     }
 
     private static void unmount(Path mnt) throws IOException {
-        Command.Result r = Command.run(List.of(Command.require("umount"), mnt.toString()));
+        ExternalCommand.Result r = Command.run(List.of(Command.require("umount"), mnt.toString()));
         if (r.ok()) return;
         // a process still holding a file must not leave the loop device busy forever: detach lazily
-        Command.Result lazy = Command.run(List.of(Command.require("umount"), "-l", mnt.toString()));
+        ExternalCommand.Result lazy = Command.run(List.of(Command.require("umount"), "-l", mnt.toString()));
         if (!lazy.ok()) throw BtrfsException.progs("umount", mnt, lazy.exit(), r.stderr() + lazy.stderr());
         log.warn("{} was busy ({}); unmounted lazily", mnt, r.stderr().strip());
     }
 
     private static void detach(Path device) {
         try {
-            Command.Result r = Command.run(List.of(Command.require("losetup"), "-d", device.toString()));
+            ExternalCommand.Result r = Command.run(List.of(Command.require("losetup"), "-d", device.toString()));
             if (!r.ok()) log.warn("losetup -d {} failed: {}", device, r.stderr().strip());
         } catch (IOException e) {
             log.warn("losetup -d {} failed: {}", device, e.getMessage());
@@ -143,13 +145,9 @@ public final class LoopBtrfs implements AutoCloseable {
 
         private static Optional<String> probe() {
             if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return Optional.of("not Linux");
-            try {
-                if (LibC.INSTANCE.geteuid() != 0) return Optional.of("not root (loop mounts need root)");
-            } catch (Throwable t) {
-                return Optional.of("cannot call libc: " + t);
-            }
+            if (!Requires.isRoot()) return Optional.of("not root (loop mounts need root)");
             for (String tool : List.of("mkfs.btrfs", "btrfs", "losetup", "mount", "umount")) {
-                if (Command.which(tool).isEmpty()) return Optional.of(tool + " not found (install btrfs-progs/util-linux)");
+                if (ExternalCommand.which(tool).isEmpty()) return Optional.of(tool + " not found (install btrfs-progs/util-linux)");
             }
             if (!Files.exists(Path.of("/dev/loop-control"))) return Optional.of("no /dev/loop-control (no loop devices)");
             if (!btrfsKnownToKernel()) return Optional.of("kernel has no btrfs (not in /proc/filesystems, modprobe failed)");
@@ -159,7 +157,7 @@ public final class LoopBtrfs implements AutoCloseable {
         private static boolean btrfsKnownToKernel() {
             if (listed()) return true;
             try {
-                Optional<String> modprobe = Command.which("modprobe");
+                Optional<String> modprobe = ExternalCommand.which("modprobe");
                 if (modprobe.isPresent()) Command.run(List.of(modprobe.get(), "-q", "btrfs"));
             } catch (IOException ignored) {
                 // fall through to the second look
