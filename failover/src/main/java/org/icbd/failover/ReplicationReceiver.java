@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The standby's end of replication: accepts authenticated checkpoint streams and {@code btrfs receive}s
- * them into {@code <replicas>/<volume>/}. Refuses a stream from an older epoch than the cluster's (or
+ * them into {@code <replicas>/<volume>/}, under their final names only once complete. Refuses a stream from an older epoch than the cluster's (or
  * than any it has accepted), from another cluster, or one that fails authentication anywhere; a refused
  * or broken stream leaves no subvolume behind. Replies {@code OK <uuid of the received subvolume>} or
  * {@code ERR <why>}.
@@ -32,6 +33,8 @@ public final class ReplicationReceiver implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationReceiver.class);
     private static final Duration IDLE = Duration.ofSeconds(30);
+    /** Under the replica area; no volume name starts with a dot. */
+    static final String INCOMING = ".incoming";
 
     private final String cluster;
     private final byte[] secret;
@@ -73,6 +76,7 @@ public final class ReplicationReceiver implements Closeable {
         this.images = images;
         this.clusterEpoch = clusterEpoch;
         Files.createDirectories(replicas);
+        discardIncomplete();
         this.logs = new LogStore(logs, replicas);
         this.server = new ServerSocket();
         server.bind(listen);
@@ -211,32 +215,118 @@ public final class ReplicationReceiver implements Closeable {
         logs.stop();
     }
 
+    /**
+     * Receives one stream. A checkpoint (or version) exists under its final name only once it is complete:
+     * {@code btrfs receive} writes it into a directory of its own under {@link #incoming()}; once the
+     * stream has ended, the subvolume is checked (read-only, its received uuid the one the authenticated
+     * header announced) and only then renamed to its final name and acknowledged. A receive cut short, or
+     * still running when this node is elected, leaves nothing a promotion or a trim of the write log could
+     * take for a checkpoint.
+     */
     private String receive(ReplicationHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
         admit(h.cluster(), h.epoch());
         // a version goes where the node serves it from; a checkpoint to the replica area, until a promotion
         Path dir = h.version() ? images.resolve(h.volume()).resolve("versions") : replicas.resolve(h.volume());
         Files.createDirectories(dir);
-        if (Files.exists(dir.resolve(h.snapshot()))) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        Path target = dir.resolve(h.snapshot());
+        if (Files.exists(target)) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
         // the header is acceptable: tell the sender to stream (a refusal above saves it sending the data)
         out.writeUTF("GO");
         out.flush();
         streaming[0] = true;
-        InputStream data = frames.dataStream(in);
-        Subvolume got = btrfs.receive(data, dir);
+        Path scratch = Files.createTempDirectory(Files.createDirectories(incoming()), h.snapshot() + ".");
         try {
-            if (data.read() != -1) throw new IOException("data after the end of the send stream");
-            if (!got.path().getFileName().toString().equals(h.snapshot())) {
-                throw new IOException("stream holds " + got.path().getFileName() + ", the header says " + h.snapshot());
+            InputStream data = frames.dataStream(in);
+            Subvolume got = btrfs.receive(data, scratch);
+            try {
+                if (data.read() != -1) throw new IOException("data after the end of the send stream");
+                if (!got.path().getFileName().toString().equals(h.snapshot())) {
+                    throw new IOException("stream holds " + got.path().getFileName() + ", the header says " + h.snapshot());
+                }
+                requireComplete(got, h);
+                finish(h, got.path(), target);
+            } catch (IOException | RuntimeException e) {
+                btrfs.deleteSubvolume(got.path());
+                throw e;
+            }
+            if (!h.version()) pruneOlder(dir, h.volume(), target);
+            log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
+                    h.parent().map(p -> "incremental on " + p).orElse("full"));
+            return got.uuid().toString();
+        } finally {
+            try {
+                Files.deleteIfExists(scratch);
+            } catch (IOException e) {
+                log.warn("could not delete {} (deleted at the next start): {}", scratch, e.getMessage());
+            }
+        }
+    }
+
+    /** A received subvolume is complete when btrfs receive made it read-only and it carries the announced uuid. */
+    private void requireComplete(Subvolume got, ReplicationHeader h) throws IOException {
+        if (!btrfs.isReadOnly(got.path())) throw new IOException(h.snapshot() + " was received but not made read-only: incomplete");
+        if (!got.receivedUuid().equals(java.util.Optional.of(h.uuid()))) {
+            throw new IOException(h.snapshot() + " was received with uuid " + got.receivedUuid().map(Object::toString).orElse("none")
+                    + ", the sender announced " + h.uuid());
+        }
+    }
+
+    /**
+     * Gives a complete subvolume its final name, unless this node was elected meanwhile (then the stream
+     * is from a deposed leader's epoch, and the promotion has chosen already: it must not see it appear).
+     */
+    private synchronized void finish(ReplicationHeader h, Path received, Path target) throws IOException {
+        admit(h.cluster(), h.epoch());
+        if (Files.exists(target)) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        Files.move(received, target, StandardCopyOption.ATOMIC_MOVE);
+        highestEpoch.accumulateAndGet(h.epoch(), Math::max);
+    }
+
+    /** Where streams are received until they are complete: nothing there is a checkpoint or a version. */
+    private Path incoming() {
+        return replicas.resolve(INCOMING);
+    }
+
+    /**
+     * Deletes what receives cut short by a crash left behind: everything under {@link #incoming()}, and,
+     * from before receives went there, any checkpoint under its final name that btrfs receive did not
+     * finish (writable, or without a received uuid). Nothing of it was acknowledged.
+     */
+    private void discardIncomplete() {
+        Path in = incoming();
+        if (Files.isDirectory(in)) {
+            try (var receives = Files.list(in)) {
+                for (Path r : receives.toList()) {
+                    try (var subs = Files.list(r)) {
+                        for (Path sub : subs.toList()) {
+                            btrfs.deleteSubvolume(sub);
+                            log.warn("deleted {}, a receive cut short (never acknowledged)", sub);
+                        }
+                    }
+                    Files.deleteIfExists(r);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not delete the unfinished receives in {}: {}", in, e.getMessage());
+            }
+        }
+        try (var volumes = Files.list(replicas)) {
+            for (Path v : volumes.toList()) {
+                String volume = v.getFileName().toString();
+                if (volume.equals(INCOMING) || !Files.isDirectory(v)) continue;
+                try (var checkpoints = Files.list(v)) {
+                    for (Path c : checkpoints.toList()) {
+                        if (CheckpointName.parse(volume, c.getFileName().toString()).isEmpty()) continue;
+                        Subvolume sub = btrfs.show(c);
+                        if (!sub.readOnly() || sub.receivedUuid().isEmpty()) {
+                            btrfs.deleteSubvolume(c);
+                            log.warn("deleted {}, a checkpoint whose receive never finished (never acknowledged)", c);
+                        }
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
-            btrfs.deleteSubvolume(got.path());
-            throw e;
+            log.warn("could not check the received checkpoints in {}: {}", replicas, e.getMessage());
         }
-        highestEpoch.accumulateAndGet(h.epoch(), Math::max);
-        if (!h.version()) pruneOlder(dir, h.volume(), got.path());
-        log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
-                h.parent().map(p -> "incremental on " + p).orElse("full"));
-        return got.uuid().toString();
     }
 
     /**
