@@ -12,10 +12,11 @@ import org.icbd.btrfs.Subvolume;
 
 /**
  * The checkpoints of a volume a standby holds complete ({@code <replicas>/<volume>/<volume>.<epoch>.<seq>}).
- * The receiver gives a checkpoint its final name only once {@code btrfs receive} finished it; a
- * complete one is also read-only and carries a received uuid, which is checked here again, so that a
- * subvolume under a checkpoint's name that is not complete (left by an older release, made by hand)
- * is never taken for one.
+ * The receiver gives a checkpoint its name only once complete (see {@link ReplicationReceiver}); a
+ * complete one is read-only and has a received uuid ({@code btrfs receive} sets both as its last step),
+ * and that is checked here again, so a subvolume under a checkpoint's name that is not complete (left by
+ * an older release that received under the final name, or made by hand) is never taken for one: nothing
+ * is promoted from it, sent against it, or trimmed from the write log for it.
  */
 public final class ReceivedCheckpoints {
 

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.icbd.btrfs.Btrfs;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The standby's end of replication: accepts authenticated checkpoint streams and {@code btrfs receive}s
- * them into {@code <replicas>/<volume>/}, under their final names only once complete. Refuses a stream from an older epoch than the cluster's (or
+ * them into {@code <replicas>/<volume>/}, under their names only once complete. Refuses a stream from an older epoch than the cluster's (or
  * than any it has accepted), from another cluster, or one that fails authentication anywhere; a refused
  * or broken stream leaves no subvolume behind. Replies {@code OK <uuid of the received subvolume>} or
  * {@code ERR <why>}.
@@ -33,8 +35,8 @@ public final class ReplicationReceiver implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationReceiver.class);
     private static final Duration IDLE = Duration.ofSeconds(30);
-    /** Under the replica area; no volume name starts with a dot. */
-    static final String INCOMING = ".incoming";
+    /** What a subvolume is called while it is received: never a checkpoint's or a version's name. */
+    static final String PARTIAL = ".partial";
 
     private final String cluster;
     private final byte[] secret;
@@ -216,12 +218,12 @@ public final class ReplicationReceiver implements Closeable {
     }
 
     /**
-     * Receives one stream. A checkpoint (or version) exists under its final name only once it is complete:
-     * {@code btrfs receive} writes it into a directory of its own under {@link #incoming()}; once the
-     * stream has ended, the subvolume is checked (read-only, its received uuid the one the authenticated
-     * header announced) and only then renamed to its final name and acknowledged. A receive cut short, or
-     * still running when this node is elected, leaves nothing a promotion or a trim of the write log could
-     * take for a checkpoint.
+     * Receives one stream. A checkpoint (or version) exists under its name only once it is complete:
+     * {@code btrfs receive} creates it as {@code <name>.partial}; once the stream has ended, it is checked
+     * (read-only, its received uuid the one the authenticated header announced), renamed in place to its
+     * name (a read-only subvolume cannot move to another directory, so it is received where it stays), and
+     * only then acknowledged. A receive held back, cut short, or still running when this node is elected,
+     * leaves nothing a promotion, the write log's trim or the next send could take for a checkpoint.
      */
     private String receive(ReplicationHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
         admit(h.cluster(), h.epoch());
@@ -230,40 +232,29 @@ public final class ReplicationReceiver implements Closeable {
         Files.createDirectories(dir);
         Path target = dir.resolve(h.snapshot());
         if (Files.exists(target)) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        if (Files.exists(dir.resolve(h.snapshot() + PARTIAL))) throw new IOException(h.volume() + "/" + h.snapshot() + " is being received");
         // the header is acceptable: tell the sender to stream (a refusal above saves it sending the data)
         out.writeUTF("GO");
         out.flush();
         streaming[0] = true;
-        Path scratch = Files.createTempDirectory(Files.createDirectories(incoming()), h.snapshot() + ".");
+        InputStream data = frames.dataStream(in);
+        Subvolume got = btrfs.receive(data, dir, h.snapshot() + PARTIAL);
         try {
-            InputStream data = frames.dataStream(in);
-            Subvolume got = btrfs.receive(data, scratch);
-            try {
-                if (data.read() != -1) throw new IOException("data after the end of the send stream");
-                if (!got.path().getFileName().toString().equals(h.snapshot())) {
-                    throw new IOException("stream holds " + got.path().getFileName() + ", the header says " + h.snapshot());
-                }
-                requireComplete(got, h);
-                finish(h, got.path(), target);
-            } catch (IOException | RuntimeException e) {
-                btrfs.deleteSubvolume(got.path());
-                throw e;
-            }
-            if (!h.version()) pruneOlder(dir, h.volume(), target);
-            log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
-                    h.parent().map(p -> "incremental on " + p).orElse("full"));
-            return got.uuid().toString();
-        } finally {
-            try {
-                Files.deleteIfExists(scratch);
-            } catch (IOException e) {
-                log.warn("could not delete {} (deleted at the next start): {}", scratch, e.getMessage());
-            }
+            if (data.read() != -1) throw new IOException("data after the end of the send stream");
+            requireAnnounced(got, h);
+            finish(h, got.path(), target);
+        } catch (IOException | RuntimeException e) {
+            btrfs.deleteSubvolume(got.path());
+            throw e;
         }
+        if (!h.version()) pruneOlder(dir, h.volume(), target);
+        log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
+                h.parent().map(p -> "incremental on " + p).orElse("full"));
+        return got.uuid().toString();
     }
 
-    /** A received subvolume is complete when btrfs receive made it read-only and it carries the announced uuid. */
-    private void requireComplete(Subvolume got, ReplicationHeader h) throws IOException {
+    /** A received subvolume is the one announced when btrfs receive finished it and it carries the announced uuid. */
+    private void requireAnnounced(Subvolume got, ReplicationHeader h) throws IOException {
         if (!btrfs.isReadOnly(got.path())) throw new IOException(h.snapshot() + " was received but not made read-only: incomplete");
         if (!got.receivedUuid().equals(java.util.Optional.of(h.uuid()))) {
             throw new IOException(h.snapshot() + " was received with uuid " + got.receivedUuid().map(Object::toString).orElse("none")
@@ -272,8 +263,8 @@ public final class ReplicationReceiver implements Closeable {
     }
 
     /**
-     * Gives a complete subvolume its final name, unless this node was elected meanwhile (then the stream
-     * is from a deposed leader's epoch, and the promotion has chosen already: it must not see it appear).
+     * Gives a complete subvolume its name, unless this node was elected meanwhile: then its leader is
+     * deposed, and the promotion has chosen already (it must not see a checkpoint appear under it).
      */
     private synchronized void finish(ReplicationHeader h, Path received, Path target) throws IOException {
         admit(h.cluster(), h.epoch());
@@ -282,50 +273,36 @@ public final class ReplicationReceiver implements Closeable {
         highestEpoch.accumulateAndGet(h.epoch(), Math::max);
     }
 
-    /** Where streams are received until they are complete: nothing there is a checkpoint or a version. */
-    private Path incoming() {
-        return replicas.resolve(INCOMING);
-    }
-
     /**
-     * Deletes what receives cut short by a crash left behind: everything under {@link #incoming()}, and,
-     * from before receives went there, any checkpoint under its final name that btrfs receive did not
-     * finish (writable, or without a received uuid). Nothing of it was acknowledged.
+     * Deletes what receives cut short by a crash left: every {@code *.partial} subvolume, and, from before
+     * receives were made under that name, any checkpoint btrfs receive did not finish (writable, or
+     * without a received uuid). None of it was acknowledged.
      */
     private void discardIncomplete() {
-        Path in = incoming();
-        if (Files.isDirectory(in)) {
-            try (var receives = Files.list(in)) {
-                for (Path r : receives.toList()) {
-                    try (var subs = Files.list(r)) {
-                        for (Path sub : subs.toList()) {
-                            btrfs.deleteSubvolume(sub);
-                            log.warn("deleted {}, a receive cut short (never acknowledged)", sub);
-                        }
-                    }
-                    Files.deleteIfExists(r);
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warn("could not delete the unfinished receives in {}: {}", in, e.getMessage());
+        List<Path> dirs = new ArrayList<>();
+        for (Path area : List.of(replicas, images)) {
+            if (!Files.isDirectory(area)) continue;
+            try (var volumes = Files.list(area)) {
+                for (Path v : volumes.toList()) dirs.add(area == images ? v.resolve("versions") : v);
+            } catch (IOException e) {
+                log.warn("could not look for unfinished receives in {}: {}", area, e.getMessage());
             }
         }
-        try (var volumes = Files.list(replicas)) {
-            for (Path v : volumes.toList()) {
-                String volume = v.getFileName().toString();
-                if (volume.equals(INCOMING) || !Files.isDirectory(v)) continue;
-                try (var checkpoints = Files.list(v)) {
-                    for (Path c : checkpoints.toList()) {
-                        if (CheckpointName.parse(volume, c.getFileName().toString()).isEmpty()) continue;
-                        Subvolume sub = btrfs.show(c);
-                        if (!sub.readOnly() || sub.receivedUuid().isEmpty()) {
-                            btrfs.deleteSubvolume(c);
-                            log.warn("deleted {}, a checkpoint whose receive never finished (never acknowledged)", c);
-                        }
-                    }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) continue;
+            String volume = dir.startsWith(replicas) ? dir.getFileName().toString() : null;
+            try (var entries = Files.list(dir)) {
+                for (Path e : entries.toList()) {
+                    String name = e.getFileName().toString();
+                    boolean partial = name.endsWith(PARTIAL);
+                    boolean unfinished = volume != null && CheckpointName.parse(volume, name).isPresent() && !ReceivedCheckpoints.complete(e);
+                    if (!partial && !unfinished) continue;
+                    btrfs.deleteSubvolume(e);
+                    log.warn("deleted {}: its receive never finished (never acknowledged)", e);
                 }
+            } catch (IOException | RuntimeException ex) {
+                log.warn("could not delete the unfinished receives in {}: {}", dir, ex.getMessage());
             }
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not check the received checkpoints in {}: {}", replicas, e.getMessage());
         }
     }
 
