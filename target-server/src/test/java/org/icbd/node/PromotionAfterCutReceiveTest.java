@@ -37,6 +37,7 @@ import org.icbd.btrfs.LoopBtrfs;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.failover.Checkpointer;
 import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.Epochs;
 import org.icbd.failover.LogRecord;
 import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.ReplicationSender;
@@ -74,6 +75,8 @@ class PromotionAfterCutReceiveTest {
         try (TestingServer server = new TestingServer(InstanceSpec.getRandomPort(), true);
              CuratorFramework zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100))) {
             zk.start();
+            Epochs epochs = new Epochs(zk, PATHS);
+            assertEquals(1, epochs.next(), "the leader's epoch: the in-sync record is fenced by it");
             ReplicationReceiver standby = new ReplicationReceiver("site1", SECRET, standbyRoot.resolve("replicas"), () -> 1,
                     new InetSocketAddress("127.0.0.1", 0));
             ReplicationSender sender = new ReplicationSender("site1", SECRET);
@@ -89,10 +92,10 @@ class PromotionAfterCutReceiveTest {
                 assertTrue(SyncState.read(zk, PATHS).orElseThrow().eligible("b"));
                 acknowledged += writes(log, clone, disk, 40);
 
-                // checkpoint 2: its receive is held back after 1 MiB ...
+                // checkpoint 2: its receive is held back after 300 KiB ...
                 Path c2 = btrfs.snapshot(clone, checkpoints.resolve("ws01.1.2"), true).path();
                 log.marker("ws01", "ws01.1.2");
-                try (Gate held = new Gate(standby.address(), 1 << 20)) {
+                try (Gate held = new Gate(standby.address(), 300 << 10)) { // the stream holds about 700 KiB, sent in 256 KiB frames
                     CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                         try {
                             sender.send(held.address(), 1, "ws01", c2, Optional.of(c1));
@@ -101,10 +104,14 @@ class PromotionAfterCutReceiveTest {
                         }
                     });
                     assertTrue(held.reached.await(60, TimeUnit.SECONDS), "the stream reached the gate");
+                    Path partial = standbyRoot.resolve("replicas/ws01/ws01.1.2.partial");
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!Files.exists(partial) && System.nanoTime() < end) Thread.sleep(20);
+                    assertTrue(Files.exists(partial), "btrfs receive is under way, under a name that is no checkpoint's");
                     // ... while the leader goes on acknowledging writes, which reach the standby's log
                     acknowledged += writes(log, clone, disk, 40);
                     // the standby is elected now (the leader is cut off), and the stream is cut
-                    standby.leading(2);
+                    standby.leading(epochs.next());
                     held.close();
                     sending.get(60, TimeUnit.SECONDS);
                 }
