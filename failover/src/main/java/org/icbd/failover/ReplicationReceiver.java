@@ -48,6 +48,7 @@ public final class ReplicationReceiver implements Closeable {
     private final SecureRandom random = new SecureRandom();
     private final ServerSocket server;
     private final LogStore logs;
+    private final SpaceAlarm space;
     /** The write-log connection being followed, if any. */
     private Socket logConnection;
 
@@ -78,11 +79,17 @@ public final class ReplicationReceiver implements Closeable {
         this.images = images;
         this.clusterEpoch = clusterEpoch;
         Files.createDirectories(replicas);
+        this.space = new SpaceAlarm(replicas.getParent() == null ? replicas.toString() : replicas.getParent().toString());
         discardIncomplete();
         this.logs = new LogStore(logs, replicas);
         this.server = new ServerSocket();
         server.bind(listen);
         Thread.ofVirtual().name("icbd-replication-accept").start(this::acceptLoop);
+    }
+
+    /** Whether this standby cannot receive for lack of space, and why. */
+    public SpaceAlarm space() {
+        return space;
     }
 
     public InetSocketAddress address() {
@@ -119,7 +126,9 @@ public final class ReplicationReceiver implements Closeable {
                     return;
                 }
                 reply = "OK " + receive(ReplicationHeader.decode(first), frames, in, out, streaming);
+                space.succeeded();
             } catch (IOException | RuntimeException e) {
+                space.failed(e);
                 reply = "ERR " + e.getMessage();
                 log.warn("replication from {} refused: {}", s.getRemoteSocketAddress(), e.getMessage());
                 // mid-stream, let the sender finish writing, so it reads why rather than a broken pipe
@@ -192,6 +201,7 @@ public final class ReplicationReceiver implements Closeable {
                 }
             }
         } catch (IOException e) {
+            space.failed(e);
             if (!s.isClosed()) log.warn("write log of {} (epoch {}) ended: {}", h.node(), h.epoch(), e.getMessage());
         } finally {
             synchronized (this) {

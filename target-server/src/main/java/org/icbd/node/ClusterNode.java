@@ -92,6 +92,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }, this);
         Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
                 .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
+        DataRootSpace.register(meters, config.dataRoot(), () -> receiver == null ? Optional.empty() : receiver.space().problem());
     }
 
     /** A started ZooKeeper client for {@code cluster} (the session timeout is what fencing relies on). */
@@ -168,6 +169,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             } catch (IOException e) {
                 throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
             }
+            receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
             catalog.follow();
         }
