@@ -118,6 +118,21 @@ class VolumeLunsConfigTest {
         assertError(noReplication, "targets[0] (LUN 2, mapped with 'icbd lun map')", "add cluster.replication");
     }
 
+    @Test
+    void divergedCopiesAreBoundedByCountAndAgeAndMistakesNameTheKey() throws Exception {
+        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        ClusterSettings.Diverged dflt = loader.parse(inCluster("", "[{clone: ws01}]"), dir).cluster().orElseThrow()
+                .replication().orElseThrow().diverged();
+        assertEquals(ClusterSettings.Diverged.DEFAULT, dflt);
+        ClusterSettings.Diverged set = loader.parse(inCluster(", diverged-keep: 0, diverged-max-age: 2h", "[{clone: ws01}]"), dir)
+                .cluster().orElseThrow().replication().orElseThrow().diverged();
+        assertEquals(new ClusterSettings.Diverged(0, java.time.Duration.ofHours(2)), set);
+        assertError(inCluster(", diverged-keep: -1", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "must be 0 to 1000");
+        assertError(inCluster(", diverged-keep: many", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "whole number");
+        assertError(inCluster(", diverged-max-age: 5s", "[{clone: ws01}]"), "cluster.replication.diverged-max-age", "at least");
+        assertError(inCluster(", diverged-max-age: forever", "[{clone: ws01}]"), "cluster.replication.diverged-max-age", "duration");
+    }
+
     /** A cluster node's configuration; {@code replication}: more keys of cluster.replication. */
     private static String inCluster(String replication, String luns) {
         return "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.100/24,"
