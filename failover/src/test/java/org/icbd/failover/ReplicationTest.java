@@ -202,7 +202,7 @@ class ReplicationTest {
         try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
             ReplicationSender tx = new ReplicationSender("site1", SECRET);
             tx.send(rx.address(), 1, "ws01", c1, Optional.empty());
-            try (Gate held = new Gate(rx.address(), 1 << 20)) {
+            try (WriteLogTest.Relay held = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
                 var sending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
                         return tx.send(held.address(), 1, "ws01", c2, Optional.of(c1));
@@ -210,14 +210,14 @@ class ReplicationTest {
                         return e;
                     }
                 });
-                held.reached.await();
+                held.held.await();
                 Thread.sleep(300); // let btrfs receive take what it was given
                 assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2")), "a receive in progress has no checkpoint name");
                 assertTrue(Files.exists(replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL)), "it is received as partial");
                 assertEquals(Optional.of(replicas.resolve("ws01/ws01.1.1")), ReceivedCheckpoints.newestComplete(replicas.resolve("ws01"), "ws01"));
 
                 rx.leading(2); // elected meanwhile: the promotion chooses now
-                held.open();
+                held.thaw();
                 Object outcome = sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 assertTrue(outcome instanceof IOException e && e.getMessage().contains("epoch 1 is older than 2"), "refused: " + outcome);
             }
@@ -226,7 +226,7 @@ class ReplicationTest {
         }
         try (ReplicationReceiver rx = receiver(standby, () -> 2)) {
             // cut short: the connection breaks midway
-            try (Gate breaks = new Gate(rx.address(), 1 << 20)) {
+            try (WriteLogTest.Relay breaks = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
                 var sending = java.util.concurrent.CompletableFuture.runAsync(() -> {
                     try {
                         new ReplicationSender("site1", SECRET).send(breaks.address(), 2, "ws01", c2, Optional.of(c1));
@@ -234,7 +234,7 @@ class ReplicationTest {
                         // the connection broke
                     }
                 });
-                breaks.reached.await();
+                breaks.held.await();
                 breaks.close();
                 sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
             }
@@ -299,60 +299,6 @@ class ReplicationTest {
             frames.writeEnd(out);
             out.flush();
             return in.readUTF();
-        }
-    }
-
-    /**
-     * A TCP relay that forwards the first {@code limit} bytes of the sender's stream, then holds the rest
-     * until opened (a standby whose receive is held back), or breaks both connections when closed.
-     */
-    static final class Gate implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        private final java.util.List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
-        private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
-
-        Gate(InetSocketAddress target, long limit) throws IOException {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    Socket in = server.accept();
-                    Socket out = new Socket(target.getAddress(), target.getPort());
-                    sockets.addAll(java.util.List.of(in, out));
-                    InputStream replies = out.getInputStream();
-                    Thread.ofVirtual().start(() -> pump(replies, in, -1));
-                    InputStream from = in.getInputStream();
-                    OutputStream to = out.getOutputStream();
-                    byte[] buf = new byte[8192];
-                    long passed = 0;
-                    int n;
-                    while ((n = from.read(buf)) > 0) {
-                        if (passed >= limit) {
-                            reached.countDown();
-                            opened.await();
-                        }
-                        to.write(buf, 0, n);
-                        passed += n;
-                    }
-                    out.shutdownOutput();
-                } catch (IOException | InterruptedException ignored) {
-                    // closed
-                }
-            });
-        }
-
-        void open() {
-            opened.countDown();
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) server.getLocalSocketAddress();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : sockets) s.close();
-            opened.countDown();
         }
     }
 

@@ -2,14 +2,12 @@ package org.icbd.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
+import org.icbd.config.ClusterSettings;
 import org.icbd.node.DivergedCopies;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code icbd cluster diverged ...}: this node's own older copies of clones, kept aside in
@@ -22,20 +20,11 @@ import picocli.CommandLine.Spec;
         subcommands = {DivergedCommand.ListCopies.class, DivergedCommand.Delete.class})
 final class DivergedCommand extends CommandGroup {
 
-    /** Runs against the data root named in this node's configuration. */
-    abstract static class Local implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClusterConfigOption node;
-
+    /** Runs against the data root named in this node's configuration (no ZooKeeper needed). */
+    abstract static class Local extends ClusterSubcommand {
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+        void run(ClusterSettings cluster, PrintWriter out) throws Exception {
             run(new DivergedCopies(node.home().dataRoot()), out);
-            out.flush();
-            return 0;
         }
 
         abstract void run(DivergedCopies copies, PrintWriter out) throws Exception;
@@ -68,7 +57,7 @@ final class DivergedCommand extends CommandGroup {
         @Override
         void run(DivergedCopies copies, PrintWriter out) throws Exception {
             if (all == !names.isEmpty()) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name the copies to delete, or give --all");
+                throw new ParameterException(spec.commandLine(), "name the copies to delete, or give --all");
             }
             List<String> targets = all ? copies.list().stream().map(DivergedCopies.Copy::name).toList() : names;
             for (String n : targets) out.println("deleted " + copies.delete(n).name());

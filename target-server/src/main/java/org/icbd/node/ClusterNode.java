@@ -170,6 +170,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
             }
             receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
+            new DivergedCopies(config.dataRoot()).prune(r.diverged(), java.time.Instant.now()); // also when it takes over
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
             catalog.follow();
         }

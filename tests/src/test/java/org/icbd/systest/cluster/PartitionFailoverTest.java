@@ -142,13 +142,16 @@ class PartitionFailoverTest {
         return r.output();
     }
 
-    /** Waits until {@code replication status} (asked from {@code from}) shows {@code standby} in sync for ws01. */
+    /** Waits until {@code replication status} (asked from {@code from}) shows {@code from} leading and {@code standby} in sync for ws01. */
     private void awaitInSync(Node from, String standby, int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         String status = "";
         while (System.nanoTime() < end) {
             status = icbd(from.ns(), "replication", "status", "--config", from.config().toString());
-            if (Pattern.compile("ws01\\s+in sync: .*\\b" + standby + "\\b").matcher(status).find()) return;
+            if (status.contains("synchronous write log of " + from.name() + " ")
+                    && Pattern.compile("ws01\\s+in sync: .*\\b" + standby + "\\b").matcher(status).find()) {
+                return;
+            }
             Thread.sleep(500);
         }
         throw new AssertionError(standby + " not in sync within " + seconds + " s:\n" + status);
@@ -162,10 +165,15 @@ class PartitionFailoverTest {
         return Tool.run(limit, cmd.toArray(String[]::new));
     }
 
-    /** Starts a writer of every block of ws01, in order, each with {@code pattern}; its output goes to {@code out}. */
-    private Process writer(int pattern, Path out) throws IOException {
+    /** Passes over the disk a writer makes: it is still writing when the fault comes. */
+    private static final int PASSES = 6;
+
+    /** Starts a writer of every block of ws01, in order, {@link #PASSES} times, pass p with pattern {@code base + p}. */
+    private Process writer(int base, Path out) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "stdbuf", "-oL", "qemu-io", "-f", "raw"));
-        for (long off = 0; off < IMAGE_BYTES; off += BLOCK) cmd.addAll(List.of("-c", "write -P " + pattern + " " + off + " 4k"));
+        for (int pass = 0; pass < PASSES; pass++) {
+            for (long off = 0; off < IMAGE_BYTES; off += BLOCK) cmd.addAll(List.of("-c", "write -P " + (base + pass) + " " + off + " 4k"));
+        }
         cmd.add(VIA_VIP);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         helpers.add(p);
@@ -173,21 +181,28 @@ class PartitionFailoverTest {
     }
 
     /**
-     * Records what the writer with {@code pattern} got acknowledged. A block it tried but was not told
-     * about may hold either pattern: it is no longer checked.
+     * Records what the writer started with {@code base} got acknowledged, command by command. A block
+     * whose last write failed, or was in flight when the writer was stopped, may hold either pattern: it
+     * is no longer checked (until a later acknowledged write to it).
      */
-    private int acknowledgedBy(Path out, int pattern) throws IOException {
-        String written = Files.readString(out);
-        Matcher m = Pattern.compile("wrote 4096/4096 bytes at offset (\\d+)").matcher(written);
-        long last = -1;
-        int n = 0;
-        while (m.find()) {
-            last = Long.parseLong(m.group(1));
-            acknowledged.put(last, pattern);
-            n++;
+    private int acknowledgedBy(Path out, int base) throws IOException {
+        int command = 0;
+        int acked = 0;
+        for (String line : Files.readAllLines(out)) {
+            boolean ok = line.startsWith("wrote 4096/4096 bytes at offset ");
+            if (!ok && !line.startsWith("write failed")) continue;
+            long off = (long) (command % (IMAGE_BYTES / BLOCK)) * BLOCK;
+            if (ok) {
+                assertEquals(off, Long.parseLong(line.substring("wrote 4096/4096 bytes at offset ".length()).strip()), line);
+                acknowledged.put(off, base + command / (IMAGE_BYTES / BLOCK));
+                acked++;
+            } else {
+                acknowledged.remove(off);
+            }
+            command++;
         }
-        acknowledged.remove(last + BLOCK); // the one in flight, if any
-        return n;
+        acknowledged.remove((long) (command % (IMAGE_BYTES / BLOCK)) * BLOCK); // the one in flight, if any
+        return acked;
     }
 
     /** Reads the whole disk back through the VIP and returns how many acknowledged blocks do not hold their pattern. */
@@ -307,15 +322,17 @@ class PartitionFailoverTest {
         Node standby = b;
         List<String> report = new ArrayList<>();
         for (int round = 1; round <= 3; round++) {
-            int pattern = 0x80 + round;
+            int base = 0x80 + 8 * round;
             Path out = tmp.resolve("writer-" + round + ".out");
             long standbyJvm = jvm(standby);
-            Process w = writer(pattern, out);
+            Process w = writer(base, out);
             long held = holdNextReceive(standby, standbyJvm, 60);
             // the leader acknowledges more writes (they reach the standby's log) while the checkpoint is held
             int before = count(Files.readString(out), "wrote 4096/4096");
-            long end = System.nanoTime() + 10_000_000_000L;
+            long end = System.nanoTime() + 30_000_000_000L;
             while (count(Files.readString(out), "wrote 4096/4096") < before + 50 && System.nanoTime() < end) Thread.sleep(20);
+            int duringHold = count(Files.readString(out), "wrote 4096/4096") - before;
+            assertTrue(duringHold >= 50 && w.isAlive(), "writes acknowledged while the checkpoint is held: " + duringHold);
             Lab.ip("-n", leader.ns(), "route", "add", "blackhole", ZK + "/32");
             Lab.ip("-n", leader.ns(), "route", "add", "blackhole", standby.address() + "/32");
             long t0 = System.nanoTime();
@@ -327,14 +344,14 @@ class PartitionFailoverTest {
                     Thread.sleep(50);
                 }
                 w.destroyForcibly().waitFor(); // what it got acknowledged is in its output
-                int acked = acknowledgedBy(out, pattern);
+                int acked = acknowledgedBy(out, base);
                 failoverMs = untilWritable(t0, 60);
                 assertTrue(partialCheckpoint(standby).isPresent(), "the held checkpoint is still under way");
                 int lost = lostBlocks();
                 assertEquals(0, lost, "acknowledged writes lost in round " + round);
-                report.add(String.format("round %d: %s cut off; %d writes acknowledged by the writer, %d acknowledged blocks"
-                        + " read back, %d lost; partition to first good write on %s: %d ms", round, leader.name(), acked,
-                        acknowledged.size(), lost, standby.name(), failoverMs));
+                report.add(String.format("round %d: %s cut off; %d writes acknowledged (%d while the checkpoint was held),"
+                        + " %d acknowledged blocks read back, %d lost; partition to first good write on %s: %d ms", round,
+                        leader.name(), acked, duringHold, acknowledged.size(), lost, standby.name(), failoverMs));
             } finally {
                 Tool.run(Duration.ofSeconds(5), "kill", "-CONT", Long.toString(held));
                 Lab.ip("-n", leader.ns(), "route", "del", "blackhole", ZK + "/32");
