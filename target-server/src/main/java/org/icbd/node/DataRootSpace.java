@@ -31,9 +31,11 @@ final class DataRootSpace {
                 .register(meters);
         DivergedCopies diverged = new DivergedCopies(dataRoot);
         Gauge.builder("icbd_diverged_copies", diverged, DataRootSpace::count)
-                .description("own older copies of clones kept aside in diverged/ ('icbd cluster diverged list')").register(meters);
+                .description("own older copies of clones kept aside in diverged/ ('icbd cluster diverged list')")
+                .strongReference(true).register(meters);
         Gauge.builder("icbd_replication_receive_no_space", noSpace, s -> s.get().isPresent() ? 1 : 0)
-                .description("1 while this standby cannot receive checkpoints or the write log for lack of space").register(meters);
+                .description("1 while this standby cannot receive checkpoints or the write log for lack of space")
+                .strongReference(true).register(meters); // only the gauge holds these: held weakly, they would be collected
     }
 
     private static double free(Path dataRoot) {
