@@ -247,6 +247,22 @@ public final class Btrfs {
      * short, or is interrupted (thread interrupt) leaves no partial subvolume behind.
      */
     public Subvolume receive(InputStream in, Path destDir) throws BtrfsException {
+        return receiveStream(in, destDir);
+    }
+
+    /**
+     * As {@link #receive(InputStream, Path)}, but the subvolume is created as {@code destDir/name} whatever the
+     * stream calls it (same received uuid, same parent): a receiver can give it a temporary name until it is
+     * complete and then rename it in place (a read-only subvolume cannot move to another directory).
+     */
+    public Subvolume receive(InputStream in, Path destDir, String name) throws BtrfsException {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("not a plain name: '" + name + "'");
+        }
+        return receiveStream(new SubvolumeRenaming(in, name), destDir);
+    }
+
+    private Subvolume receiveStream(InputStream in, Path destDir) throws BtrfsException {
         Path dir = destDir.toAbsolutePath().normalize();
         Set<String> before = entries(dir);
         Process p;

@@ -29,6 +29,38 @@ class SendReceiveTest {
     private static final int MiB = 1 << 20;
     private final Btrfs fs = new Btrfs();
 
+    /** A stream received under another name is the same subvolume, full and incremental: same data, uuid chain. */
+    @Test
+    void aStreamReceivedUnderAnotherNameKeepsItsUuidChain(LoopBtrfs a, LoopBtrfs b) throws IOException {
+        Subvolume work = fs.createSubvolume(a.root().resolve("work"));
+        byte[] data = FileOpsTest.writeRandom(work.path().resolve("disk.img"), 4 * MiB, 12);
+        Subvolume s1 = fs.snapshot(work.path(), a.root().resolve("s1"), true);
+        Subvolume r1;
+        try (SendStream send = fs.send(s1.path(), Optional.empty(), List.of())) {
+            r1 = fs.receive(send.stream(), b.root(), "s1.partial");
+            send.awaitSuccess();
+        }
+        assertEquals(b.root().resolve("s1.partial"), r1.path());
+        assertFalse(Files.exists(b.root().resolve("s1")));
+        assertEquals(Optional.of(s1.uuid()), r1.receivedUuid());
+        assertTrue(r1.readOnly());
+        assertArrayEquals(data, Files.readAllBytes(r1.path().resolve("disk.img")));
+        Files.move(r1.path(), b.root().resolve("s1"), java.nio.file.StandardCopyOption.ATOMIC_MOVE); // renamed in place once complete
+
+        Files.writeString(work.path().resolve("new-file"), "hello");
+        Subvolume s2 = fs.snapshot(work.path(), a.root().resolve("s2"), true);
+        Subvolume r2;
+        try (SendStream send = fs.send(s2.path(), Optional.of(s1.path()), List.of())) {
+            r2 = fs.receive(send.stream(), b.root(), "s2.partial");
+            send.awaitSuccess();
+        }
+        assertEquals(Optional.of(s2.uuid()), r2.receivedUuid());
+        assertEquals(Optional.of(r1.uuid()), r2.parentUuid(), "incremental on the renamed parent");
+        assertEquals("hello", Files.readString(r2.path().resolve("new-file")));
+        assertArrayEquals(data, Files.readAllBytes(r2.path().resolve("disk.img")));
+        assertThrows(IllegalArgumentException.class, () -> fs.receive(new ByteArrayInputStream(new byte[0]), b.root(), "../x"));
+    }
+
     @Test
     void fullThenIncrementalSendKeepTheReceivedUuidChain(LoopBtrfs a, LoopBtrfs b) throws IOException {
         Subvolume work = fs.createSubvolume(a.root().resolve("work"));

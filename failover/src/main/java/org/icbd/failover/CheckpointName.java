@@ -1,8 +1,5 @@
 package org.icbd.failover;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -27,14 +24,5 @@ public final class CheckpointName {
         Matcher m = NAME.matcher(name);
         if (!m.matches() || !m.group(1).equals(volume)) return Optional.empty();
         return Optional.of(new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
-    }
-
-    /** The newest checkpoint of {@code volume} in {@code dir}, if any. */
-    public static Optional<Path> newest(Path dir, String volume) throws IOException {
-        if (!Files.isDirectory(dir)) return Optional.empty();
-        try (var s = Files.list(dir)) {
-            return s.filter(p -> parse(volume, p.getFileName().toString()).isPresent())
-                    .max(Comparator.comparing(p -> parse(volume, p.getFileName().toString()).orElseThrow(), ORDER));
-        }
     }
 }

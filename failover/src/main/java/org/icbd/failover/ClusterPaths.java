@@ -78,6 +78,16 @@ public record ClusterPaths(String cluster) {
         return reservations() + "/" + iqn.toLowerCase(java.util.Locale.ROOT) + "/" + lun;
     }
 
+    /** One child per standby that cannot receive for lack of space. */
+    public String noSpace() {
+        return root() + "/no-space";
+    }
+
+    /** Present while standby {@code node} cannot receive for lack of space (why, and since when). */
+    public String noSpace(String node) {
+        return noSpace() + "/" + node;
+    }
+
     /** The node an administrator allowed to lead although it is not in sync (it may lack acknowledged writes). */
     public String forcedLeader() {
         return root() + "/forced-leader";

@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
  * new chain and the old one is dropped: the leader that lost the connection took this standby out of
  * sync before it acknowledged another write, so a gap may follow, and an old chain is never replayed.
  * Records before a volume's first marker are acknowledged but not kept: they belong to no checkpoint.
- * Segments older than the newest checkpoint received are deleted when the next one starts.
+ * Segments older than the newest complete checkpoint received are deleted when the next one starts.
  *
  * <p>On disk a record is {@code length, bytes, crc32c}; a torn record at the end of the last segment
  * (never acknowledged: the standby died writing it) ends the replay, anywhere else it is an error.
@@ -116,9 +116,13 @@ public final class LogStore implements Closeable {
         trim(m.volume(), vol);
     }
 
-    /** Deletes the segments before the one starting at the newest checkpoint received. */
+    /**
+     * Deletes the segments before the one starting at the newest complete checkpoint received: a
+     * promotion replays from that one, so the log is kept back to it (a checkpoint whose receive has not
+     * finished, or never will, is not complete and keeps nothing from being kept).
+     */
     private void trim(String volume, Path vol) throws IOException {
-        Optional<Path> newest = CheckpointName.newest(replicas.resolve(volume), volume);
+        Optional<Path> newest = ReceivedCheckpoints.newestComplete(replicas.resolve(volume), volume);
         if (newest.isEmpty()) return;
         TreeMap<Integer, Path> segments = segments(vol, volume);
         Integer keepFrom = null;
@@ -170,6 +174,15 @@ public final class LogStore implements Closeable {
             });
         }
         return Optional.of(new Replayed(tail.size(), counts[0], counts[1]));
+    }
+
+    /** The checkpoints of {@code volume} a segment kept in {@code dir} starts at: a replay can start from any of them. */
+    public static java.util.Set<String> segmentStarts(Path dir, String volume) throws IOException {
+        Path vol = dir.resolve(volume);
+        if (!Files.isDirectory(vol)) return java.util.Set.of();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Path p : segments(vol, volume).values()) out.add(checkpointOf(p));
+        return out;
     }
 
     /** Deletes what is kept of {@code volume} (after a promotion has replayed it). */

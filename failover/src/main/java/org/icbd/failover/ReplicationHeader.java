@@ -6,24 +6,30 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
  * What a replication stream claims to be: a checkpoint {@code snapshot} of {@code volume}, incremental
  * against {@code parent} when present, sent by the leader of {@code epoch} in {@code cluster}; or, with
  * {@code version} set, published version {@code snapshot} (its number) of image {@code volume},
- * incremental against version {@code parent}. Parsed from bytes with every name checked, since names
- * become paths on the receiver.
+ * incremental against version {@code parent}. {@code uuid} is the one {@code btrfs send} writes into the
+ * stream (the sent subvolume's received uuid when it has one, else its own uuid): the subvolume the
+ * standby receives must carry it as its received uuid, or it is not the one announced. Parsed from
+ * bytes with every name checked, since names become paths on the receiver.
  */
 public record ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent,
-                                boolean version) {
+                                boolean version, UUID uuid) {
 
-    /** The first int: a checkpoint stream; a version stream; (a write-log connection is {@link LogHeader#PROTOCOL}). */
-    private static final int CHECKPOINT = 1;
-    private static final int PUBLISHED_VERSION = 3;
+    /**
+     * The first int: a checkpoint stream; a version stream; (a write-log connection is {@link LogHeader#PROTOCOL}).
+     * 1 and 3 were the same streams without the announced uuid, no longer accepted.
+     */
+    private static final int CHECKPOINT = 4;
+    private static final int PUBLISHED_VERSION = 5;
 
-    public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent) {
-        this(cluster, epoch, volume, snapshot, parent, false);
+    public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent, UUID uuid) {
+        this(cluster, epoch, volume, snapshot, parent, false, uuid);
     }
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -33,6 +39,7 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
         requireName("volume", volume);
         requireName("snapshot", snapshot);
         parent.ifPresent(p -> requireName("parent", p));
+        if (uuid == null) throw new IllegalArgumentException("the sent subvolume's uuid is required");
     }
 
     private static void requireName(String what, String value) {
@@ -51,6 +58,8 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
             out.writeUTF(volume);
             out.writeUTF(snapshot);
             out.writeUTF(parent.orElse(""));
+            out.writeLong(uuid.getMostSignificantBits());
+            out.writeLong(uuid.getLeastSignificantBits());
             return b.toByteArray();
         } catch (IOException e) {
             throw new AssertionError(e); // in memory
@@ -70,9 +79,10 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
             String volume = in.readUTF();
             String snapshot = in.readUTF();
             String parent = in.readUTF();
+            UUID uuid = new UUID(in.readLong(), in.readLong());
             if (in.available() != 0) throw new IOException("trailing bytes after the replication header");
             return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent),
-                    protocol == PUBLISHED_VERSION);
+                    protocol == PUBLISHED_VERSION, uuid);
         } catch (java.io.EOFException e) {
             throw new IOException("truncated replication header", e);
         } catch (IllegalArgumentException e) {

@@ -12,8 +12,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.icbd.btrfs.Btrfs;
@@ -23,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The standby's end of replication: accepts authenticated checkpoint streams and {@code btrfs receive}s
- * them into {@code <replicas>/<volume>/}. Refuses a stream from an older epoch than the cluster's (or
+ * them into {@code <replicas>/<volume>/}, under their names only once complete. Refuses a stream from an older epoch than the cluster's (or
  * than any it has accepted), from another cluster, or one that fails authentication anywhere; a refused
  * or broken stream leaves no subvolume behind. Replies {@code OK <uuid of the received subvolume>} or
  * {@code ERR <why>}.
@@ -32,6 +35,8 @@ public final class ReplicationReceiver implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationReceiver.class);
     private static final Duration IDLE = Duration.ofSeconds(30);
+    /** What a subvolume is called while it is received: never a checkpoint's or a version's name. */
+    static final String PARTIAL = ".partial";
 
     private final String cluster;
     private final byte[] secret;
@@ -43,6 +48,7 @@ public final class ReplicationReceiver implements Closeable {
     private final SecureRandom random = new SecureRandom();
     private final ServerSocket server;
     private final LogStore logs;
+    private final SpaceAlarm space;
     /** The write-log connection being followed, if any. */
     private Socket logConnection;
 
@@ -73,10 +79,17 @@ public final class ReplicationReceiver implements Closeable {
         this.images = images;
         this.clusterEpoch = clusterEpoch;
         Files.createDirectories(replicas);
+        this.space = new SpaceAlarm(replicas.getParent() == null ? replicas.toString() : replicas.getParent().toString());
+        discardIncomplete();
         this.logs = new LogStore(logs, replicas);
         this.server = new ServerSocket();
         server.bind(listen);
         Thread.ofVirtual().name("icbd-replication-accept").start(this::acceptLoop);
+    }
+
+    /** Whether this standby cannot receive for lack of space, and why. */
+    public SpaceAlarm space() {
+        return space;
     }
 
     public InetSocketAddress address() {
@@ -113,7 +126,9 @@ public final class ReplicationReceiver implements Closeable {
                     return;
                 }
                 reply = "OK " + receive(ReplicationHeader.decode(first), frames, in, out, streaming);
+                space.succeeded();
             } catch (IOException | RuntimeException e) {
+                space.failed(e);
                 reply = "ERR " + e.getMessage();
                 log.warn("replication from {} refused: {}", s.getRemoteSocketAddress(), e.getMessage());
                 // mid-stream, let the sender finish writing, so it reads why rather than a broken pipe
@@ -186,6 +201,7 @@ public final class ReplicationReceiver implements Closeable {
                 }
             }
         } catch (IOException e) {
+            space.failed(e);
             if (!s.isClosed()) log.warn("write log of {} (epoch {}) ended: {}", h.node(), h.epoch(), e.getMessage());
         } finally {
             synchronized (this) {
@@ -211,32 +227,93 @@ public final class ReplicationReceiver implements Closeable {
         logs.stop();
     }
 
+    /**
+     * Receives one stream. A checkpoint (or version) exists under its name only once it is complete:
+     * {@code btrfs receive} creates it as {@code <name>.partial}; once the stream has ended, it is checked
+     * (read-only, its received uuid the one the authenticated header announced), renamed in place to its
+     * name (a read-only subvolume cannot move to another directory, so it is received where it stays), and
+     * only then acknowledged. A receive held back, cut short, or still running when this node is elected,
+     * leaves nothing a promotion, the write log's trim or the next send could take for a checkpoint.
+     */
     private String receive(ReplicationHeader h, FrameCodec frames, DataInputStream in, DataOutputStream out, boolean[] streaming) throws IOException {
         admit(h.cluster(), h.epoch());
         // a version goes where the node serves it from; a checkpoint to the replica area, until a promotion
         Path dir = h.version() ? images.resolve(h.volume()).resolve("versions") : replicas.resolve(h.volume());
         Files.createDirectories(dir);
-        if (Files.exists(dir.resolve(h.snapshot()))) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        Path target = dir.resolve(h.snapshot());
+        if (Files.exists(target)) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        if (Files.exists(dir.resolve(h.snapshot() + PARTIAL))) throw new IOException(h.volume() + "/" + h.snapshot() + " is being received");
         // the header is acceptable: tell the sender to stream (a refusal above saves it sending the data)
         out.writeUTF("GO");
         out.flush();
         streaming[0] = true;
         InputStream data = frames.dataStream(in);
-        Subvolume got = btrfs.receive(data, dir);
+        Subvolume got = btrfs.receive(data, dir, h.snapshot() + PARTIAL);
         try {
             if (data.read() != -1) throw new IOException("data after the end of the send stream");
-            if (!got.path().getFileName().toString().equals(h.snapshot())) {
-                throw new IOException("stream holds " + got.path().getFileName() + ", the header says " + h.snapshot());
-            }
+            requireAnnounced(got, h);
+            finish(h, got.path(), target);
         } catch (IOException | RuntimeException e) {
             btrfs.deleteSubvolume(got.path());
             throw e;
         }
-        highestEpoch.accumulateAndGet(h.epoch(), Math::max);
-        if (!h.version()) pruneOlder(dir, h.volume(), got.path());
+        if (!h.version()) pruneOlder(dir, h.volume(), target);
         log.info("received {} {}/{} (epoch {}, {})", h.version() ? "version" : "checkpoint", h.volume(), h.snapshot(), h.epoch(),
                 h.parent().map(p -> "incremental on " + p).orElse("full"));
         return got.uuid().toString();
+    }
+
+    /** A received subvolume is the one announced when btrfs receive finished it and it carries the announced uuid. */
+    private void requireAnnounced(Subvolume got, ReplicationHeader h) throws IOException {
+        if (!btrfs.isReadOnly(got.path())) throw new IOException(h.snapshot() + " was received but not made read-only: incomplete");
+        if (!got.receivedUuid().equals(java.util.Optional.of(h.uuid()))) {
+            throw new IOException(h.snapshot() + " was received with uuid " + got.receivedUuid().map(Object::toString).orElse("none")
+                    + ", the sender announced " + h.uuid());
+        }
+    }
+
+    /**
+     * Gives a complete subvolume its name, unless this node was elected meanwhile: then its leader is
+     * deposed, and the promotion has chosen already (it must not see a checkpoint appear under it).
+     */
+    private synchronized void finish(ReplicationHeader h, Path received, Path target) throws IOException {
+        admit(h.cluster(), h.epoch());
+        if (Files.exists(target)) throw new IOException(h.volume() + "/" + h.snapshot() + " is already here");
+        Files.move(received, target, StandardCopyOption.ATOMIC_MOVE);
+        highestEpoch.accumulateAndGet(h.epoch(), Math::max);
+    }
+
+    /**
+     * Deletes what receives cut short by a crash left: every {@code *.partial} subvolume, and, from before
+     * receives were made under that name, any checkpoint btrfs receive did not finish (writable, or
+     * without a received uuid). None of it was acknowledged.
+     */
+    private void discardIncomplete() {
+        List<Path> dirs = new ArrayList<>();
+        for (Path area : List.of(replicas, images)) {
+            if (!Files.isDirectory(area)) continue;
+            try (var volumes = Files.list(area)) {
+                for (Path v : volumes.toList()) dirs.add(area == images ? v.resolve("versions") : v);
+            } catch (IOException e) {
+                log.warn("could not look for unfinished receives in {}: {}", area, e.getMessage());
+            }
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) continue;
+            String volume = dir.startsWith(replicas) ? dir.getFileName().toString() : null;
+            try (var entries = Files.list(dir)) {
+                for (Path e : entries.toList()) {
+                    String name = e.getFileName().toString();
+                    boolean partial = name.endsWith(PARTIAL);
+                    boolean unfinished = volume != null && CheckpointName.parse(volume, name).isPresent() && !ReceivedCheckpoints.complete(e);
+                    if (!partial && !unfinished) continue;
+                    btrfs.deleteSubvolume(e);
+                    log.warn("deleted {}: its receive never finished (never acknowledged)", e);
+                }
+            } catch (IOException | RuntimeException ex) {
+                log.warn("could not delete the unfinished receives in {}: {}", dir, ex.getMessage());
+            }
+        }
     }
 
     /**

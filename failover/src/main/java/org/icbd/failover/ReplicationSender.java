@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.icbd.btrfs.Btrfs;
 import org.icbd.btrfs.SendStream;
+import org.icbd.btrfs.Subvolume;
 
 /**
  * The leader's end of replication: streams {@code btrfs send [-p parent] snapshot} to a standby's
@@ -43,7 +44,7 @@ public final class ReplicationSender {
      */
     public UUID send(InetSocketAddress standby, long epoch, String volume, Path snapshot, Optional<Path> parent) throws IOException {
         return send(standby, new ReplicationHeader(cluster, epoch, volume, snapshot.getFileName().toString(),
-                parent.map(p -> p.getFileName().toString())), snapshot, parent);
+                parent.map(p -> p.getFileName().toString()), announced(snapshot)), snapshot, parent);
     }
 
     /**
@@ -55,7 +56,16 @@ public final class ReplicationSender {
      */
     public UUID sendVersion(InetSocketAddress standby, long epoch, String image, Path snapshot, Optional<Path> parent) throws IOException {
         return send(standby, new ReplicationHeader(cluster, epoch, image, snapshot.getFileName().toString(),
-                parent.map(p -> p.getFileName().toString()), true), snapshot, parent);
+                parent.map(p -> p.getFileName().toString()), true, announced(snapshot)), snapshot, parent);
+    }
+
+    /**
+     * The uuid {@code btrfs send} puts into the stream of {@code snapshot}, which the received copy keeps as its
+     * received uuid: the snapshot's own received uuid when it was itself received (a version passed on), else its uuid.
+     */
+    private UUID announced(Path snapshot) throws IOException {
+        Subvolume s = btrfs.show(snapshot);
+        return s.receivedUuid().orElse(s.uuid());
     }
 
     private UUID send(InetSocketAddress standby, ReplicationHeader header, Path snapshot, Optional<Path> parent) throws IOException {

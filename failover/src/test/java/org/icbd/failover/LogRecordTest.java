@@ -111,20 +111,6 @@ class LogRecordTest {
         assertTrue(e.getMessage().contains("is damaged"), e.getMessage());
     }
 
-    @Test
-    void segmentsBeforeTheNewestReceivedCheckpointAreTrimmed() throws IOException {
-        LogStore store = new LogStore(tmp.resolve("log"), tmp.resolve("replicas"));
-        long chain = store.reset();
-        store.append(chain, new LogRecord.Marker("ws01", "ws01.1.1"));
-        store.append(chain, new LogRecord.Marker("ws01", "ws01.1.2"));
-        Files.createDirectories(tmp.resolve("replicas/ws01/ws01.1.2")); // received
-        store.append(chain, new LogRecord.Marker("ws01", "ws01.1.3"));
-        try (var s = Files.list(tmp.resolve("log/ws01"))) {
-            assertEquals(List.of("00000001.ws01.1.2.log", "00000002.ws01.1.3.log"), s.map(p -> p.getFileName().toString()).sorted().toList());
-        }
-        store.close();
-    }
-
     private static LogRecord.Write write(long offset, int value) {
         byte[] b = new byte[512];
         java.util.Arrays.fill(b, (byte) value);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
@@ -186,15 +187,132 @@ class ReplicationTest {
         }
     }
 
+    /**
+     * Defect: a checkpoint was received under its final name, and a standby elected while its receive had
+     * not finished promoted the half-received one. A receive held back, or cut short, must never leave a
+     * checkpoint under its name; one that finishes after this node was elected is refused.
+     */
+    @Test
+    void aReceiveHeldBackOrCutShortNeverHasACheckpointsName(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path c1 = checkpoint(leader, "ws01.1.1");
+        Path vol = leader.root().resolve("ws01");
+        Files.write(vol.resolve("disk.img"), random(2 << 20, 4));
+        Path c2 = btrfs.snapshot(vol, leader.root().resolve("checkpoints/ws01.1.2"), true).path();
+        Path replicas = standby.root().resolve("replicas");
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            ReplicationSender tx = new ReplicationSender("site1", SECRET);
+            tx.send(rx.address(), 1, "ws01", c1, Optional.empty());
+            try (WriteLogTest.Relay held = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
+                var sending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return tx.send(held.address(), 1, "ws01", c2, Optional.of(c1));
+                    } catch (IOException e) {
+                        return e;
+                    }
+                });
+                held.held.await();
+                Thread.sleep(300); // let btrfs receive take what it was given
+                assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2")), "a receive in progress has no checkpoint name");
+                assertTrue(Files.exists(replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL)), "it is received as partial");
+                assertEquals(Optional.of(replicas.resolve("ws01/ws01.1.1")), ReceivedCheckpoints.newestComplete(replicas.resolve("ws01"), "ws01"));
+
+                rx.leading(2); // elected meanwhile: the promotion chooses now
+                held.thaw();
+                Object outcome = sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(outcome instanceof IOException e && e.getMessage().contains("epoch 1 is older than 2"), "refused: " + outcome);
+            }
+            assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2")), "finished after the election: never given its name");
+            assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL)), "nothing left behind");
+        }
+        try (ReplicationReceiver rx = receiver(standby, () -> 2)) {
+            // cut short: the connection breaks midway
+            try (WriteLogTest.Relay breaks = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
+                var sending = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        new ReplicationSender("site1", SECRET).send(breaks.address(), 2, "ws01", c2, Optional.of(c1));
+                    } catch (IOException expected) {
+                        // the connection broke
+                    }
+                });
+                breaks.held.await();
+                breaks.close();
+                sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            Path partial = replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL);
+            while (Files.exists(partial) && System.nanoTime() < end) Thread.sleep(50);
+            assertFalse(Files.exists(partial), "the cut receive is deleted");
+            assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2")));
+            assertEquals(Optional.of(replicas.resolve("ws01/ws01.1.1")), ReceivedCheckpoints.newestComplete(replicas.resolve("ws01"), "ws01"));
+        }
+    }
+
+    /** A receive cut short by a crash (kill -9) left its subvolume: the next start deletes it, and it is never a checkpoint. */
+    @Test
+    void whatACrashedReceiveLeftIsDeletedAtStart(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path c1 = checkpoint(leader, "ws01.1.1");
+        Path replicas = standby.root().resolve("replicas");
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            new ReplicationSender("site1", SECRET).send(rx.address(), 1, "ws01", c1, Optional.empty());
+        }
+        Path aside = btrfs.createSubvolume(replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL)).path();
+        Path underItsName = btrfs.createSubvolume(replicas.resolve("ws01/ws01.1.3")).path(); // as an older release left it
+        assertEquals(Optional.of(replicas.resolve("ws01/ws01.1.1")), ReceivedCheckpoints.newestComplete(replicas.resolve("ws01"), "ws01"),
+                "an unfinished one under a checkpoint's name is not complete");
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            assertFalse(Files.exists(aside));
+            assertFalse(Files.exists(underItsName));
+            assertTrue(Files.exists(replicas.resolve("ws01/ws01.1.1/disk.img")), "the complete checkpoint stays");
+        }
+    }
+
+    /** The header names the uuid the stream carries; a stream of another subvolume under that header is refused. */
+    @Test
+    void aStreamWhoseSubvolumeIsNotTheAnnouncedOneIsRefused(LoopBtrfs leader, LoopBtrfs standby) throws Exception {
+        Path c1 = checkpoint(leader, "ws01.1.1");
+        try (ReplicationReceiver rx = receiver(standby, () -> 1)) {
+            var lie = new ReplicationHeader("site1", 1, "ws01", "ws01.1.1", Optional.empty(), UUID.randomUUID());
+            String reply = rawSend(rx.address(), lie, c1);
+            assertTrue(reply.startsWith("ERR ") && reply.contains("announced"), reply);
+            assertFalse(Files.exists(standby.root().resolve("replicas/ws01/ws01.1.1")));
+            var truth = new ReplicationHeader("site1", 1, "ws01", "ws01.1.1", Optional.empty(), btrfs.show(c1).uuid());
+            assertTrue(rawSend(rx.address(), truth, c1).startsWith("OK "));
+        }
+    }
+
+    /** The sender's protocol, with any header: what a sender that announces the wrong subvolume would send. */
+    private String rawSend(InetSocketAddress to, ReplicationHeader h, Path snapshot) throws IOException {
+        try (Socket s = new Socket(to.getAddress(), to.getPort())) {
+            var in = new java.io.DataInputStream(s.getInputStream());
+            var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
+            byte[] nonce = in.readNBytes(FrameCodec.NONCE_BYTES);
+            FrameCodec frames = new FrameCodec(SECRET, nonce);
+            byte[] header = h.encode();
+            frames.write(out, header, 0, header.length);
+            out.flush();
+            assertEquals("GO", in.readUTF());
+            try (var stream = btrfs.send(snapshot, Optional.empty(), java.util.List.of())) {
+                byte[] all = stream.stream().readAllBytes();
+                for (int off = 0; off < all.length; off += 1 << 16) frames.write(out, all, off, Math.min(1 << 16, all.length - off));
+                stream.awaitSuccess();
+            }
+            frames.writeEnd(out);
+            out.flush();
+            return in.readUTF();
+        }
+    }
+
     @Test
     void headersAreCheckedAsBytes() {
-        var h = new ReplicationHeader("site1", 7, "ws01", "ws01.7.3", Optional.of("ws01.7.2"));
+        var h = new ReplicationHeader("site1", 7, "ws01", "ws01.7.3", Optional.of("ws01.7.2"), new UUID(1, 2));
         assertDoesNotThrowIo(() -> assertEquals(h, ReplicationHeader.decode(h.encode())));
-        byte[] bad = new ReplicationHeader("site1", 7, "ws01", "ab", Optional.empty()).encode();
-        bad[bad.length - 3] = '/'; // "ab" -> "/b": a path
+        byte[] bad = new ReplicationHeader("site1", 7, "ws01", "ab", Optional.empty(), new UUID(1, 2)).encode();
+        bad[bad.length - 3 - 16] = '/'; // "ab" -> "/b": a path
         assertThrows(IOException.class, () -> ReplicationHeader.decode(bad));
         assertThrows(IOException.class, () -> ReplicationHeader.decode(new byte[] {0, 0, 0, 1, 0}));
-        assertThrows(IllegalArgumentException.class, () -> new ReplicationHeader("site1", 1, "..", "x", Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> new ReplicationHeader("site1", 1, "..", "x", Optional.empty(), new UUID(1, 2)));
+        assertThrows(IOException.class, () -> ReplicationHeader.decode(Arrays.copyOf(h.encode(), h.encode().length - 1)),
+                "the announced uuid is part of the header");
     }
 
     private interface IoRunnable {

@@ -170,35 +170,53 @@ class WriteLogTest {
         return LogRecordTest.target(disk);
     }
 
-    /** A TCP relay that can stop forwarding while keeping both connections open: a standby that hangs. */
+    /**
+     * A TCP relay that can stop forwarding while keeping both connections open: a standby that hangs. It
+     * may also stop by itself once {@code holdAfter} bytes of the client's stream went through (the
+     * chunk that would pass that many is held): a standby whose receive is held back mid-stream.
+     */
     static final class Relay implements AutoCloseable {
         private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private final long holdAfter;
         private volatile boolean frozen;
+        /** Counted down when the stream is held after {@code holdAfter} bytes. */
+        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
         Relay(InetSocketAddress target) throws IOException {
+            this(target, Long.MAX_VALUE);
+        }
+
+        Relay(InetSocketAddress target, long holdAfter) throws IOException {
+            this.holdAfter = holdAfter;
             Thread.ofVirtual().start(() -> {
                 try {
                     Socket in = server.accept();
                     Socket out = new Socket(target.getAddress(), target.getPort());
                     sockets.addAll(List.of(in, out));
-                    Thread.ofVirtual().start(() -> pump(out, in));
-                    pump(in, out);
+                    Thread.ofVirtual().start(() -> pump(out, in, false));
+                    pump(in, out, true);
                 } catch (IOException ignored) {
                     // closed
                 }
             });
         }
 
-        private void pump(Socket from, Socket to) {
+        private void pump(Socket from, Socket to, boolean client) {
             try {
                 InputStream i = from.getInputStream();
                 OutputStream o = to.getOutputStream();
                 byte[] buf = new byte[8192];
+                long passed = 0;
                 int n;
                 while ((n = i.read(buf)) > 0) {
+                    if (client && passed + n > holdAfter && held.getCount() > 0) {
+                        frozen = true;
+                        held.countDown();
+                    }
                     while (frozen) Thread.sleep(10);
                     o.write(buf, 0, n);
+                    passed += n;
                 }
             } catch (IOException | InterruptedException ignored) {
                 // one side closed
@@ -209,14 +227,21 @@ class WriteLogTest {
             frozen = true;
         }
 
+        /** Forwards again what was held. */
+        void thaw() {
+            frozen = false;
+        }
+
         InetSocketAddress address() {
             return (InetSocketAddress) server.getLocalSocketAddress();
         }
 
+        /** Breaks both connections. */
         @Override
         public void close() throws IOException {
             server.close();
             for (Socket s : sockets) s.close();
+            frozen = false;
         }
     }
 }

@@ -15,8 +15,12 @@ final class ClusterConfigOption {
     Path config;
 
     ClusterSettings cluster() throws ConfigException {
+        return home().cluster();
+    }
+
+    /** The cluster section and this node's data root. */
+    ConfigLoader.ClusterHome home() throws ConfigException {
         return new ConfigLoader().clusterHome(config)
-                .orElseThrow(() -> new ConfigException(config.toString(), "has no 'cluster' section; this node is not in a cluster"))
-                .cluster();
+                .orElseThrow(() -> new ConfigException(config.toString(), "has no 'cluster' section; this node is not in a cluster"));
     }
 }

@@ -28,8 +28,21 @@ public record ClusterSettings(String name, String node, String zookeeper, Durati
      *                   only once they have it (so a failover loses no acknowledged write and sessions
      *                   resume), rather than reaching them with the next checkpoint only
      */
-    public record Replication(HostPort listen, byte[] secret, Duration interval, boolean sync) {
+    public record Replication(HostPort listen, byte[] secret, Duration interval, boolean sync, Diverged diverged) {
         public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+        public Replication(HostPort listen, byte[] secret, Duration interval, boolean sync) {
+            this(listen, secret, interval, sync, Diverged.DEFAULT);
+        }
+    }
+
+    /**
+     * How long a new leader keeps its own older copy of a clone aside in {@code diverged/}: at most
+     * {@code keep} copies per clone (the newest), none older than {@code maxAge}. Each one holds the
+     * writes that node took after its last replicated state, so each costs space until deleted.
+     */
+    public record Diverged(int keep, Duration maxAge) {
+        public static final Diverged DEFAULT = new Diverged(2, Duration.ofDays(7));
     }
 
     /**

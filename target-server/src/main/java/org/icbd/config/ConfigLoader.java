@@ -40,7 +40,8 @@ public final class ConfigLoader {
     private static final Set<String> ADMIN_KEYS = Set.of("listen", "token-file", "import-dirs");
     private static final Set<String> CLUSTER_KEYS = Set.of("name", "node", "zookeeper", "session-timeout", "virtual-ip", "interface",
             "replication");
-    private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval", "mode");
+    private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval", "mode", "diverged-keep",
+            "diverged-max-age");
     private static final java.util.regex.Pattern CIDR4 = java.util.regex.Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
     private static final java.util.regex.Pattern IFACE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
@@ -179,7 +180,10 @@ public final class ConfigLoader {
             if (secret.length < 16) throw r.error("secret-file", secretFile + " holds " + secret.length + " bytes; the cluster secret needs at least 16");
             Duration interval = r.duration("interval", ClusterSettings.Replication.DEFAULT_INTERVAL, Duration.ofSeconds(1));
             boolean sync = !r.has("mode") || replicationMode(r, "mode");
-            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval, sync));
+            ClusterSettings.Diverged diverged = new ClusterSettings.Diverged(
+                    (int) r.integer("diverged-keep", ClusterSettings.Diverged.DEFAULT.keep(), 0, 1000),
+                    r.duration("diverged-max-age", ClusterSettings.Diverged.DEFAULT.maxAge(), Duration.ofMinutes(1)));
+            replication = Optional.of(new ClusterSettings.Replication(listen, secret, interval, sync, diverged));
         }
         return Optional.of(new ClusterSettings(name, node, zk, timeout, vip, iface, replication));
     }
@@ -196,7 +200,7 @@ public final class ConfigLoader {
             for (int j = 0; j < targets.get(i).luns().size(); j++) {
                 LunConfig lun = targets.get(i).luns().get(j);
                 if (lun.readOnly()) continue;
-                String where = nodes.get(i).list("luns").get(j).path();
+                String where = lunSource(nodes.get(i), lun.lun());
                 Path volume = lun.path().getParent();
                 if (volume == null || !clones.equals(volume.getParent())) {
                     throw new ConfigException(where, "LUN " + lun.lun() + " is writable but not a clone; in a cluster a writable"
@@ -208,6 +212,21 @@ public final class ConfigLoader {
                 }
             }
         }
+    }
+
+    /**
+     * Where LUN {@code number} of {@code target} comes from, for an error: its entry under {@code luns:}, or,
+     * for a LUN the catalog maps onto the target ('icbd lun map'), the target itself. The target's LUNs are
+     * sorted by number and may mix both, so a LUN's position says nothing about its entry.
+     */
+    private static String lunSource(ConfigNode target, long number) throws ConfigException {
+        List<ConfigNode> listed = target.has("luns") ? target.list("luns") : List.of();
+        for (int k = 0; k < listed.size(); k++) {
+            ConfigNode l = listed.get(k);
+            long n = !l.isValue() && l.has("lun") ? l.integer("lun", k, 0, LunConfig.MAX_LUN) : k;
+            if (n == number) return l.path();
+        }
+        return target.path() + " (LUN " + number + ", mapped with 'icbd lun map')";
     }
 
     /** SnakeYAML's message without the quoted excerpts: the line and column already say where. */

@@ -120,7 +120,8 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
             try {
                 if (!d.readOnly()) d.flush();
             } catch (IOException | RuntimeException e) {
-                log.error("flushing {} failed; its last writes may be lost: {}", d.identity().serial(), e.toString());
+                // what the failure means is the device's to say (a local flush, or standbys that did not confirm)
+                log.error("flushing {} on close failed: {}", d.identity().serial(), e.getMessage());
             }
             try {
                 d.close();

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.icbd.failover.CheckpointName;
+import org.icbd.failover.ReceivedCheckpoints;
 import org.icbd.failover.CheckpointSource;
 import org.icbd.failover.Checkpointer;
 import org.icbd.failover.ReplicationProgress;
@@ -213,7 +213,7 @@ final class CheckpointSchedule implements AutoCloseable {
     private Checkpointer checkpointer(List<Checkpointer.Standby> standbys) {
         return new Checkpointer(checkpoints, sender, progress, standbys, (node, volume) -> {
             try {
-                return CheckpointName.newest(replicas.resolve(volume), volume).or(() -> versions.origin(node, volume));
+                return ReceivedCheckpoints.newestComplete(replicas.resolve(volume), volume).or(() -> versions.origin(node, volume));
             } catch (IOException e) {
                 return versions.origin(node, volume);
             }

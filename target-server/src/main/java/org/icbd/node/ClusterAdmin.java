@@ -79,6 +79,10 @@ public final class ClusterAdmin {
             java.util.List<String> live = new java.util.ArrayList<>(new java.util.TreeSet<>(ZNodes.children(zk, paths.nodes())));
             out.append("live nodes: ").append(live.isEmpty() ? "none (only nodes with replication configured register)" : String.join(", ", live))
                     .append('\n');
+            for (String node : ZNodes.children(zk, paths.noSpace())) {
+                ZNodes.read(zk, paths.noSpace(node)).ifPresent(why -> out.append("standby ").append(node)
+                        .append(" CANNOT RECEIVE: ").append(why).append('\n'));
+            }
             java.util.Optional<org.icbd.failover.SyncState> sync = org.icbd.failover.SyncState.read(zk, paths);
             if (sync.isPresent()) {
                 out.append("synchronous write log of ").append(sync.get().leader()).append(" (epoch ").append(sync.get().epoch()).append("):\n");

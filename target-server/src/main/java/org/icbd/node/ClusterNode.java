@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,6 +90,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }, this);
         Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
                 .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
+        DataRootSpace.register(meters, config.dataRoot(), () -> receiver == null ? Optional.empty() : receiver.space().problem());
     }
 
     /** A started ZooKeeper client for {@code cluster} (the session timeout is what fencing relies on). */
@@ -167,6 +167,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             } catch (IOException e) {
                 throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
             }
+            receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
+            new DivergedCopies(config.dataRoot()).prune(r.diverged(), java.time.Instant.now()); // also when it takes over
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
             catalog.follow();
         }
@@ -206,17 +208,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             log.warn("leading by an administrator's decision although not in sync with {} (epoch {}) for {}: writes it"
                     + " acknowledged may be missing", prior.get().leader(), prior.get().epoch(), prior.get().missing(cluster.node()));
         }
-        Promotion promotion = new Promotion(config.dataRoot());
-        Map<String, Promotion.Promoted> promoted = promotion.promote(clones, newEpoch);
-        Set<String> held = new HashSet<>();
-        for (WritableClone c : clones) {
-            Promotion.Promoted from = promoted.get(c.name());
-            if (forced && c.sync()) held.add(c.targetIqn()); // whatever copy it serves may lack acknowledged writes
-            if (from == null) continue;
-            boolean handedOver = ZNodes.read(zk, paths.handover(c.name())).equals(Optional.of(from.checkpoint()));
-            boolean replayed = c.sync() && !forced && from.replayed().isPresent();
-            if (!handedOver && !replayed) held.add(c.targetIqn());
-        }
+        Promotion promotion = new Promotion(config.dataRoot(),
+                cluster.replication().map(ClusterSettings.Replication::diverged).orElse(ClusterSettings.Diverged.DEFAULT));
+        Map<String, String> handovers = new HashMap<>();
+        for (WritableClone c : clones) ZNodes.read(zk, paths.handover(c.name())).ifPresent(h -> handovers.put(c.name(), h));
+        TakeoverPlan plan = TakeoverPlan.decide(promotion.facts(clones, handovers), forced);
+        Set<String> held = promotion.carryOut(plan, clones, newEpoch);
         if (cluster.replication().isPresent()) {
             // from here on only this node has every write to its sync clones (none, without any: a record
             // left by an earlier configuration must not keep the others from leading)

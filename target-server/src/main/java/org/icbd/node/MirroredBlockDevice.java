@@ -95,7 +95,20 @@ final class MirroredBlockDevice extends ForwardingBlockDevice {
 
     @Override
     public void flush() throws IOException {
-        inner.flush();
-        if (!log.idle()) await(log.append(List.of(new LogRecord.Flush(volume))));
+        try {
+            inner.flush();
+        } catch (IOException e) {
+            throw new IOException("this node's disk did not confirm it (" + e.getMessage() + "): writes acknowledged"
+                    + " without FUA since the last flush may not be on it", e);
+        }
+        if (log.idle()) return;
+        try {
+            await(log.append(List.of(new LogRecord.Flush(volume))));
+        } catch (IOException e) {
+            // a deposed leader's case: nothing acknowledged is lost by it (a write is acknowledged only once the
+            // standbys in sync have it, or after they were recorded out of sync in ZooKeeper)
+            throw new IOException("the standbys did not confirm it (" + e.getMessage() + "); every write is on this"
+                    + " node's disk, and none the standbys in sync lack was acknowledged", e);
+        }
     }
 }

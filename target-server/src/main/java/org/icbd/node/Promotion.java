@@ -4,27 +4,33 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.icbd.btrfs.Btrfs;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import org.icbd.btrfs.HolePuncher;
+import org.icbd.config.ClusterSettings;
 import org.icbd.failover.CheckpointName;
+import org.icbd.failover.ReceivedCheckpoints;
 import org.icbd.failover.LogStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a new leader's writable volumes the newest state the cluster replicated. For each writable
- * clone: when a checkpoint received from another leader ({@code replicas/<name>/<name>.<epoch>.<seq>})
- * is newer than the epoch this node last served the clone in, the local clone (if any: writes this
- * node took before it was deposed, never replicated) is kept aside read-only in
- * {@code diverged/<name>.<epoch>} and a writable snapshot of the checkpoint becomes the clone. A
- * received subvolume is never made writable itself: that would break the next incremental receive.
+ * Carries out a new leader's {@link TakeoverPlan} for its writable clones. For a clone promoted from a
+ * checkpoint received from another leader ({@code replicas/<name>/<name>.<epoch>.<seq>}), the local
+ * clone (if any: writes this node took before it was deposed, never replicated) is kept aside read-only
+ * in {@code diverged/} ({@link DivergedCopies}), and a writable snapshot of the checkpoint, with the
+ * write log kept after it replayed, becomes the clone. A received subvolume is never made writable
+ * itself: that would break the next incremental receive.
  */
 final class Promotion {
 
@@ -32,57 +38,87 @@ final class Promotion {
 
     private final Btrfs btrfs = new Btrfs();
     private final Path dataRoot;
+    private final DivergedCopies diverged;
+    private final ClusterSettings.Diverged keep;
 
     Promotion(Path dataRoot) {
+        this(dataRoot, ClusterSettings.Diverged.DEFAULT);
+    }
+
+    Promotion(Path dataRoot, ClusterSettings.Diverged keep) {
         this.dataRoot = dataRoot;
+        this.diverged = new DivergedCopies(dataRoot);
+        this.keep = keep;
+    }
+
+    /** What this node finds of each clone; {@code handovers}: per clone, the checkpoint a clean hand-over recorded. */
+    List<TakeoverPlan.Facts> facts(List<WritableClone> clones, Map<String, String> handovers) throws IOException {
+        List<TakeoverPlan.Facts> out = new ArrayList<>();
+        for (WritableClone c : clones) {
+            List<TakeoverPlan.Checkpoint> received = new ArrayList<>();
+            Path dir = dataRoot.resolve("replicas").resolve(c.name());
+            if (Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    for (Path p : s.toList()) {
+                        Optional<long[]> n = CheckpointName.parse(c.name(), p.getFileName().toString());
+                        if (n.isPresent()) {
+                            received.add(new TakeoverPlan.Checkpoint(p.getFileName().toString(), n.get()[0], n.get()[1],
+                                    ReceivedCheckpoints.complete(p)));
+                        }
+                    }
+                }
+            }
+            boolean own = Files.exists(c.subvolume());
+            out.add(new TakeoverPlan.Facts(c.name(), c.targetIqn(), c.sync(), own, lastServed(c.name()),
+                    own && Files.exists(promoting(c.name())), received, LogStore.segmentStarts(logs(), c.name()),
+                    Optional.ofNullable(handovers.get(c.name()))));
+        }
+        return out;
     }
 
     /**
-     * A clone made from a received checkpoint: the checkpoint's name, and what of the write log kept
-     * here was replayed onto it (empty when this node's log does not start at that checkpoint).
+     * Promotes what {@code plan} says to; returns the targets to hold (those the plan holds, and any whose
+     * log turned out not to replay after all).
      */
-    record Promoted(String checkpoint, Optional<LogStore.Replayed> replayed) {
-    }
-
-    /** Promotes what needs it; returns the clones now served from a checkpoint. */
-    Map<String, Promoted> promote(List<WritableClone> clones, long epoch) throws IOException {
-        Map<String, Promoted> promoted = new HashMap<>();
-        for (WritableClone c : clones) {
-            Optional<Path> newest = CheckpointName.newest(dataRoot.resolve("replicas").resolve(c.name()), c.name());
-            if (newest.isEmpty()) continue;
-            long from = CheckpointName.parse(c.name(), newest.get().getFileName().toString()).orElseThrow()[0];
-            boolean local = Files.exists(c.subvolume());
-            long served = lastServed(c.name());
-            if (local && from <= served) continue; // what this node has is newer
+    Set<String> carryOut(TakeoverPlan plan, List<WritableClone> clones, long epoch) throws IOException {
+        Map<String, WritableClone> byName = new HashMap<>();
+        for (WritableClone c : clones) byName.put(c.name(), c);
+        Set<String> held = new TreeSet<>();
+        for (TakeoverPlan.Step step : plan.steps()) {
+            if (step.hold()) held.add(step.target());
+            if (step.checkpoint().isEmpty()) continue;
+            WritableClone c = byName.get(step.volume());
+            String checkpoint = step.checkpoint().get();
+            if (Files.exists(c.subvolume())) {
+                if (step.keepAside()) {
+                    Path aside = diverged.keep(c.subvolume(), c.name(), epoch, Instant.now());
+                    log.warn("clone {}: this node's own copy (last served in epoch {}) is kept aside in {}; it is not served",
+                            c.name(), lastServed(c.name()), aside);
+                }
+                // otherwise made by an earlier attempt to lead that failed before serving it: nothing of it is this node's own
+                btrfs.deleteSubvolume(c.subvolume());
+            }
             Path attempt = promoting(c.name());
-            if (local && Files.exists(attempt)) {
-                // made by an earlier attempt to lead that failed before serving it: nothing of it is this node's own
-                btrfs.deleteSubvolume(c.subvolume());
-                local = false;
-            }
-            if (local) {
-                Path aside = Files.createDirectories(dataRoot.resolve("diverged")).resolve(c.name() + "." + epoch);
-                btrfs.snapshot(c.subvolume(), aside, true);
-                btrfs.deleteSubvolume(c.subvolume());
-                log.warn("clone {}: this node's own copy (last served in epoch {}) is kept aside in {}; it is not served",
-                        c.name(), served, aside);
-            }
-            String checkpoint = newest.get().getFileName().toString();
             Files.createDirectories(attempt.getParent());
             Files.writeString(attempt, checkpoint);
-            btrfs.snapshot(newest.get(), c.subvolume(), false);
-            Optional<LogStore.Replayed> replayed = replay(c, checkpoint);
-            promoted.put(c.name(), new Promoted(checkpoint, replayed));
+            btrfs.snapshot(dataRoot.resolve("replicas").resolve(c.name()).resolve(checkpoint), c.subvolume(), false);
+            Optional<LogStore.Replayed> replayed = step.replay() ? replay(c, checkpoint) : Optional.empty();
+            if (step.replay() && replayed.isEmpty()) held.add(step.target()); // the plan counted on it
             if (replayed.isPresent()) {
-                log.info("clone {} promoted from checkpoint {} (epoch {}) plus the write log after it: {} record(s), {} bytes"
-                        + " in {} segment(s)", c.name(), checkpoint, from, replayed.get().records(), replayed.get().bytes(),
-                        replayed.get().segments());
+                log.info("clone {} promoted from checkpoint {} plus the write log after it: {} record(s), {} bytes in {}"
+                        + " segment(s); {}", c.name(), checkpoint, replayed.get().records(), replayed.get().bytes(),
+                        replayed.get().segments(), step.why());
+            } else if (step.hold()) {
+                log.warn("clone {} promoted from checkpoint {}, held: {}", c.name(), checkpoint, step.why());
             } else {
-                log.warn("clone {} promoted from checkpoint {} (epoch {}): no write log after it here; writes after that"
-                        + " checkpoint are not here", c.name(), checkpoint, from);
+                log.info("clone {} promoted from checkpoint {}: {}", c.name(), checkpoint, step.why());
             }
         }
-        return promoted;
+        for (DivergedCopies.Copy gone : diverged.prune(keep, Instant.now())) {
+            log.info("deleted diverged copy {} (cluster.replication.diverged-keep {}, diverged-max-age {})", gone.name(),
+                    keep.keep(), keep.maxAge());
+        }
+        return held;
     }
 
     /** Applies this node's write log after {@code checkpoint} to the clone's image, and makes it durable. */

@@ -99,6 +99,40 @@ class VolumeLunsConfigTest {
         assertError(inCluster(", mode: eventually", "[{clone: ws01}]"), "cluster.replication.mode", "expected sync");
     }
 
+    /** Defect: a cluster node whose target got its clone from 'icbd lun map' only died with ArrayIndexOutOfBounds. */
+    @Test
+    void aClusterNodeServesAClonesMappedOntoATargetWithNoLunsOfItsOwn() throws Exception {
+        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        String iqn = "iqn.2026-11.org.example:t";
+        volumes.mapLun(iqn, 2, new VolumeName("ws02"), null, 0);
+        String cluster = "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.100/24,"
+                + " interface: eth0, replication: {listen: 127.0.0.1:3270, secret-file: secret}}\n";
+        IcbdConfig only = loader.parse(cluster + "targets: [{iqn: '" + iqn + "', open: true}]\n", dir);
+        assertEquals(volumes.cloneDisk(new VolumeName("ws02")), only.targets().get(0).luns().get(0).path());
+        // mixed with a listed LUN numbered after it: the two are sorted, positions differ from entries
+        IcbdConfig mixed = loader.parse(cluster + "targets: [{iqn: '" + iqn + "', open: true, luns: [{lun: 5, clone: ws01}]}]\n", dir);
+        assertEquals(List.of(2L, 5L), mixed.targets().get(0).luns().stream().map(LunConfig::lun).toList());
+        // without replication, a mapped writable clone is refused, naming the target and the map
+        String noReplication = "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181,"
+                + " virtual-ip: 10.0.0.100/24, interface: eth0}\ntargets: [{iqn: '" + iqn + "', open: true}]\n";
+        assertError(noReplication, "targets[0] (LUN 2, mapped with 'icbd lun map')", "add cluster.replication");
+    }
+
+    @Test
+    void divergedCopiesAreBoundedByCountAndAgeAndMistakesNameTheKey() throws Exception {
+        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        ClusterSettings.Diverged dflt = loader.parse(inCluster("", "[{clone: ws01}]"), dir).cluster().orElseThrow()
+                .replication().orElseThrow().diverged();
+        assertEquals(ClusterSettings.Diverged.DEFAULT, dflt);
+        ClusterSettings.Diverged set = loader.parse(inCluster(", diverged-keep: 0, diverged-max-age: 2h", "[{clone: ws01}]"), dir)
+                .cluster().orElseThrow().replication().orElseThrow().diverged();
+        assertEquals(new ClusterSettings.Diverged(0, java.time.Duration.ofHours(2)), set);
+        assertError(inCluster(", diverged-keep: -1", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "must be 0 to 1000");
+        assertError(inCluster(", diverged-keep: many", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "whole number");
+        assertError(inCluster(", diverged-max-age: 5s", "[{clone: ws01}]"), "cluster.replication.diverged-max-age", "at least");
+        assertError(inCluster(", diverged-max-age: forever", "[{clone: ws01}]"), "cluster.replication.diverged-max-age", "duration");
+    }
+
     /** A cluster node's configuration; {@code replication}: more keys of cluster.replication. */
     private static String inCluster(String replication, String luns) {
         return "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.100/24,"
