@@ -56,6 +56,8 @@ public final class WriteLog implements Closeable {
     private final Map<String, Set<String>> inSync = new TreeMap<>();
     /** True while the recorded state may name a standby that misses a write: no write may be acknowledged. */
     private volatile boolean dirty;
+    /** Set by close (a deposed or stopping leader): nothing more is recorded in ZooKeeper, nor acknowledged. */
+    private volatile boolean closed;
 
     public WriteLog(String cluster, byte[] secret, long epoch, String leader, Duration timeout, Collection<String> volumes,
                     SyncRecorder recorder) {
@@ -215,6 +217,9 @@ public final class WriteLog implements Closeable {
 
     private void ensureRecorded() throws IOException {
         if (!dirty) return;
+        // a closed log belongs to a leader that stopped, perhaps cut off from ZooKeeper: waiting to record
+        // there would hold up its stop, and what it stopped with is never acknowledged anyway
+        if (closed) throw new IOException("the write log is closed (this node stopped leading); the write is not acknowledged");
         state.lock();
         try {
             if (!dirty) return;
@@ -231,6 +236,7 @@ public final class WriteLog implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         for (Link l : links.values()) l.shipper().close();
         links.clear();
     }

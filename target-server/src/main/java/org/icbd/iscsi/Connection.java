@@ -54,7 +54,7 @@ final class Connection implements Runnable {
         this.server = server;
         this.channel = channel;
         this.peer = describe(channel);
-        this.writer = new PduWriter(channel, () -> close("connection lost"));
+        this.writer = new PduWriter(channel, server.gate(), () -> close("connection lost"));
         this.login = new LoginNegotiator(server.settings(), server.registry(), IscsiServer.TPGT);
         this.budget = server.memoryBudget();
     }

@@ -30,6 +30,7 @@ public final class IscsiServer implements Closeable {
     private final IscsiSettings settings;
     private final TargetRegistry registry;
     private final IscsiMetrics metrics;
+    private final ServingGate gate;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger tsih = new AtomicInteger();
@@ -43,6 +44,12 @@ public final class IscsiServer implements Closeable {
     private volatile boolean closed;
 
     public IscsiServer(IscsiSettings settings, TargetRegistry registry, MeterRegistry meters) {
+        this(settings, registry, ServingGate.ALWAYS, meters);
+    }
+
+    /** @param gate asked before every answer leaves (a cluster node's leadership lease) */
+    public IscsiServer(IscsiSettings settings, TargetRegistry registry, ServingGate gate, MeterRegistry meters) {
+        this.gate = gate;
         this.settings = settings;
         this.registry = registry;
         this.metrics = new IscsiMetrics(meters, sessions::size);
@@ -102,9 +109,11 @@ public final class IscsiServer implements Closeable {
         return sessions.size();
     }
 
-    /** Stops accepting, closes every session; data is flushed by the caller closing its devices. */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting and closes every connection at once, without waiting for anything: commands in
+     * flight are aborted and never answered.
+     */
+    public void stopAnswering() {
         closed = true;
         ticker.shutdownNow();
         try {
@@ -113,7 +122,14 @@ public final class IscsiServer implements Closeable {
             log.debug("closing listener: {}", e.toString());
         }
         for (Connection c : connections) c.close("server stopping");
-        for (Connection c : connections) c.awaitTasks(java.time.Duration.ofSeconds(10));
+    }
+
+    /** Stops accepting, closes every session; data is flushed by the caller closing its devices. */
+    @Override
+    public void close() {
+        List<Connection> open = List.copyOf(connections); // a closed connection leaves the set at once
+        stopAnswering();
+        for (Connection c : open) c.awaitTasks(java.time.Duration.ofSeconds(10));
         metrics.close();
     }
 
@@ -131,6 +147,10 @@ public final class IscsiServer implements Closeable {
 
     IscsiSettings settings() {
         return settings;
+    }
+
+    ServingGate gate() {
+        return gate;
     }
 
     TargetRegistry registry() {

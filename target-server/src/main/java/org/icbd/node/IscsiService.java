@@ -11,6 +11,7 @@ import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.iscsi.IscsiServer;
+import org.icbd.iscsi.ServingGate;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.scsi.ReservationStore;
 
@@ -42,6 +43,13 @@ public final class IscsiService implements AutoCloseable {
     public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
                                     java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
                                     MeterRegistry meters) throws ConfigException {
+        return open(config, opener, view, reservations, ServingGate.ALWAYS, meters);
+    }
+
+    /** @param gate asked before a command runs and before every answer leaves (a cluster leader's lease) */
+    public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
+                                    java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
+                                    ServingGate gate, MeterRegistry meters) throws ConfigException {
         StaticTargetRegistry registry = StaticTargetRegistry.open(config.targets(), config.discoveryChap(),
                 config.iscsi().maxCommandBytes(), opener);
         TargetRegistry seen = view.apply(registry);
@@ -55,7 +63,7 @@ public final class IscsiService implements AutoCloseable {
                 }
             }
             for (HostPort portal : config.portals()) {
-                IscsiServer server = new IscsiServer(config.iscsi(), seen, meters);
+                IscsiServer server = new IscsiServer(config.iscsi(), seen, gate, meters);
                 servers.add(server);
                 try {
                     server.start(Addresses.resolve(portal, "portal"));
@@ -74,6 +82,11 @@ public final class IscsiService implements AutoCloseable {
     /** Addresses the portals are bound to (the real port when 0 was asked for). */
     public List<InetSocketAddress> portals() {
         return servers.stream().map(IscsiServer::boundAddress).toList();
+    }
+
+    /** Closes the portals and drops every session at once; in-flight commands are never answered. */
+    public void stopAnswering() {
+        servers.forEach(IscsiServer::stopAnswering);
     }
 
     @Override
