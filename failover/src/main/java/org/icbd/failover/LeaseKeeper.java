@@ -1,6 +1,7 @@
 package org.icbd.failover;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,6 +31,7 @@ public final class LeaseKeeper implements Closeable {
     private final long epoch;
     private final long session;
     private final ServingLease lease;
+    private final Heartbeat heartbeat;
     private final Consumer<String> lapsed;
     private final AtomicBoolean told = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
@@ -38,7 +40,15 @@ public final class LeaseKeeper implements Closeable {
         return t;
     });
 
-    private LeaseKeeper(CuratorFramework zk, ClusterPaths paths, long epoch, long session, ServingLease lease, Consumer<String> lapsed) {
+    /** Told of each confirmation (the VIP's guard is); a failure ends the lease as a lapse does. */
+    @FunctionalInterface
+    public interface Heartbeat {
+        void beat() throws IOException;
+    }
+
+    private LeaseKeeper(CuratorFramework zk, ClusterPaths paths, long epoch, long session, ServingLease lease,
+                        Heartbeat heartbeat, Consumer<String> lapsed) {
+        this.heartbeat = heartbeat;
         this.zk = zk;
         this.epochPath = paths.epoch();
         this.epoch = epoch;
@@ -53,13 +63,13 @@ public final class LeaseKeeper implements Closeable {
      * @throws IllegalStateException when ZooKeeper says another epoch is current (this node was deposed already)
      */
     public static LeaseKeeper start(CuratorFramework zk, ClusterPaths paths, long epoch, ServingLease lease,
-                                    Consumer<String> lapsed) throws Exception {
+                                    Heartbeat heartbeat, Consumer<String> lapsed) throws Exception {
         ZooKeeper handle = zk.getZookeeperClient().getZooKeeper();
         long sentAt = System.nanoTime();
         long current = Epochs.decode(handle.getData(paths.epoch(), false, null));
         if (current != epoch) throw new IllegalStateException("epoch " + current + " is current, not " + epoch + ": deposed already");
         lease.grant(epoch, sentAt);
-        LeaseKeeper k = new LeaseKeeper(zk, paths, epoch, handle.getSessionId(), lease, lapsed);
+        LeaseKeeper k = new LeaseKeeper(zk, paths, epoch, handle.getSessionId(), lease, heartbeat, lapsed);
         long tick = Math.max(10, lease.duration().toMillis() / 8);
         k.timer.scheduleWithFixedDelay(k::renew, tick, tick, TimeUnit.MILLISECONDS);
         k.timer.scheduleWithFixedDelay(k::watch, tick, Math.max(5, tick / 4), TimeUnit.MILLISECONDS);
@@ -75,8 +85,16 @@ public final class LeaseKeeper implements Closeable {
             handle.getData(epochPath, false, (rc, path, ctx, data, stat) -> {
                 if (rc != KeeperException.Code.OK.intValue()) return;
                 long current = Epochs.decode(data);
-                if (current == epoch) lease.confirm(epoch, sentAt);
-                else lapse("epoch " + current + " is current in ZooKeeper, this node leads " + epoch);
+                if (current != epoch) {
+                    lapse("epoch " + current + " is current in ZooKeeper, this node leads " + epoch);
+                    return;
+                }
+                lease.confirm(epoch, sentAt);
+                try {
+                    heartbeat.beat();
+                } catch (IOException e) {
+                    lapse(e.getMessage());
+                }
             }, null);
         } catch (Exception e) {
             log.debug("lease renewal not sent: {}", e.toString());

@@ -11,6 +11,15 @@ public interface VirtualIp {
     /** Removes the address; succeeds when it is already gone. */
     void release() throws IOException;
 
+    /**
+     * This node still leads (called each time its leadership is confirmed). An implementation may remove
+     * the address by itself when these stop coming (the process froze or died).
+     *
+     * @throws IOException when the address is no longer held because of that: the node must stop serving
+     */
+    default void keepAlive() throws IOException {
+    }
+
     /** True when this node holds the address now. */
     boolean held() throws IOException;
 }

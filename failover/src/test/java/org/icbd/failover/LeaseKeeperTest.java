@@ -30,6 +30,7 @@ class LeaseKeeperTest {
     private TestingServer zkServer;
     private final List<AutoCloseable> closeLater = new ArrayList<>();
     private final BlockingQueue<String> lapses = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger beats = new java.util.concurrent.atomic.AtomicInteger();
     private final ServingLease lease = new ServingLease(ServingLease.durationFor(SESSION), System::nanoTime);
 
     @BeforeEach
@@ -53,7 +54,7 @@ class LeaseKeeperTest {
     }
 
     private LeaseKeeper keep(CuratorFramework zk, long epoch) throws Exception {
-        LeaseKeeper k = LeaseKeeper.start(zk, PATHS, epoch, lease, lapses::add);
+        LeaseKeeper k = LeaseKeeper.start(zk, PATHS, epoch, lease, () -> beats.incrementAndGet(), lapses::add);
         closeLater.add(k);
         return k;
     }
@@ -69,6 +70,7 @@ class LeaseKeeperTest {
             Thread.sleep(50);
         }
         assertEquals(null, lapses.poll(), "no lapse while ZooKeeper answers");
+        assertTrue(beats.get() >= 3, "each confirmation beats the heartbeat; got " + beats.get());
     }
 
     @Test
@@ -96,6 +98,18 @@ class LeaseKeeperTest {
         String why = lapses.poll(20, TimeUnit.SECONDS);
         assertNotNull(why);
         assertTrue(why.contains("epoch " + (epoch + 1)), why);
+        assertFalse(lease.valid());
+    }
+
+    @Test
+    void aHeartbeatThatFailsEndsTheLease() throws Exception {
+        CuratorFramework zk = client();
+        long epoch = new Epochs(zk, PATHS).next();
+        LeaseKeeper k = LeaseKeeper.start(zk, PATHS, epoch, lease, () -> {
+            throw new java.io.IOException("the virtual IP guard has exited");
+        }, lapses::add);
+        closeLater.add(k);
+        assertEquals("the virtual IP guard has exited", lapses.poll(20, TimeUnit.SECONDS));
         assertFalse(lease.valid());
     }
 

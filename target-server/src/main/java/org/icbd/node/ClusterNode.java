@@ -132,7 +132,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         ClusterSettings c = config.cluster().orElseThrow();
         VirtualIp vip;
         try {
-            vip = new IpCommandVirtualIp(c.virtualIp(), c.iface(), List.of());
+            // the guard's silence is never shorter than the lease: it removes the VIP only after the lease ran out
+            vip = new IpCommandVirtualIp(c.virtualIp(), c.iface(), List.of(), ServingLease.durationFor(c.sessionTimeout()));
             vip.release();
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("cluster.virtual-ip", "cannot manage " + c.virtualIp() + " on " + c.iface() + ": " + e.getMessage(), e);
@@ -279,7 +280,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             return q;
         };
         lease = new ServingLease(ServingLease.durationFor(LeaseKeeper.negotiatedTimeout(zk, cluster.sessionTimeout())), System::nanoTime);
-        keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, why -> election.abdicate(newEpoch, why));
+        keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, vip::keepAlive, why -> election.abdicate(newEpoch, why));
         LeaseGate gate = new LeaseGate(lease);
         vip.acquire();
         try {
