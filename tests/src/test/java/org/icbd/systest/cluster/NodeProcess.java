@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.icbd.systest.IcbdExport;
+import org.icbd.systest.Tool;
 
 /**
  * An icbd process (a node, or the ZooKeeper server) inside a network namespace, its output in a log.
@@ -97,6 +98,21 @@ final class NodeProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no thread dump: " + e.getMessage() + ")\n";
         }
+    }
+
+    /** SIGSTOP: the JVM freezes (a long GC pause, a stalled VM) with its sockets and child processes as they are. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}: the JVM runs on, its monotonic clock having counted the pause. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Tool.Result r = Tool.run(java.time.Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process.pid()));
+        if (!r.ok()) throw new IOException(r.describe());
     }
 
     boolean alive() {
