@@ -100,19 +100,29 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** SIGSTOP: the JVM freezes (a long GC pause, a stalled VM) with its sockets and child processes as they are. */
-    void pause() throws IOException, InterruptedException {
-        signal("STOP");
+    /**
+     * SIGSTOP: the JVM freezes (a long GC pause) with its sockets as they are; {@code withChildren} freezes
+     * its child processes too (the whole host stalls: a VM paused by its hypervisor).
+     */
+    void pause(boolean withChildren) throws IOException, InterruptedException {
+        signal("STOP", process.toHandle());
+        if (withChildren) for (ProcessHandle c : process.toHandle().descendants().toList()) signal("STOP", c);
     }
 
-    /** SIGCONT after {@link #pause}: the JVM runs on, its monotonic clock having counted the pause. */
-    void resume() throws IOException, InterruptedException {
-        signal("CONT");
+    /**
+     * SIGCONT after {@link #pause}: the JVM runs on, its monotonic clock having counted the pause; its
+     * children (if frozen) only {@code childrenLater} after it, the worst order a stalled host can resume in.
+     */
+    void resume(java.time.Duration childrenLater) throws IOException, InterruptedException {
+        List<ProcessHandle> children = process.toHandle().descendants().toList();
+        signal("CONT", process.toHandle());
+        Thread.sleep(childrenLater);
+        for (ProcessHandle c : children) signal("CONT", c);
     }
 
-    private void signal(String name) throws IOException, InterruptedException {
-        Tool.Result r = Tool.run(java.time.Duration.ofSeconds(10), "kill", "-" + name, Long.toString(process.pid()));
-        if (!r.ok()) throw new IOException(r.describe());
+    private static void signal(String name, ProcessHandle p) throws IOException, InterruptedException {
+        Tool.Result r = Tool.run(java.time.Duration.ofSeconds(10), "kill", "-" + name, Long.toString(p.pid()));
+        if (!r.ok() && p.isAlive()) throw new IOException(r.describe());
     }
 
     boolean alive() {
