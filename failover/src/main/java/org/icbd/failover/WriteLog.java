@@ -131,6 +131,8 @@ public final class WriteLog implements Closeable {
      */
     public void await(Pending p) throws IOException {
         for (int i = 0; i < p.shippers().length; i++) {
+            // closed while the write was on its way: whether the standby has it nobody will ever record
+            if (closed) throw new IOException("the write log is closed (this node stopped leading); the write is not acknowledged");
             try {
                 if (p.seqs()[i] < 0) throw new IOException("not sent");
                 p.shippers()[i].await(p.seqs()[i]);
