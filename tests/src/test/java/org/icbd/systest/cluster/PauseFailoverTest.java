@@ -123,10 +123,17 @@ class PauseFailoverTest {
     }
 
     private static void icbd(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
+        icbdIn(null, args);
+    }
+
+    /** Runs an icbd command to completion in namespace {@code ns} (null: this machine's); returns what it printed. */
+    private static String icbdIn(String ns, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
+        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
         Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
         assertTrue(r.ok(), r::describe);
+        return r.output();
     }
 
     private NodeProcess start(Node n) throws Exception {
@@ -331,7 +338,8 @@ class PauseFailoverTest {
     void aKilledLeadersHostDropsTheVipAndTheInitiatorCarriesOn() throws Exception {
         Node a = node("a", 2, diskA.fs().root(), true);
         Node b = node("b", 3, diskB.fs().root(), false);
-        NodeProcess pa = leaderAndStandbyInSync(a, b)[0];
+        NodeProcess[] p = leaderAndStandbyInSync(a, b);
+        NodeProcess pa = p[0];
 
         // one initiator process: 1024 writes of 4 KiB, each with its own pattern (never the image's 0x5a)
         List<String> writes = new ArrayList<>();
@@ -347,6 +355,7 @@ class PauseFailoverTest {
         }
 
         long killedAt = System.nanoTime();
+        java.time.LocalTime killedClock = java.time.LocalTime.now();
         pa.kill();
         while (Lab.holds(a.ns(), VIP)) {
             assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(10), "the dead host keeps the VIP");
@@ -355,7 +364,9 @@ class PauseFailoverTest {
         long vipGoneMs = (System.nanoTime() - killedAt) / 1_000_000;
         Thread.sleep(200); // what the writer printed of a's last acknowledgements is in the file by now
         int beforeFailover = count(read(writerOut), "wrote 4096/4096");
+        long bHeldMs = -1;
         while (count(read(writerOut), "wrote 4096/4096") == beforeFailover) {
+            if (bHeldMs < 0 && Lab.holds(b.ns(), VIP)) bHeldMs = (System.nanoTime() - killedAt) / 1_000_000;
             assertTrue(writer.isAlive(), () -> "the writer gave up at the failover:\n" + read(writerOut));
             assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), () -> "no write acknowledged within 60 s of the kill:\n"
                     + read(writerOut));
@@ -382,8 +393,22 @@ class PauseFailoverTest {
         Tool.Result back = readThroughVip(reads.toArray(String[]::new));
         assertFalse(back.output().contains("Pattern verification failed"), () -> "an acknowledged write is lost:\n" + back.describe());
         assertEquals(reads.size(), count(back.output(), "read 4096/4096"), back::describe);
+        // what the service unit runs after the process ended (ExecStopPost), in case the guard went with it
+        Lab.ip("-n", a.ns(), "addr", "add", VIP + "/24", "dev", "eth0");
+        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("removed " + VIP));
+        assertFalse(Lab.holds(a.ns(), VIP));
+        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("was not on"));
+        Path standalone = tmp.resolve("standalone.yaml");
+        Files.writeString(standalone, "targets: []\n");
+        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", standalone.toString()).contains("no 'cluster' section"));
+
         System.out.printf("kill -9: the dead host dropped the VIP after %d ms; the initiator's first write acknowledged by the new"
-                + " leader %d ms after the kill; it went on to finish all %d writes with no error%n", vipGoneMs, firstWriteMs, reads.size());
+                + " leader %d ms after the kill (the new leader held the VIP after %d ms); it went on to finish all %d writes with no"
+                + " error%n", vipGoneMs, firstWriteMs, bHeldMs, reads.size());
+        System.out.println("killed at " + killedClock + "; the new leader's log of the take-over:\n" + p[1].output().lines()
+                .filter(l -> l.contains("leading in epoch") || l.contains("promoted from") || l.contains("serving cluster")
+                        || l.contains("ZooKeeper connection"))
+                .collect(java.util.stream.Collectors.joining("\n")));
     }
 
     /** The pattern byte of the k-th 4 KiB write: 0x80 to 0xe3, never the image's 0x5a. */
