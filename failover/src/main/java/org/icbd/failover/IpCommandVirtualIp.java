@@ -75,6 +75,12 @@ public final class IpCommandVirtualIp implements VirtualIp {
     }
 
     @Override
+    public void endOnDeath(ZooKeeperSession session) throws IOException {
+        VipGuard g = guard;
+        if (g != null) g.endOnDeath(session);
+    }
+
+    @Override
     public void keepAlive() throws IOException {
         VipGuard g = guard;
         if (g != null) g.beat(); // none before acquire and after release: nothing to keep

@@ -89,12 +89,14 @@ public final class LeaseKeeper implements Closeable {
                     lapse("epoch " + current + " is current in ZooKeeper, this node leads " + epoch);
                     return;
                 }
-                lease.confirm(epoch, sentAt);
+                // the beat first: whoever counts from it (the VIP guard) then never runs out before the lease does
                 try {
                     heartbeat.beat();
                 } catch (IOException e) {
                     lapse(e.getMessage());
+                    return;
                 }
+                lease.confirm(epoch, sentAt);
             }, null);
         } catch (Exception e) {
             log.debug("lease renewal not sent: {}", e.toString());

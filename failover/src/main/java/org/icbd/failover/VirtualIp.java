@@ -20,6 +20,14 @@ public interface VirtualIp {
     default void keepAlive() throws IOException {
     }
 
+    /**
+     * The ZooKeeper session this node leads with while it holds the address: an implementation that
+     * removes the address when the process dies may end that session too, so the next leader need not
+     * wait for it to expire.
+     */
+    default void endOnDeath(ZooKeeperSession session) throws IOException {
+    }
+
     /** True when this node holds the address now. */
     boolean held() throws IOException;
 }

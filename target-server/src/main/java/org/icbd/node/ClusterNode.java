@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.ZooKeeper;
 import org.icbd.cache.BlockCache;
 import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
@@ -33,6 +34,7 @@ import org.icbd.failover.ServingListener;
 import org.icbd.failover.SyncEligibility;
 import org.icbd.failover.SyncState;
 import org.icbd.failover.WriteLog;
+import org.icbd.failover.ZooKeeperSession;
 import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
 import org.icbd.storage.BlockDevice;
@@ -284,10 +286,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         LeaseGate gate = new LeaseGate(lease);
         vip.acquire();
         try {
+            ZooKeeper session = zk.getZookeeperClient().getZooKeeper();
+            vip.endOnDeath(new ZooKeeperSession(session.getSessionId(), session.getSessionPasswd(), cluster.zookeeper()));
             service = IscsiService.open(reload.current(), opener,
                     registry -> gate.guard(new ReleaseGate(registry, zk, paths, newEpoch, held)),
                     new ZkReservations(zk, paths, newEpoch), gate, meters);
-        } catch (ConfigException | RuntimeException e) {
+        } catch (Exception e) {
             endLease();
             vip.release();
             throw e;
