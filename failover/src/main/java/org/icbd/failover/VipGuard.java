@@ -52,7 +52,8 @@ final class VipGuard {
               esac
             done
             ip addr del "$2" dev "$3" 2>/dev/null
-            if [ -n "$session" ]; then end_session $session 2>/dev/null; fi
+            # bounded: a server that does not answer must not keep the guard (and a connect) around for minutes
+            if [ -n "$session" ]; then timeout 5 bash -c "$(declare -f bytes end_session); end_session $session" 2>/dev/null; fi
             exit 0
             """;
 
