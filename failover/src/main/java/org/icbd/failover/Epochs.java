@@ -92,7 +92,7 @@ public final class Epochs {
         return ByteBuffer.allocate(8).putLong(v).array();
     }
 
-    private static long decode(byte[] b) {
+    static long decode(byte[] b) {
         return b == null || b.length != 8 ? 0 : ByteBuffer.wrap(b).getLong();
     }
 }

@@ -27,19 +27,33 @@ public final class IpCommandVirtualIp implements VirtualIp {
     private final String address;
     private final String iface;
     private final List<String> prefix;
+    private final java.time.Duration guardSilence;
+    /** The guard of the address while this node holds it; null otherwise. */
+    private volatile VipGuard guard;
 
     public IpCommandVirtualIp(String cidr, String iface, List<String> prefix) {
+        this(cidr, iface, prefix, java.time.Duration.ZERO);
+    }
+
+    /**
+     * @param guardSilence how long the {@link VipGuard guard} waits for a {@link #keepAlive} before it
+     *                     removes the address itself (zero: it waits only for this JVM's death)
+     */
+    public IpCommandVirtualIp(String cidr, String iface, List<String> prefix, java.time.Duration guardSilence) {
         if (!IPV4_CIDR.matcher(cidr).matches()) throw new IllegalArgumentException("virtual IP must be IPv4 ADDR/PREFIX; got " + cidr);
         if (!IFACE.matcher(iface).matches()) throw new IllegalArgumentException("invalid interface name " + iface);
         this.cidr = cidr;
         this.address = cidr.substring(0, cidr.indexOf('/'));
         this.iface = iface;
         this.prefix = List.copyOf(prefix);
+        this.guardSilence = guardSilence;
     }
 
     @Override
-    public void acquire() throws IOException {
+    public synchronized void acquire() throws IOException {
         if (!held()) run(true, "ip", "addr", "add", cidr, "dev", iface);
+        // from here on, the address goes when this JVM does (or freezes), whatever else happens
+        if (guard == null || !guard.alive()) guard = VipGuard.start(prefix, cidr, iface, guardSilence);
         // unsolicited ARP: switches and clients learn the new MAC without waiting for their caches to expire;
         // three of them a second apart, in the background: serving must not wait for the announcements
         if (habetsArping()) announce("arping", "-q", "-U", "-S", address, "-c", "3", "-i", iface, address);
@@ -54,8 +68,23 @@ public final class IpCommandVirtualIp implements VirtualIp {
     }
 
     @Override
-    public void release() throws IOException {
+    public synchronized void release() throws IOException {
+        VipGuard g = guard;
+        guard = null;
+        if (g != null) g.stop(); // the guard removes the address as it goes
         if (held()) run(true, "ip", "addr", "del", cidr, "dev", iface);
+    }
+
+    @Override
+    public void endOnDeath(ZooKeeperSession session) throws IOException {
+        VipGuard g = guard;
+        if (g != null) g.endOnDeath(session);
+    }
+
+    @Override
+    public void keepAlive() throws IOException {
+        VipGuard g = guard;
+        if (g != null) g.beat(); // none before acquire and after release: nothing to keep
     }
 
     @Override

@@ -175,6 +175,19 @@ public final class LeaderElection implements Closeable {
         listener.stopServing(reason);
     }
 
+    /**
+     * This node can no longer tell that it still leads in {@code epoch} (its lease lapsed): it stops
+     * serving and leaves the latch to the others, joining again a moment later. Ignored when it no longer
+     * serves in that epoch.
+     */
+    public void abdicate(long epoch, String why) {
+        post(() -> {
+            if (serving != epoch) return;
+            stop(why);
+            if (!closed.get()) leave(STEP_ASIDE);
+        });
+    }
+
     /** The epoch this node currently serves in, or 0. Consistent with the listener calls made so far. */
     public long servingEpoch() throws Exception {
         return events.submit(() -> serving).get();

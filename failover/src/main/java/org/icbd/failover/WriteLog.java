@@ -56,6 +56,8 @@ public final class WriteLog implements Closeable {
     private final Map<String, Set<String>> inSync = new TreeMap<>();
     /** True while the recorded state may name a standby that misses a write: no write may be acknowledged. */
     private volatile boolean dirty;
+    /** Set by close (a deposed or stopping leader): nothing more is recorded in ZooKeeper, nor acknowledged. */
+    private volatile boolean closed;
 
     public WriteLog(String cluster, byte[] secret, long epoch, String leader, Duration timeout, Collection<String> volumes,
                     SyncRecorder recorder) {
@@ -129,6 +131,8 @@ public final class WriteLog implements Closeable {
      */
     public void await(Pending p) throws IOException {
         for (int i = 0; i < p.shippers().length; i++) {
+            // closed while the write was on its way: whether the standby has it nobody will ever record
+            if (closed) throw new IOException("the write log is closed (this node stopped leading); the write is not acknowledged");
             try {
                 if (p.seqs()[i] < 0) throw new IOException("not sent");
                 p.shippers()[i].await(p.seqs()[i]);
@@ -215,6 +219,9 @@ public final class WriteLog implements Closeable {
 
     private void ensureRecorded() throws IOException {
         if (!dirty) return;
+        // a closed log belongs to a leader that stopped, perhaps cut off from ZooKeeper: waiting to record
+        // there would hold up its stop, and what it stopped with is never acknowledged anyway
+        if (closed) throw new IOException("the write log is closed (this node stopped leading); the write is not acknowledged");
         state.lock();
         try {
             if (!dirty) return;
@@ -231,6 +238,7 @@ public final class WriteLog implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         for (Link l : links.values()) l.shipper().close();
         links.clear();
     }

@@ -48,6 +48,43 @@ class VirtualIpTest {
     }
 
     @Test
+    void theGuardKeepsTheAddressWhileHeartbeatsComeAndRemovesItWhenTheyStop() throws Exception {
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.11/24", "vip0", List.of("ip", "netns", "exec", ns), java.time.Duration.ofMillis(600));
+        try {
+            vip.acquire();
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000);
+            while (System.nanoTime() < until) {
+                vip.keepAlive();
+                Thread.sleep(100);
+            }
+            assertTrue(vip.held(), "heartbeats every 100 ms keep a 600 ms guard from removing the address");
+            long t0 = System.nanoTime();
+            while (vip.held() && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20)) Thread.sleep(20);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertFalse(vip.held(), "a frozen JVM's address is removed by its guard");
+            assertTrue(ms >= 400, "not before the silence ran out: " + ms + " ms");
+            Thread.sleep(200);
+            assertThrows(IOException.class, vip::keepAlive, "a node whose guard removed the address learns so at its next heartbeat");
+        } finally {
+            vip.release();
+        }
+        assertFalse(vip.held());
+    }
+
+    @Test
+    void releaseRemovesTheAddressThroughItsGuardAndAcquireStartsAnother() throws Exception {
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.12/24", "vip0", List.of("ip", "netns", "exec", ns), java.time.Duration.ofSeconds(30));
+        vip.acquire();
+        vip.release();
+        assertFalse(vip.held());
+        vip.acquire();
+        vip.keepAlive();
+        assertTrue(vip.held());
+        vip.release();
+        assertFalse(vip.held());
+    }
+
+    @Test
     void badAddressesAndInterfacesAreRefusedUpFront() {
         assertThrows(IllegalArgumentException.class, () -> new IpCommandVirtualIp("10.0.0.1", "eth0", List.of()));
         assertThrows(IllegalArgumentException.class, () -> new IpCommandVirtualIp("10.0.0.1/24", "eth0;reboot", List.of()));

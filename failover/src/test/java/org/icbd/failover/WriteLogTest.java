@@ -162,6 +162,33 @@ class WriteLogTest {
         }
     }
 
+    /**
+     * A leader that stops (deposed, perhaps cut off from ZooKeeper) closes its log: a write still waiting
+     * fails at once, unacknowledged, instead of waiting to record the standby's loss in ZooKeeper.
+     */
+    @Test
+    void aClosedLogFailsWaitingWritesWithoutRecordingInZooKeeper() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean blocking = new AtomicBoolean();
+        ReplicationReceiver rx = standby(1);
+        try (WriteLog log = new WriteLog("site1", SECRET, 1, "a", TIMEOUT, List.of("ws01"), inSync -> {
+            if (blocking.get()) never.await(); // ZooKeeper unreachable: the recording hangs
+            recorded.add(inSync);
+        })) {
+            inSync(log, rx.address());
+            blocking.set(true);
+            rx.close(); // the standby goes: a write must record it out of sync before it may return
+            WriteLog.Pending p = log.append(List.of(write(0, new byte[4096])));
+            long t0 = System.nanoTime();
+            log.close();
+            IOException e = assertThrows(IOException.class, () -> log.await(p));
+            assertTrue(e.getMessage().contains("not acknowledged"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "failed at once");
+        } finally {
+            rx.close();
+        }
+    }
+
     private static LogRecord.Write write(long offset, byte[] data) {
         return new LogRecord.Write("ws01", offset, data, false);
     }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /** {@code icbd cluster ...}: operations on the cluster this node's configuration names. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Operate the node's cluster.",
-        subcommands = {ClusterCommand.Release.class, ClusterCommand.Promote.class, DivergedCommand.class})
+        subcommands = {ClusterCommand.Release.class, ClusterCommand.Promote.class, DivergedCommand.class,
+                DropVipCommand.class})
 final class ClusterCommand extends CommandGroup {
 
     @Command(name = "release", mixinStandardHelpOptions = true,

@@ -51,7 +51,7 @@ final class Connection implements Runnable {
         this.clock = clock;
         this.onClose = onClose;
         this.peer = describe(channel);
-        this.writer = new PduWriter(channel, () -> close("connection lost"), clock);
+        this.writer = new PduWriter(channel, sessions.gate(), () -> close("connection lost"), clock);
         this.login = new LoginPhase(sessions, this, writer, framer, this::started);
         this.sequencer = new DataOutSequencer(writer::send);
         this.taskManagement = new TaskManagement(sessions);

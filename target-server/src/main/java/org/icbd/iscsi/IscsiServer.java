@@ -8,6 +8,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -47,6 +48,11 @@ public final class IscsiServer implements Closeable {
     /** A node with this one portal. */
     public IscsiServer(IscsiSettings settings, TargetRegistry registry, MeterRegistry meters) {
         this(new SessionRegistry(settings, registry, meters), true, System::nanoTime);
+    }
+
+    /** A node with this one portal that answers only while {@code gate} allows (a cluster leader's lease). */
+    public IscsiServer(IscsiSettings settings, TargetRegistry registry, ServingGate gate, MeterRegistry meters) {
+        this(new SessionRegistry(settings, registry, gate, meters), true, System::nanoTime);
     }
 
     /** @param clock nanoseconds for timeouts; tests pass a virtual clock and call {@link #tick()} themselves */
@@ -137,9 +143,11 @@ public final class IscsiServer implements Closeable {
         return sessions.sessionCount();
     }
 
-    /** Stops accepting, closes every connection of this portal; data is flushed by the caller closing its devices. */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting and closes every connection at once, without waiting for anything: commands in
+     * flight are aborted and never answered.
+     */
+    public void stopAnswering() {
         closed = true;
         ticker.shutdownNow();
         try {
@@ -148,7 +156,14 @@ public final class IscsiServer implements Closeable {
             log.debug("closing listener: {}", e.toString());
         }
         for (Connection c : connections) c.close("server stopping");
-        for (Connection c : connections) c.awaitTasks(Duration.ofSeconds(10));
+    }
+
+    /** Stops accepting, closes every connection of this portal; data is flushed by the caller closing its devices. */
+    @Override
+    public void close() {
+        List<Connection> open = List.copyOf(connections); // a closed connection leaves the set at once
+        stopAnswering();
+        for (Connection c : open) c.awaitTasks(Duration.ofSeconds(10));
         if (ownsSessions) sessions.close();
     }
 

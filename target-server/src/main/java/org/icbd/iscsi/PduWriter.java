@@ -32,6 +32,7 @@ final class PduWriter implements Runnable {
 
     private final SocketChannel channel;
     private final LinkedBlockingQueue<OutboundPdu> queue = new LinkedBlockingQueue<>();
+    private final ServingGate gate;
     private final Runnable onFailure;
     private volatile IntSupplier expCmdSn = () -> 0;
     private volatile IntSupplier maxCmdSn = () -> 0;
@@ -45,8 +46,9 @@ final class PduWriter implements Runnable {
     private final ReentrantLock roomLock = new ReentrantLock();
     private final Condition room = roomLock.newCondition();
 
-    PduWriter(SocketChannel channel, Runnable onFailure, LongSupplier clock) {
+    PduWriter(SocketChannel channel, ServingGate gate, Runnable onFailure, LongSupplier clock) {
         this.channel = channel;
+        this.gate = gate;
         this.onFailure = onFailure;
         this.clock = clock;
         this.lastProgressNanos = clock.getAsLong();
@@ -152,6 +154,13 @@ final class PduWriter implements Runnable {
                     }
                     if (p.bhs[0] == (byte) -1) continue;  // digest marker: handled after the write below
                     encode(p, bufs);
+                }
+                if (!bufs.isEmpty() && !gate.mayAnswer()) {
+                    // possibly deposed: these answers may carry old data or acknowledge what the next
+                    // leader never saw; the initiator gets none and reconnects
+                    log.warn("not answering {}: this node may no longer lead; closing the connection", channel.getRemoteAddress());
+                    channel.close();
+                    return;
                 }
                 ByteBuffer[] arr = bufs.toArray(new ByteBuffer[0]);
                 long total = 0;

@@ -17,6 +17,7 @@ public final class SessionRegistry implements AutoCloseable {
 
     private final IscsiSettings settings;
     private final TargetRegistry targets;
+    private final ServingGate gate;
     private final IscsiMetrics metrics;
     private final BufferBudget budget;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
@@ -24,10 +25,20 @@ public final class SessionRegistry implements AutoCloseable {
     private final AtomicInteger tsih = new AtomicInteger();
 
     public SessionRegistry(IscsiSettings settings, TargetRegistry targets, MeterRegistry meters) {
-        this(settings, targets, meters, BufferBudget.forHeap(settings.maxCommandBytes()));
+        this(settings, targets, ServingGate.ALWAYS, meters);
+    }
+
+    /** @param gate asked before every answer leaves (a cluster node's leadership lease) */
+    public SessionRegistry(IscsiSettings settings, TargetRegistry targets, ServingGate gate, MeterRegistry meters) {
+        this(settings, targets, gate, meters, BufferBudget.forHeap(settings.maxCommandBytes()));
     }
 
     SessionRegistry(IscsiSettings settings, TargetRegistry targets, MeterRegistry meters, BufferBudget budget) {
+        this(settings, targets, ServingGate.ALWAYS, meters, budget);
+    }
+
+    SessionRegistry(IscsiSettings settings, TargetRegistry targets, ServingGate gate, MeterRegistry meters, BufferBudget budget) {
+        this.gate = gate;
         this.settings = settings;
         this.targets = targets;
         this.budget = budget;
@@ -40,6 +51,10 @@ public final class SessionRegistry implements AutoCloseable {
 
     IscsiSettings settings() {
         return settings;
+    }
+
+    ServingGate gate() {
+        return gate;
     }
 
     TargetRegistry targets() {

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.ZooKeeper;
 import org.icbd.cache.BlockCache;
 import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
@@ -22,13 +23,16 @@ import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
 import org.icbd.failover.IpCommandVirtualIp;
 import org.icbd.failover.LeaderElection;
+import org.icbd.failover.LeaseKeeper;
 import org.icbd.failover.ReplicationProgress;
 import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.ReplicationSender;
+import org.icbd.failover.ServingLease;
 import org.icbd.failover.ServingListener;
 import org.icbd.failover.SyncEligibility;
 import org.icbd.failover.SyncState;
 import org.icbd.failover.WriteLog;
+import org.icbd.failover.ZooKeeperSession;
 import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
 import org.icbd.storage.QuiescingBlockDevice;
@@ -70,6 +74,9 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private IscsiService service;
     private CheckpointSchedule schedule;
     private WriteLog writeLog;
+    /** This leadership's right to answer, and what keeps it confirmed; null while standing by. */
+    private ServingLease lease;
+    private LeaseKeeper keeper;
 
     private ClusterNode(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
@@ -125,7 +132,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         ClusterSettings c = config.cluster().orElseThrow();
         VirtualIp vip;
         try {
-            vip = new IpCommandVirtualIp(c.virtualIp(), c.iface(), List.of());
+            // the guard's silence is never shorter than the lease: it removes the VIP only after the lease ran out
+            vip = new IpCommandVirtualIp(c.virtualIp(), c.iface(), List.of(), ServingLease.durationFor(c.sessionTimeout()));
             vip.release();
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("cluster.virtual-ip", "cannot manage " + c.virtualIp() + " on " + c.iface() + ": " + e.getMessage(), e);
@@ -225,6 +233,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         try {
             serve(newEpoch, syncClones, held, promotion);
         } catch (Exception e) {
+            endLease();
             closeWriteLog();
             // once the targets were open this node may have taken writes: then only it has them all
             if (service == null && cluster.replication().isPresent()) restore(prior, newEpoch);
@@ -258,11 +267,18 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
         LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
+        lease = new ServingLease(ServingLease.durationFor(LeaseKeeper.negotiatedTimeout(zk, cluster.sessionTimeout())), System::nanoTime);
+        keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, vip::keepAlive, why -> election.abdicate(newEpoch, why));
+        LeaseGate gate = new LeaseGate(lease);
         vip.acquire();
         try {
-            service = IscsiService.open(reload.current(), opener, registry -> new ReleaseGate(registry, zk, paths, newEpoch, held),
-                    new ZkReservations(zk, paths, newEpoch), meters);
-        } catch (ConfigException | RuntimeException e) {
+            ZooKeeper session = zk.getZookeeperClient().getZooKeeper();
+            vip.endOnDeath(new ZooKeeperSession(session.getSessionId(), session.getSessionPasswd(), cluster.zookeeper()));
+            service = IscsiService.open(reload.current(), opener,
+                    registry -> gate.guard(new ReleaseGate(registry, zk, paths, newEpoch, held)),
+                    new ZkReservations(zk, paths, newEpoch), gate, meters);
+        } catch (Exception e) {
+            endLease();
             vip.release();
             throw e;
         }
@@ -297,6 +313,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         CheckpointSchedule last = schedule;
         schedule = null;
         if (last != null) last.close();
+        endLease();
         service.close();
         service = null;
         Map<String, Set<String>> inSync = writeLog == null ? null : writeLog.inSync();
@@ -319,38 +336,50 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 log.error("handing over cleanly failed ({}); the next leader will hold the writable targets", e.toString());
             }
         }
+        releaseVip();
+        log.warn("stopped serving: handed over");
+    }
+
+    /**
+     * Stops in an order in which nothing waits on ZooKeeper or a standby (either may be unreachable, and
+     * this may be a deposed leader) before the node is silent: the lease revoked (no answer leaves), the
+     * VIP removed, the portals closed and every session dropped (commands in flight are never answered),
+     * replication stopped, the write log closed (a write waiting for it fails), and only then the LUNs
+     * flushed and closed.
+     */
+    @Override
+    public synchronized void stopServing(String reason) {
+        IscsiService s = service;
+        service = null;
+        endLease();
+        if (s != null) {
+            epoch.set(0);
+            releaseVip();
+            s.stopAnswering();
+        }
+        if (schedule != null) {
+            schedule.close();
+            schedule = null;
+        }
+        closeWriteLog();
+        if (s == null) return;
+        s.close();
+        log.warn("stopped serving: {}", reason);
+    }
+
+    private void endLease() {
+        if (keeper != null) keeper.close();
+        if (lease != null) lease.revoke();
+        keeper = null;
+        lease = null;
+    }
+
+    private void releaseVip() {
         try {
             vip.release();
         } catch (IOException e) {
             log.error("could not remove the virtual IP {}: {}", cluster.virtualIp(), e.getMessage());
         }
-        log.warn("stopped serving: handed over");
-    }
-
-    @Override
-    public synchronized void stopServing(String reason) {
-        if (schedule != null) {
-            schedule.close();
-            schedule = null;
-        }
-        IscsiService s = service;
-        service = null;
-        if (s == null) {
-            closeWriteLog();
-            return;
-        }
-        epoch.set(0);
-        try {
-            s.close();
-            closeWriteLog();
-        } finally {
-            try {
-                vip.release();
-            } catch (IOException e) {
-                log.error("could not remove the virtual IP {}: {}", cluster.virtualIp(), e.getMessage());
-            }
-        }
-        log.warn("stopped serving: {}", reason);
     }
 
     private void closeWriteLog() {

@@ -11,6 +11,7 @@ import org.icbd.config.HostPort;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.iscsi.IscsiServer;
+import org.icbd.iscsi.ServingGate;
 import org.icbd.iscsi.SessionRegistry;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.scsi.ReservationStore;
@@ -45,12 +46,19 @@ public final class IscsiService implements AutoCloseable {
     public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
                                     java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
                                     MeterRegistry meters) throws ConfigException {
+        return open(config, opener, view, reservations, ServingGate.ALWAYS, meters);
+    }
+
+    /** @param gate asked before a command runs and before every answer leaves (a cluster leader's lease) */
+    public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
+                                    java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
+                                    ServingGate gate, MeterRegistry meters) throws ConfigException {
         StaticTargetRegistry registry = StaticTargetRegistry.open(config.targets(), config.discoveryChap(),
                 config.iscsi().maxCommandBytes(), opener);
         TargetRegistry seen = view.apply(registry);
         List<IscsiServer> servers = new ArrayList<>();
         // one session registry for every portal: reinstatement, max-sessions, resets and PREEMPT AND ABORT see the node
-        SessionRegistry sessions = new SessionRegistry(config.iscsi(), seen, meters);
+        SessionRegistry sessions = new SessionRegistry(config.iscsi(), seen, gate, meters);
         try {
             if (reservations != null) {
                 try {
@@ -85,6 +93,11 @@ public final class IscsiService implements AutoCloseable {
     /** Sessions of the node, through every portal. */
     public int sessionCount() {
         return sessions.sessionCount();
+    }
+
+    /** Closes the portals and drops every session at once; in-flight commands are never answered. */
+    public void stopAnswering() {
+        servers.forEach(IscsiServer::stopAnswering);
     }
 
     @Override

@@ -47,6 +47,22 @@ final class Lab implements AutoCloseable {
         return r.output().contains(" " + address + "/");
     }
 
+    /** The MAC address of {@code ns}'s eth0. */
+    static String mac(String ns) throws IOException, InterruptedException {
+        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "-n", ns, "-o", "link", "show", "dev", "eth0");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(r.output());
+        if (!m.find()) throw new IOException("no MAC address for eth0 in " + ns + ": " + r.describe());
+        return m.group(1);
+    }
+
+    /**
+     * Pins {@code ns}'s ARP entry for {@code address} to {@code mac}: a client whose cache does not move
+     * when another host announces the address (the worst case for a deposed leader's stale answers).
+     */
+    static void pinNeighbour(String ns, String address, String mac) throws IOException, InterruptedException {
+        ip("-n", ns, "neigh", "replace", address, "lladdr", mac, "dev", "eth0", "nud", "permanent");
+    }
+
     static void ip(String... args) throws IOException, InterruptedException {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "ip";

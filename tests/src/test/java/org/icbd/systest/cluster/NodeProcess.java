@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.icbd.systest.IcbdExport;
+import org.icbd.systest.Tool;
 
 /**
  * An icbd process (a node, or the ZooKeeper server) inside a network namespace, its output in a log.
@@ -97,6 +98,31 @@ final class NodeProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no thread dump: " + e.getMessage() + ")\n";
         }
+    }
+
+    /**
+     * SIGSTOP: the JVM freezes (a long GC pause) with its sockets as they are; {@code withChildren} freezes
+     * its child processes too (the whole host stalls: a VM paused by its hypervisor).
+     */
+    void pause(boolean withChildren) throws IOException, InterruptedException {
+        signal("STOP", process.toHandle());
+        if (withChildren) for (ProcessHandle c : process.toHandle().descendants().toList()) signal("STOP", c);
+    }
+
+    /**
+     * SIGCONT after {@link #pause}: the JVM runs on, its monotonic clock having counted the pause; its
+     * children (if frozen) only {@code childrenLater} after it, the worst order a stalled host can resume in.
+     */
+    void resume(java.time.Duration childrenLater) throws IOException, InterruptedException {
+        List<ProcessHandle> children = process.toHandle().descendants().toList();
+        signal("CONT", process.toHandle());
+        Thread.sleep(childrenLater);
+        for (ProcessHandle c : children) signal("CONT", c);
+    }
+
+    private static void signal(String name, ProcessHandle p) throws IOException, InterruptedException {
+        Tool.Result r = Tool.run(java.time.Duration.ofSeconds(10), "kill", "-" + name, Long.toString(p.pid()));
+        if (!r.ok() && p.isAlive()) throw new IOException(r.describe());
     }
 
     boolean alive() {
