@@ -101,6 +101,43 @@ class DebianPackageTest {
     }
 
     @Test
+    void thePackagedServerTellsSystemdWhenItIsReadyAndWhenItStops(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to bind the notify socket as systemd does");
+        Path tree = extract(dir);
+        Path config = Files.writeString(dir.resolve("icbd.yaml"), "portals: ['127.0.0.1:0']\nmetrics: off\ntargets: []\n");
+        Path socket = dir.resolve("notify");
+        Process receiver = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind(sys.argv[1])",
+                "print('bound', flush=True)",
+                "s.settimeout(120)",
+                "while True:",
+                "    m = s.recv(4096).decode()",
+                "    print(m.replace('\\n', '|'), flush=True)",
+                "    if 'STOPPING=1' in m: break"), socket.toString()).redirectErrorStream(true).start();
+        Process icbd = null;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream()))) {
+            assertEquals("bound", out.readLine());
+            ProcessBuilder pb = new ProcessBuilder(tree.resolve("usr/bin/icbd").toString(), "serve", "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("icbd.log").toFile());
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            pb.environment().put("NOTIFY_SOCKET", socket.toString());
+            icbd = pb.start();
+            String ready = out.readLine();
+            assertTrue(ready != null && ready.startsWith("READY=1|STATUS=serving 0 target(s) on [127.0.0.1:"), ready + "\n" + Files.readString(dir.resolve("icbd.log")));
+            assertTrue(ready.endsWith("|MAINPID=" + icbd.pid()), "MAINPID is the JVM the launcher exec'd: " + ready);
+            icbd.destroy(); // SIGTERM, as systemctl stop
+            assertEquals("STOPPING=1|STATUS=stopping: closing sessions and handing over", out.readLine());
+            assertTrue(icbd.waitFor(60, TimeUnit.SECONDS), "icbd did not stop");
+            assertEquals(143, icbd.exitValue(), "SuccessExitStatus=143 in icbd.service");
+        } finally {
+            if (icbd != null) icbd.destroyForcibly();
+            receiver.destroyForcibly();
+        }
+    }
+
+    @Test
     void systemdAcceptsTheUnitsAndTheServiceStaysHardened(@TempDir Path root) throws Exception {
         assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed (apt-get install systemd)");
         Path tree = extract(root);
