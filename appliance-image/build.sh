@@ -28,7 +28,15 @@ echo "== .deb: $deb ($((SECONDS - t0)) s)" >&2
 
 mkdir -p "$work" "$out"
 cd "$work"
-lb clean --all >/dev/null 2>&1 || true   # not --purge: keeps the package cache for a warm rebuild
+# mounts a stage left in the chroot (debootstrap's /proc cannot always be unmounted in a container):
+# left there, the next stage would copy or squash the host's /proc
+unmount_leftovers() {
+    { findmnt -rn -o TARGET | grep "^$work/chroot/" || true; } | sort -r | while read -r m; do umount -l "$m"; done
+}
+unmount_leftovers
+# RESUME=1 keeps what the last build finished (after a failure); otherwise start clean but keep the
+# package cache (lb clean --all, not --purge)
+[[ ${RESUME:-0} == 1 ]] || lb clean --all >/dev/null 2>&1 || true
 rm -rf config
 lb config --distribution trixie --archive-areas main --architectures amd64 \
     --mirror-bootstrap "$MIRROR" --mirror-chroot "$MIRROR" --mirror-binary "$MIRROR" \
@@ -37,7 +45,7 @@ lb config --distribution trixie --archive-areas main --architectures amd64 \
     --parent-mirror-chroot-security "$SECURITY_MIRROR" --parent-mirror-binary-security "$SECURITY_MIRROR" \
     --binary-images iso-hybrid --bootloaders "syslinux,grub-efi" --debian-installer none \
     --firmware-chroot false --firmware-binary false --apt-recommends false \
-    --memtest none --checksums sha256 --mirror-debian-installer "$MIRROR" \
+    --cache-stages "" --memtest none --checksums sha256 --mirror-debian-installer "$MIRROR" \
     --iso-application icbd --iso-volume ICBD --image-name icbd-appliance \
     --bootappend-live "boot=live components hostname=icbd console=ttyS0,115200n8 console=tty0" \
     >/dev/null
@@ -45,7 +53,7 @@ cp -a "$here"/config/. config/
 mkdir -p config/packages.chroot
 cp "$deb" config/packages.chroot/icbd_all.deb
 echo "== lb build (log: $work/build.log)" >&2
-if ! lb build > build.log 2>&1; then
+if ! { lb bootstrap && unmount_leftovers && lb chroot && unmount_leftovers && lb installer && lb binary; } > build.log 2>&1; then
     tail -40 build.log >&2
     echo "build.sh: lb build failed after $((SECONDS - t0)) s (log: $work/build.log)" >&2
     exit 1
