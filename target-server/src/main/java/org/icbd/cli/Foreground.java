@@ -11,7 +11,16 @@ final class Foreground {
     }
 
     static int runUntilSignalled(RunningAppliance app) throws InterruptedException {
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "icbd-shutdown"));
+        return runUntilSignalled(app, ServiceManager.fromEnvironment());
+    }
+
+    /** Tells the service manager it is ready once started, and that it is stopping when the clean stop begins. */
+    static int runUntilSignalled(RunningAppliance app, ServiceManager manager) throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            manager.stopping("stopping: closing sessions and handing over");
+            app.close();
+        }, "icbd-shutdown"));
+        manager.ready(app.summary());
         app.awaitStopped();
         return 0;
     }

@@ -138,6 +138,16 @@ final class RunningAppliance implements AutoCloseable {
         return metrics == null ? null : metrics.boundAddress();
     }
 
+    /** One line for the service manager's status: what this node does now that it has started. */
+    String summary() {
+        if (cluster != null) {
+            var c = cluster.settings();
+            return "node " + c.node() + " joined cluster " + c.name() + "; serves on " + c.virtualAddress() + ":"
+                    + IcbdConfig.ISCSI_PORT + " while elected leader, stands by otherwise";
+        }
+        return "serving " + config.targets().size() + " target(s) on " + portals().stream().map(p -> urlHost(p) + ":" + p.getPort()).toList();
+    }
+
     /** The lines an operator needs: where each portal listens and the URL of every LUN. */
     void printAddresses(PrintWriter out) {
         List<InetSocketAddress> portals = portals();

@@ -329,11 +329,12 @@ public final class ConfigLoader {
     /** @param inCluster a clone's or version's image may be missing: a standby gets it by replication */
     private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes, boolean inCluster)
             throws ConfigException {
-        if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
+        // an explicit empty list is a node that serves nothing yet (a fresh appliance, before its first image);
+        // a missing key is more likely a typo ('target:') than that
+        if (!root.has("targets")) throw root.error("targets", "is required: list the targets with their luns ('targets: []' for none yet)");
         JsonNode raw = root.child("targets").raw();
         if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");
         List<ConfigNode> nodes = root.list("targets");
-        if (nodes.isEmpty()) throw root.error("targets", "is empty: list at least one target with its luns");
         List<TargetConfig> out = new ArrayList<>();
         Map<String, String> iqnAt = new HashMap<>();
         Map<Path, String> writableAt = new HashMap<>();

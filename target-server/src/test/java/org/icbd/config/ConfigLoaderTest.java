@@ -115,6 +115,12 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anExplicitlyEmptyTargetListIsANodeThatServesNothingYet() throws ConfigException {
+        assertTrue(loader.parse("targets: []\n", dir).targets().isEmpty());
+        assertError("metrics: off\n", "targets", "'targets: []' for none yet");
+    }
+
+    @Test
     void metricsCanBeTurnedOff() throws ConfigException {
         assertTrue(loader.parse("metrics: off\n" + target("ws01.img"), dir).metrics().isEmpty());
         assertTrue(loader.parse("metrics: false\n" + target("ws01.img"), dir).metrics().isEmpty());
