@@ -22,14 +22,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Configuration file (default: ${DEFAULT-VALUE}).")
     Path config;
 
-    @Option(names = "--check", description = "Only check the configuration (and that every image opens), then exit.")
+    @Option(names = "--check", description = {"Only check the configuration (and that every image opens), then exit.",
+            "A cluster node first copies the leader's catalog from ZooKeeper, as it does when it starts, so a new standby's clones are known."})
     boolean check;
 
     @Override
     public Integer call() throws Exception {
         ConfigLoader loader = new ConfigLoader();
         var home = loader.clusterHome(config);
-        if (home.isPresent() && !check) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
+        // a standby resolves its clone LUNs against the leader's catalog, so a check must see that catalog too
+        if (home.isPresent()) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
         IcbdConfig cfg = loader.load(config);
         if (check) {
             org.icbd.config.StaticTargetRegistry.open(cfg).close();
