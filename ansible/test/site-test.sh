@@ -205,20 +205,29 @@ qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$
   -netdev tap,id=n0,ifname=icbdst-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
   >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
 booted=""
-for _ in $(seq 240); do grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }; sleep 1; done
+endpoint=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
+for _ in $(seq 240); do
+  grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
+  # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
+  [[ $endpoint == 000 ]] && on icbdst-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
+  sleep 1
+done
 kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
 on icbdst-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
 if [[ -n $booted ]]; then
   log "BOOT: the workstation booted ws01 through DHCP, proxy DHCP, TFTP, iPXE and the boot endpoint on $vip"
 else
   grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
-  log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$code' (000: nothing listens): this icbd has no boot endpoint yet"
+  log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$endpoint' (000: nothing listens): this icbd has no boot endpoint yet"
   boot_blocked=1
 fi
 
 # --- kill -9 of the leader's icbd ---------------------------------------------------------------------------
 old=$(leader)
+for _ in $(seq 90); do
+  on "$old" icbd replication status --config /etc/icbd/icbd.yaml 2>/dev/null | grep -q "ws01 .*in sync: .*node-" && break; sleep 1
+done
+on "$old" icbd replication status --config /etc/icbd/icbd.yaml >"$run/status-before-kill.txt" 2>&1 || true
 qemu-io -f raw -c "write -P 0xa1 1M 64k" "$url" | grep -q "wrote 65536" || fail "write before the failover"
 on "$old" 'kill -9 $(systemctl show -p MainPID --value icbd)'
 t_kill=$(date +%s)
