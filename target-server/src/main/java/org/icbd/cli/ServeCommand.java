@@ -1,9 +1,12 @@
 package org.icbd.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.icbd.config.ConfigLoader;
 import org.icbd.config.IcbdConfig;
+import org.icbd.config.StaticTargetRegistry;
+import org.icbd.config.TargetConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,9 +37,13 @@ final class ServeCommand implements Callable<Integer> {
         if (home.isPresent()) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
         IcbdConfig cfg = loader.load(config);
         if (check) {
-            org.icbd.config.StaticTargetRegistry.open(cfg).close();
+            // a standby opens only what it holds: the rest arrives by replication, as when it serves
+            List<TargetConfig> here = cfg.cluster().isPresent() ? cfg.targets().stream().map(TargetConfig::presentPart).toList() : cfg.targets();
+            StaticTargetRegistry.open(here, cfg.discoveryChap(), cfg.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
             int luns = cfg.targets().stream().mapToInt(t -> t.luns().size()).sum();
-            spec.commandLine().getOut().println(config + ": OK, " + cfg.targets().size() + " target(s), " + luns + " LUN(s)");
+            int opened = here.stream().mapToInt(t -> t.luns().size()).sum();
+            String arriving = opened < luns ? " (" + (luns - opened) + " not here yet: they arrive by replication)" : "";
+            spec.commandLine().getOut().println(config + ": OK, " + cfg.targets().size() + " target(s), " + luns + " LUN(s)" + arriving);
             return 0;
         }
         RunningAppliance app = RunningAppliance.start(cfg, () -> loader.load(config));
