@@ -1,7 +1,6 @@
 package org.icbd.iscsi;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -220,22 +219,11 @@ final class Connection implements Runnable {
 
     private void text(Session s, InboundPdu.Text t) {
         try {
-            byte[] data = SendTargets.answer(t.data(), s, sessions.targets(), portalAddress(),
+            byte[] data = SendTargets.answer(t.data(), s, sessions.targets(), SendTargets.portal(channel),
                     s.params.initiatorMaxRecvDataSegmentLength());
             writer.send(Responses.text(t, data));
         } catch (TextParameters.MalformedTextException e) {
             reject(t.bhs(), RejectReason.PROTOCOL_ERROR);
-        }
-    }
-
-    private String portalAddress() {
-        try {
-            InetSocketAddress a = (InetSocketAddress) channel.getLocalAddress();
-            String host = a.getAddress().getHostAddress();
-            if (host.contains(":")) host = "[" + host + "]";
-            return host + ":" + a.getPort();
-        } catch (IOException e) {
-            return "0.0.0.0:3260";
         }
     }
 

@@ -1,5 +1,8 @@
 package org.icbd.iscsi;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +37,18 @@ final class SendTargets {
         int cut = maxLength;
         while (cut > 0 && data[cut - 1] != 0) cut--;
         return Arrays.copyOf(data, cut);
+    }
+
+    /** "host:port" of the portal {@code channel} came in through, as TargetAddress gives it. */
+    static String portal(SocketChannel channel) {
+        try {
+            InetSocketAddress a = (InetSocketAddress) channel.getLocalAddress();
+            String host = a.getAddress().getHostAddress();
+            if (host.contains(":")) host = "[" + host + "]";
+            return host + ":" + a.getPort();
+        } catch (IOException e) {
+            return "0.0.0.0:3260";
+        }
     }
 
     private static List<String> targets(String which, Session s, TargetRegistry registry, String portal) {

@@ -55,11 +55,7 @@ class IsolationTest {
             throws IOException {
         RawInitiator c = new RawInitiator(at);
         assertEquals(LoginStatus.SUCCESS, RawInitiator.loginStatus(c.login(initiator, IQN, isid(isid), keys)));
-        // the first command of a new nexus gets UNIT ATTENTION (power on); take it with an immediate command
-        byte[] tur = RawInitiator.testUnitReady(0x7FFFFFF0, 1);
-        tur[0] |= 0x40;
-        c.send(tur);
-        c.response(0x7FFFFFF0);
+        c.takeUnitAttention();
         return c;
     }
 

@@ -86,6 +86,14 @@ final class RawInitiator implements AutoCloseable {
         return read();
     }
 
+    /** The first command of a new nexus gets UNIT ATTENTION (power on): takes it with an immediate command. */
+    void takeUnitAttention() throws IOException {
+        byte[] tur = testUnitReady(0x7FFFFFF0, cmdSn);
+        tur[0] |= 0x40;
+        send(tur);
+        response(0x7FFFFFF0);
+    }
+
     /** Reads PDUs until one with {@code opcode} arrives (skipping the target's pings, R2Ts...). */
     RawPdu next(int opcode) throws IOException {
         while (true) {

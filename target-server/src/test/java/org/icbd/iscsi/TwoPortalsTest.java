@@ -61,10 +61,7 @@ class TwoPortalsTest {
         RawInitiator c = new RawInitiator(at);
         assertEquals(LoginStatus.SUCCESS, RawInitiator.loginStatus(
                 c.login(initiator, IQN, new byte[] {0x40, 0, 0, 0, 0, (byte) isid}, Map.of())));
-        byte[] tur = RawInitiator.testUnitReady(0x7FFFFFF0, 1);  // takes the power-on UNIT ATTENTION
-        tur[0] |= 0x40;
-        c.send(tur);
-        c.response(0x7FFFFFF0);
+        c.takeUnitAttention();
         return c;
     }
 
