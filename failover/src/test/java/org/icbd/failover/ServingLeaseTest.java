@@ -72,27 +72,26 @@ class ServingLeaseTest {
         assertTrue(lease.awaitValid(Duration.ZERO));
         advance(2000);
         assertFalse(lease.awaitValid(Duration.ofMillis(50)), "nobody confirms: times out");
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return lease.awaitValid(Duration.ofSeconds(20));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Boolean> waiting = awaitValidElsewhere();
         Thread.sleep(50);
         lease.confirm(2, now.get());
         assertTrue(waiting.get(20, TimeUnit.SECONDS));
         advance(2000);
-        CompletableFuture<Boolean> revoked = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Boolean> revoked = awaitValidElsewhere();
+        Thread.sleep(50);
+        lease.revoke();
+        assertFalse(revoked.get(20, TimeUnit.SECONDS));
+    }
+
+    /** {@link ServingLease#awaitValid} (up to 20 s) on another thread. */
+    private CompletableFuture<Boolean> awaitValidElsewhere() {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return lease.awaitValid(Duration.ofSeconds(20));
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(50);
-        lease.revoke();
-        assertFalse(revoked.get(20, TimeUnit.SECONDS));
     }
 
     @Test

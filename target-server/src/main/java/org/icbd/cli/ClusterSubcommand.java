@@ -19,9 +19,14 @@ abstract class ClusterSubcommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        run(node.cluster(), out);
+        run(out);
         out.flush();
         return 0;
+    }
+
+    /** Runs with the configuration's cluster; a command that has something to do without one overrides this. */
+    void run(PrintWriter out) throws Exception {
+        run(node.cluster(), out);
     }
 
     abstract void run(ClusterSettings cluster, PrintWriter out) throws Exception;

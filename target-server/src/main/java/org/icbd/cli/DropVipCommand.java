@@ -2,17 +2,11 @@ package org.icbd.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigLoader;
-import org.icbd.config.ConfigLoader.ClusterHome;
 import org.icbd.failover.IpCommandVirtualIp;
 import org.icbd.failover.VirtualIp;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code icbd cluster drop-vip}: removes the cluster's virtual IP from this host. For the service
@@ -23,29 +17,22 @@ import picocli.CommandLine.Spec;
 @Command(name = "drop-vip", mixinStandardHelpOptions = true,
         description = {"Remove the cluster's virtual IP from this host (succeeds when it is not there, or there is no cluster).",
                 "Run after the node's process ended, e.g. as the service unit's ExecStopPost."})
-final class DropVipCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClusterConfigOption node;
+final class DropVipCommand extends ClusterSubcommand {
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        Optional<ClusterHome> home = new ConfigLoader().clusterHome(node.config);
-        if (home.isEmpty()) {
+    void run(PrintWriter out) throws Exception {
+        if (new ConfigLoader().clusterHome(node.config).isEmpty()) {
             out.println(node.config + " has no 'cluster' section: no virtual IP to remove");
-        } else {
-            ClusterSettings cluster = home.get().cluster();
-            VirtualIp vip = new IpCommandVirtualIp(cluster.virtualIp(), cluster.iface(), List.of());
-            boolean was = vip.held();
-            vip.release();
-            out.println(was ? "removed " + cluster.virtualIp() + " from " + cluster.iface()
-                    : cluster.virtualIp() + " was not on " + cluster.iface());
+            return;
         }
-        out.flush();
-        return 0;
+        super.run(out);
+    }
+
+    @Override
+    void run(ClusterSettings cluster, PrintWriter out) throws Exception {
+        VirtualIp vip = new IpCommandVirtualIp(cluster.virtualIp(), cluster.iface(), List.of());
+        boolean was = vip.held();
+        vip.release();
+        out.println(was ? "removed " + cluster.virtualIp() + " from " + cluster.iface() : cluster.virtualIp() + " was not on " + cluster.iface());
     }
 }
