@@ -23,6 +23,7 @@ import org.icbd.config.TargetConfig;
 import org.icbd.node.Addresses;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
+import org.icbd.node.NodeVolumes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,17 +43,19 @@ final class RunningAppliance implements AutoCloseable {
     private final ClusterNode cluster;
     private final MetricsEndpoint metrics;
     private final AdminApi admin;
+    private final NodeVolumes volumes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private RunningAppliance(IcbdConfig config, Meters meters, IscsiService service, ClusterNode cluster,
-                             MetricsEndpoint metrics, AdminApi admin) {
+                             MetricsEndpoint metrics, AdminApi admin, NodeVolumes volumes) {
         this.config = config;
         this.meters = meters;
         this.service = service;
         this.cluster = cluster;
         this.metrics = metrics;
         this.admin = admin;
+        this.volumes = volumes;
     }
 
     /** Opens every LUN and starts listening (or joins the cluster); on any failure, releases what it had opened. */
@@ -68,6 +71,7 @@ final class RunningAppliance implements AutoCloseable {
         IscsiService service = null;
         ClusterNode cluster = null;
         MetricsEndpoint metrics = null;
+        NodeVolumes volumes = null;
         try {
             if (config.cluster().isPresent()) {
                 // every read-only LUN here (a version) must open; versions and writable clones not here yet arrive
@@ -76,7 +80,10 @@ final class RunningAppliance implements AutoCloseable {
                         config.discoveryChap(), config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
-                service = IscsiService.open(config, cache, meters.registry());
+                volumes = NodeVolumes.open(config.dataRoot(), StaticTargetRegistry.cachedFiles(cache));
+                service = IscsiService.open(config, volumes == null ? StaticTargetRegistry.cachedFiles(cache) : volumes.served().opener(),
+                        r -> r, null, meters.registry());
+                if (volumes != null) volumes.listen();
             }
             if (config.metrics().isPresent()) {
                 HostPort m = config.metrics().get();
@@ -86,9 +93,10 @@ final class RunningAppliance implements AutoCloseable {
                     throw Addresses.cannotListen("metrics " + m, e);
                 }
             }
-            AdminApi admin = config.admin().isPresent() ? startAdmin(config) : null;
-            return new RunningAppliance(config, meters, service, cluster, metrics, admin);
+            AdminApi admin = config.admin().isPresent() ? startAdmin(config, volumes) : null;
+            return new RunningAppliance(config, meters, service, cluster, metrics, admin, volumes);
         } catch (ConfigException | RuntimeException e) {
+            if (volumes != null) volumes.close();
             if (metrics != null) metrics.close();
             if (cluster != null) cluster.close();
             if (service != null) service.close();
@@ -97,7 +105,8 @@ final class RunningAppliance implements AutoCloseable {
         }
     }
 
-    private static AdminApi startAdmin(IcbdConfig config) throws ConfigException {
+    /** @param node the data root as this node serves it (its resets switch served clones), or null */
+    private static AdminApi startAdmin(IcbdConfig config, NodeVolumes node) throws ConfigException {
         AdminSettings a = config.admin().orElseThrow();
         AdminToken token;
         try {
@@ -107,7 +116,7 @@ final class RunningAppliance implements AutoCloseable {
         }
         VolumeManager volumes;
         try {
-            volumes = VolumeManager.open(config.dataRoot());
+            volumes = node != null ? node.volumes() : VolumeManager.open(config.dataRoot());
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
@@ -179,6 +188,7 @@ final class RunningAppliance implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         try {
+            if (volumes != null) volumes.close();
             if (cluster != null) cluster.close();
             if (service != null) service.close();
             if (metrics != null) metrics.close();

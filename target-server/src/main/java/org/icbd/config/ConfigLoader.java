@@ -30,7 +30,7 @@ import org.icbd.iscsi.IscsiSettings;
 public final class ConfigLoader {
 
     private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache", "admin",
-            "cluster");
+            "cluster", "workstations");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes");
@@ -132,7 +132,7 @@ public final class ConfigLoader {
         requireAuthWhenExposed(root, portals, targets);
         if (cluster.isPresent()) requireReplicableInCluster(root, targets, cluster.get(), dataRoot);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot,
-                cluster);
+                cluster, WorkstationConfig.parse(root));
     }
 
     /**
@@ -300,6 +300,7 @@ public final class ConfigLoader {
     /** @param inCluster a clone's or version's image may be missing: a standby gets it by replication */
     private static List<TargetConfig> targets(ConfigNode root, Path baseDir, VolumeLuns volumes, boolean inCluster)
             throws ConfigException {
+        if (!root.has("targets") && root.has("workstations")) return List.of(); // each workstation is a target of its own
         if (!root.has("targets")) throw root.error("targets", "is required: list at least one target with its luns");
         JsonNode raw = root.child("targets").raw();
         if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");

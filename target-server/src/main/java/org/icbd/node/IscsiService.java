@@ -76,6 +76,11 @@ public final class IscsiService implements AutoCloseable {
         return servers.stream().map(IscsiServer::boundAddress).toList();
     }
 
+    /** Ends the sessions on target {@code iqn} on every portal. */
+    public void endSessionsOf(String iqn) {
+        servers.forEach(s -> s.endSessionsOf(iqn));
+    }
+
     @Override
     public void close() {
         try {
