@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.icbd.admin.AdminApi;
@@ -20,6 +21,8 @@ import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
+import org.icbd.config.WorkstationSettings;
+import org.icbd.workstation.Workstations;
 import org.icbd.node.Addresses;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
@@ -81,9 +84,16 @@ final class RunningAppliance implements AutoCloseable {
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
                 volumes = NodeVolumes.open(config.dataRoot(), StaticTargetRegistry.cachedFiles(cache));
-                service = IscsiService.open(config, volumes == null ? StaticTargetRegistry.cachedFiles(cache) : volumes.served().opener(),
-                        r -> r, null, meters.registry());
-                if (volumes != null) volumes.listen();
+                NodeVolumes node = volumes;
+                service = IscsiService.open(config, node == null ? StaticTargetRegistry.cachedFiles(cache) : node.served().opener(),
+                        r -> node == null ? r : node.withWorkstations(r, config.iscsi().maxCommandBytes()), null, meters.registry());
+                if (node != null) {
+                    node.servedBy(service);
+                    node.listen();
+                    if (config.workstations().flatMap(w -> w.boot()).isPresent()) node.startBoot(config.workstations().get(), service.portals().get(0));
+                } else if (config.workstations().isPresent()) {
+                    throw new ConfigException("data-root", config.dataRoot() + " does not exist; workstations need it (run 'icbd image import' first)");
+                }
             }
             if (config.metrics().isPresent()) {
                 HostPort m = config.metrics().get();
@@ -96,10 +106,10 @@ final class RunningAppliance implements AutoCloseable {
             AdminApi admin = config.admin().isPresent() ? startAdmin(config, volumes) : null;
             return new RunningAppliance(config, meters, service, cluster, metrics, admin, volumes);
         } catch (ConfigException | RuntimeException e) {
-            if (volumes != null) volumes.close();
             if (metrics != null) metrics.close();
             if (cluster != null) cluster.close();
             if (service != null) service.close();
+            if (volumes != null) volumes.close();
             meters.close();
             throw e;
         }
@@ -121,7 +131,8 @@ final class RunningAppliance implements AutoCloseable {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
         try {
-            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token);
+            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, config.workstations()
+                    .map(WorkstationSettings::iqnPrefix).orElse(Workstations.DEFAULT_IQN_PREFIX));
         } catch (IOException e) {
             throw Addresses.cannotListen("admin " + a.listen(), e);
         }
@@ -155,7 +166,15 @@ final class RunningAppliance implements AutoCloseable {
                 }
             }
         }
-        if (metrics != null) out.println("metrics on http://" + urlHost(metrics.boundAddress()) + ":" + metrics.boundAddress().getPort() + "/metrics");
+        if (metrics != null) {
+            // a configuration without 'metrics:' opens the default address: say so, and how to change it
+            boolean byDefault = config.metrics().equals(Optional.of(IcbdConfig.DEFAULT_METRICS));
+            out.println("metrics on http://" + urlHost(metrics.boundAddress()) + ":" + metrics.boundAddress().getPort() + "/metrics"
+                    + (byDefault ? " (the default; 'metrics: HOST:PORT' moves it, 'metrics: off' turns it off)" : ""));
+        }
+        if (volumes != null && volumes.bootAddress() != null) {
+            out.println("boot endpoint on http://" + urlHost(volumes.bootAddress()) + ":" + volumes.bootAddress().getPort() + "/boot?mac=");
+        }
         if (admin != null) {
             out.println("admin API on http://" + urlHost(admin.boundAddress()) + ":" + admin.boundAddress().getPort()
                     + "/api/v1 (bearer token in " + config.admin().orElseThrow().tokenFile() + ")");
@@ -188,9 +207,9 @@ final class RunningAppliance implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         try {
-            if (volumes != null) volumes.close();
             if (cluster != null) cluster.close();
             if (service != null) service.close();
+            if (volumes != null) volumes.close();
             if (metrics != null) metrics.close();
             if (admin != null) admin.close();
             meters.close();

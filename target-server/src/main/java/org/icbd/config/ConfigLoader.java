@@ -267,7 +267,7 @@ public final class ConfigLoader {
         return new CacheSettings(true, sizeMib << 20, (int) chunkKib << 10);
     }
 
-    private static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
+    static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
         try {
             return HostPort.parse(n.asText(), defaultPort);
         } catch (IllegalArgumentException e) {

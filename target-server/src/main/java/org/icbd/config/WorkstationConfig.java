@@ -22,7 +22,7 @@ final class WorkstationConfig {
     static Optional<WorkstationSettings> parse(ConfigNode root) throws ConfigException {
         if (!root.has("workstations")) return Optional.empty();
         ConfigNode w = root.child("workstations").requireMapping(KEYS);
-        Optional<HostPort> boot = w.has("boot") ? Optional.of(hostPort(w.child("boot"), 8080)) : Optional.empty();
+        Optional<HostPort> boot = w.has("boot") ? Optional.of(ConfigLoader.hostPort(w.child("boot"), 8080)) : Optional.empty();
         List<Subnet> networks = new ArrayList<>();
         for (ConfigNode n : w.list("networks")) {
             try {
@@ -35,7 +35,7 @@ final class WorkstationConfig {
             throw w.error("networks", "is required with 'boot': the networks whose workstations may boot, e.g. [10.0.0.0/24]"
                     + " (a MAC is easily forged, so the endpoint answers only these)");
         }
-        Optional<HostPort> portal = w.has("portal") ? Optional.of(hostPort(w.child("portal"), IcbdConfig.ISCSI_PORT)) : Optional.empty();
+        Optional<HostPort> portal = w.has("portal") ? Optional.of(ConfigLoader.hostPort(w.child("portal"), IcbdConfig.ISCSI_PORT)) : Optional.empty();
         String prefix = w.optText("iqn-prefix").orElse(Workstations.DEFAULT_IQN_PREFIX);
         Optional<String> bad = IscsiNames.problem(prefix + ":x");
         if (bad.isPresent() || !prefix.startsWith("iqn.")) {
@@ -66,13 +66,5 @@ final class WorkstationConfig {
             enrol = Optional.of(new WorkstationSettings.Enrolment(image.image().value(), image.version(), mode, pattern));
         }
         return Optional.of(new WorkstationSettings(boot, networks, portal, prefix, enrol));
-    }
-
-    private static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
-        try {
-            return HostPort.parse(n.asText(), defaultPort);
-        } catch (IllegalArgumentException e) {
-            throw n.error(e.getMessage());
-        }
     }
 }

@@ -10,9 +10,11 @@ import org.icbd.volume.VolumeName;
 final class NodeRequests implements NodeControl.Handler {
 
     private final VolumeManager volumes;
+    private final Runnable catalogChanged;
 
-    NodeRequests(VolumeManager volumes) {
+    NodeRequests(VolumeManager volumes, Runnable catalogChanged) {
         this.volumes = volumes;
+        this.catalogChanged = catalogChanged;
     }
 
     @Override
@@ -22,6 +24,10 @@ final class NodeRequests implements NodeControl.Handler {
             long t0 = System.nanoTime();
             CatalogState.Clone c = volumes.resetClone(new VolumeName(words.get(1)), Integer.parseInt(words.get(2)));
             return c.name() + " " + c.image() + "@" + c.version() + " " + (System.nanoTime() - t0) / 1_000_000;
+        }
+        if (op.equals("changed")) {
+            catalogChanged.run(); // the CLI changed the catalog: serve what it says now
+            return "applied";
         }
         throw new VolumeException(VolumeException.Kind.INVALID, "this node does not know the request '" + String.join(" ", words)
                 + "' (is the CLI newer than the running node?)");

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ public final class BootEndpoint implements AutoCloseable {
         try (ex) {
             BootService.Answer answer;
             if (!ex.getRequestMethod().equals("GET") || !ex.getRequestURI().getPath().equals("/boot")) {
-                answer = new BootService.Answer(404, BootScripts.refusal(java.util.List.of("ask for /boot?mac=${net0/mac}")));
+                answer = new BootService.Answer(404, BootScripts.refusal(List.of("ask for /boot?mac=${net0/mac}")));
             } else {
                 answer = boot.boot(macOf(ex.getRequestURI().getRawQuery()), ex.getRemoteAddress().getAddress(), ex.getLocalAddress());
             }

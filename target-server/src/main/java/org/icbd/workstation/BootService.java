@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.icbd.config.WorkstationSettings;
 import org.icbd.volume.CatalogState;
+import org.icbd.volume.DiskMode;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
@@ -76,7 +77,7 @@ public final class BootService {
                 state = volumes.state();
             }
             int version = VolumeManager.bootVersion(state, w);
-            if (w.mode() == org.icbd.volume.DiskMode.RESET_ON_BOOT && known.isPresent()) {
+            if (w.mode() == DiskMode.RESET_ON_BOOT && known.isPresent()) {
                 targets.endSessions(w.iqn()); // what was left from before the reboot writes nothing more
                 volumes.resetClone(new VolumeName(w.clone()), version);
                 how += ", disk reset";
