@@ -49,9 +49,7 @@ final class WorkstationResource {
         if (rest.size() == 1) {
             switch (method) {
                 case "GET" -> {
-                    CatalogState.Workstation w = volumes.state().workstations().get(name.value());
-                    if (w == null) throw new AdminApi.Refused(404, "no workstation named " + name);
-                    return w.redacted();
+                    return volumes.workstationInfo(name).redacted();
                 }
                 case "DELETE" -> {
                     volumes.removeWorkstation(name);

@@ -67,11 +67,8 @@ final class WorkstationCommand extends CommandGroup {
 
         @Override
         void run(VolumeManager m) throws Exception {
-            CatalogState state = m.state();
-            CatalogState.Workstation w = state.workstations().get(name().value());
-            if (w == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND,
-                    "no workstation named " + name() + " (see 'icbd workstation list')");
-            CatalogState.Clone c = state.clones().get(w.clone());
+            CatalogState.Workstation w = m.workstationInfo(name());
+            CatalogState.Clone c = m.state().clones().get(w.clone());
             out().println("workstation " + w.name());
             out().println("  macs      " + String.join(", ", w.macs()));
             out().println("  image     " + w.image() + (w.version() == 0 ? " (follows its newest version)" : " pinned to @" + w.version()));
@@ -139,9 +136,7 @@ final class WorkstationCommand extends CommandGroup {
 
         @Override
         void run(VolumeManager m) throws Exception {
-            CatalogState.Workstation w = m.state().workstations().get(name().value());
-            if (w == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND,
-                    "no workstation named " + name() + " (see 'icbd workstation list')");
+            CatalogState.Workstation w = m.workstationInfo(name());
             if (version != 0 && version != w.version()) {
                 w = m.updateWorkstation(name(), x -> x.with(x.macs(), x.image(), version, x.mode()));
                 tellNode(m);

@@ -13,7 +13,7 @@ import org.icbd.workstation.Workstations;
 /** Reads the {@code workstations:} section of a configuration into {@link WorkstationSettings}. */
 final class WorkstationConfig {
 
-    private static final Set<String> KEYS = Set.of("boot", "networks", "portal", "iqn-prefix", "enrol");
+    private static final Set<String> KEYS = Set.of("boot", "networks", "portal", "iqn-prefix", "enrol", "min-free-mib");
     private static final Set<String> ENROL_KEYS = Set.of("image", "mode", "name");
 
     private WorkstationConfig() {
@@ -65,6 +65,7 @@ final class WorkstationConfig {
             }
             enrol = Optional.of(new WorkstationSettings.Enrolment(image.image().value(), image.version(), mode, pattern));
         }
-        return Optional.of(new WorkstationSettings(boot, networks, portal, prefix, enrol));
+        long minFree = w.integer("min-free-mib", WorkstationSettings.DEFAULT_MIN_FREE_MIB, 0, 1L << 30) << 20;
+        return Optional.of(new WorkstationSettings(boot, networks, portal, prefix, enrol, minFree));
     }
 }

@@ -13,9 +13,17 @@ import org.icbd.volume.DiskMode;
  * @param portal    the iSCSI address the script {@code sanboot}s (the cluster's virtual IP or a portal)
  * @param iqnPrefix workstations' target names are {@code PREFIX:NAME}
  * @param enrol     what an unknown MAC gets, or empty: it is told to be registered
+ * @param minFreeBytes below this much free space in the data root, no workstation is enrolled
  */
 public record WorkstationSettings(Optional<HostPort> boot, List<Subnet> networks, Optional<HostPort> portal, String iqnPrefix,
-                                  Optional<Enrolment> enrol) {
+                                  Optional<Enrolment> enrol, long minFreeBytes) {
+
+    public static final long DEFAULT_MIN_FREE_MIB = 256;
+
+    public WorkstationSettings(Optional<HostPort> boot, List<Subnet> networks, Optional<HostPort> portal, String iqnPrefix,
+                               Optional<Enrolment> enrol) {
+        this(boot, networks, portal, iqnPrefix, enrol, DEFAULT_MIN_FREE_MIB << 20);
+    }
 
     public WorkstationSettings {
         networks = List.copyOf(networks);

@@ -383,6 +383,11 @@ public final class VolumeManager {
         return image(catalog.read(), name);
     }
 
+    /** What the catalog knows of a workstation. */
+    public CatalogState.Workstation workstationInfo(VolumeName name) throws IOException {
+        return workstation(catalog.read(), name);
+    }
+
     /** What the catalog knows of a clone (its image and version). */
     public CatalogState.Clone cloneInfo(VolumeName name) throws IOException {
         return clone(catalog.read(), name);

@@ -2,6 +2,7 @@ package org.icbd.workstation;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
@@ -105,6 +106,13 @@ public final class BootService {
         if (meanwhile.isPresent()) return meanwhile;
         if (settings.enrol().isEmpty()) return Optional.empty();
         WorkstationSettings.Enrolment e = settings.enrol().get();
+        long free = Files.getFileStore(workstations.volumes().layout().root()).getUsableSpace();
+        if (free < settings.minFreeBytes()) {
+            log.warn("MAC {} not enrolled: {} MiB free in the data root, below workstations.min-free-mib ({})", mac, free >> 20,
+                    settings.minFreeBytes() >> 20);
+            throw new VolumeException(VolumeException.Kind.FAILED, "the server is short of space (" + (free >> 20) + " MiB free, "
+                    + (settings.minFreeBytes() >> 20) + " MiB needed to enrol a workstation); ask an administrator to free some");
+        }
         VolumeName name = new VolumeName(e.namePattern().replace("{mac}", mac.bare()));
         var image = new VersionSpec(new VolumeName(e.image()), e.version());
         CatalogState.Workstation w = workstations.add(name, List.of(mac), image, e.mode(), settings.iqnPrefix());

@@ -50,13 +50,11 @@ public final class Workstations {
      * A {@code version} given pins it there.
      */
     public CatalogState.Clone reset(VolumeName name, int version) throws IOException {
-        CatalogState state = volumes.state();
-        CatalogState.Workstation w = state.workstations().get(name.value());
-        if (w == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no workstation named " + name + " (see 'icbd workstation list')");
+        CatalogState.Workstation w = volumes.workstationInfo(name);
         if (version != 0 && version != w.version()) {
-            volumes.updateWorkstation(name, x -> x.with(x.macs(), x.image(), version, x.mode()));
+            w = volumes.updateWorkstation(name, x -> x.with(x.macs(), x.image(), version, x.mode()));
         }
-        int v = version != 0 ? version : VolumeManager.bootVersion(state, w);
+        int v = VolumeManager.bootVersion(volumes.state(), w);
         return volumes.resetClone(new VolumeName(w.clone()), v);
     }
 }

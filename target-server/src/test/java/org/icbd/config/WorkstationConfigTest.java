@@ -24,12 +24,14 @@ class WorkstationConfigTest {
                   networks: [10.0.0.0/24, 10.0.1.7]
                   iqn-prefix: iqn.2026-11.org.example.ws
                   enrol: {image: win11@3, mode: persistent, name: "pc-{mac}"}
+                  min-free-mib: 2048
                 """, dir);
         WorkstationSettings w = c.workstations().orElseThrow();
         assertEquals(new HostPort("10.0.0.10", 8080), w.boot().orElseThrow());
         assertEquals(2, w.networks().size());
         assertEquals("iqn.2026-11.org.example.ws", w.iqnPrefix());
         assertEquals(new WorkstationSettings.Enrolment("win11", 3, DiskMode.PERSISTENT, "pc-{mac}"), w.enrol().orElseThrow());
+        assertEquals(2048L << 20, w.minFreeBytes());
         assertTrue(c.targets().isEmpty(), "each workstation is a target of its own; 'targets' may be left out");
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.icbd.config.Subnet;
 import org.icbd.config.WorkstationSettings;
+import org.icbd.volume.DiskMode;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,19 @@ class BootServiceTest {
         BootService.Answer unknown = boot.boot("52:54:00:00:00:01", InetAddress.getByName("10.0.0.5"), local);
         assertEquals(404, unknown.status(), "inside, an unknown MAC is told to register: " + unknown.script());
         assertTrue(unknown.script().contains("--mac 52:54:00:00:00:01"), unknown.script());
+    }
+
+    @Test
+    void noEnrolmentBelowTheFreeSpaceThreshold() throws Exception {
+        VolumeManager volumes = VolumeManager.open(dir);
+        var enrol = new WorkstationSettings.Enrolment("gold", 0, DiskMode.RESET_ON_BOOT, "{mac}");
+        var settings = new WorkstationSettings(Optional.empty(), List.of(Subnet.parse("10.0.0.0/24")), Optional.empty(),
+                Workstations.DEFAULT_IQN_PREFIX, Optional.of(enrol), Long.MAX_VALUE);
+        var boot = new BootService(new Workstations(volumes), null, settings, local -> local);
+        BootService.Answer answer = boot.boot("52:54:00:00:00:01", InetAddress.getByName("10.0.0.5"), new InetSocketAddress("10.0.0.1", 8080));
+        assertEquals(500, answer.status());
+        assertTrue(answer.script().contains("short of space") && answer.script().contains("MiB needed to enrol"), answer.script());
+        assertTrue(volumes.state().workstations().isEmpty(), "nothing was enrolled");
     }
 
     @Test

@@ -190,10 +190,7 @@ class WorkstationIpxeBootTest {
     }
 
     private Tool.Result icbd(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        if (!args[0].equals("boot-script")) cmd.addAll(List.of("--data-root", root.toString()));
-        Tool.Result r = Tool.run(Duration.ofMinutes(2), cmd.toArray(String[]::new));
+        Tool.Result r = IcbdExport.cli(args[0].equals("boot-script") ? null : root, args);
         assertTrue(r.ok(), r::describe);
         return r;
     }

@@ -3,12 +3,15 @@ package org.icbd.systest.initiator;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
@@ -81,7 +84,7 @@ class ResetWhileServingTest {
                 try (var out = qemu.inputReader()) {
                     int c;
                     while ((c = out.read()) >= 0) seen.append((char) c);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     seen.append(e);
                 }
             });
@@ -94,7 +97,7 @@ class ResetWhileServingTest {
                 command(in, seen, "read -P 0x5a 0 4M", "read 4194304/4194304");
                 in.write("quit\n");
                 in.flush();
-                assertTrue(qemu.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "qemu-io ends: " + seen);
+                assertTrue(qemu.waitFor(60, TimeUnit.SECONDS), "qemu-io ends: " + seen);
                 pump.join(5000);
                 String all = seen.toString();
                 assertTrue(all.contains("read 4194304/4194304") && !all.contains("Pattern verification failed") && !all.contains("failed"),
@@ -105,7 +108,7 @@ class ResetWhileServingTest {
         }
     }
 
-    private static void command(java.io.Writer in, StringBuffer seen, String command, String answer) throws Exception {
+    private static void command(Writer in, StringBuffer seen, String command, String answer) throws Exception {
         int from = seen.length();
         in.write(command + "\n");
         in.flush();
@@ -135,14 +138,7 @@ class ResetWhileServingTest {
     }
 
     private Tool.Result icbd(String... args) throws Exception {
-        String[] cmd = new String[args.length + 5];
-        cmd[0] = IcbdExport.javaBinary();
-        cmd[1] = "-jar";
-        cmd[2] = IcbdExport.jar().toString();
-        System.arraycopy(args, 0, cmd, 3, args.length);
-        cmd[args.length + 3] = "--data-root";
-        cmd[args.length + 4] = root.toString();
-        Tool.Result r = Tool.run(Duration.ofMinutes(2), cmd);
+        Tool.Result r = IcbdExport.cli(root, args);
         assertTrue(r.ok(), r::describe);
         return r;
     }

@@ -264,9 +264,6 @@ class WorkstationBootTest {
     }
 
     private Tool.Result run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--data-root", root.toString()));
-        return Tool.run(Duration.ofMinutes(2), cmd.toArray(String[]::new));
+        return IcbdExport.cli(root, args);
     }
 }
