@@ -21,6 +21,9 @@ final class WorkstationConfig {
 
     static Optional<WorkstationSettings> parse(ConfigNode root) throws ConfigException {
         if (!root.has("workstations")) return Optional.empty();
+        if (root.has("cluster")) {
+            throw root.error("workstations", "is served by a single node only for now; remove it or the 'cluster' section");
+        }
         ConfigNode w = root.child("workstations").requireMapping(KEYS);
         Optional<HostPort> boot = w.has("boot") ? Optional.of(ConfigLoader.hostPort(w.child("boot"), 8080)) : Optional.empty();
         List<Subnet> networks = new ArrayList<>();

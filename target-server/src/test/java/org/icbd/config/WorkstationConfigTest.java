@@ -44,6 +44,8 @@ class WorkstationConfigTest {
         assertProblem("workstations: {enrol: {image: gold, name: \"../{mac}\"}}\n", "workstations.enrol.name", "valid name");
         assertProblem("workstations: {iqn-prefix: foo}\n", "workstations.iqn-prefix", "iqn.");
         assertProblem("workstations: {bot: 1.2.3.4:80}\n", "workstations", "bot");
+        assertProblem("cluster: {name: a, node: b, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.9/24, interface: eth0}\n"
+                + "workstations: {iqn-prefix: iqn.2026-11.org.example.ws}\n", "workstations", "single node only");
     }
 
     private void assertProblem(String yaml, String key, String words) {
