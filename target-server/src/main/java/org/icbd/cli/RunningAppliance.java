@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +13,7 @@ import org.icbd.admin.AdminApi;
 import org.icbd.admin.AdminToken;
 import org.icbd.admin.Meters;
 import org.icbd.config.AdminSettings;
+import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
 import org.icbd.cache.BlockCache;
 import org.icbd.admin.MetricsEndpoint;
@@ -83,10 +85,14 @@ final class RunningAppliance implements AutoCloseable {
                         config.discoveryChap(), config.iscsi().maxCommandBytes(), StaticTargetRegistry.FILES).close();
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
-                volumes = NodeVolumes.open(config.dataRoot(), StaticTargetRegistry.cachedFiles(cache));
+                // the data root takes part only when this node serves from it ('icbd export' of plain files does not)
+                if (config.workstations().isPresent() || servesClones(config)) {
+                    volumes = NodeVolumes.open(config.dataRoot(), StaticTargetRegistry.cachedFiles(cache));
+                }
                 NodeVolumes node = volumes;
                 service = IscsiService.open(config, node == null ? StaticTargetRegistry.cachedFiles(cache) : node.served().opener(),
-                        r -> node == null ? r : node.withWorkstations(r, config.iscsi().maxCommandBytes()), null, meters.registry());
+                        r -> node == null || config.workstations().isEmpty() ? r : node.withWorkstations(r, config.iscsi().maxCommandBytes()),
+                        null, meters.registry());
                 if (node != null) {
                     node.servedBy(service);
                     node.listen();
@@ -113,6 +119,13 @@ final class RunningAppliance implements AutoCloseable {
             meters.close();
             throw e;
         }
+    }
+
+    /** True when a LUN of the configuration is a clone in its data root (a reset must then go through this node). */
+    private static boolean servesClones(IcbdConfig config) {
+        Path clones = new VolumeLayout(config.dataRoot()).clones();
+        return config.targets().stream().flatMap(t -> t.luns().stream())
+                .anyMatch(l -> !l.readOnly() && l.path().getParent() != null && clones.equals(l.path().getParent().getParent()));
     }
 
     /** @param node the data root as this node serves it (its resets switch served clones), or null */
