@@ -74,10 +74,11 @@ public final class BlockCache {
         Gauge.builder("icbd_block_cache_max_bytes", this, c -> c.maxBytes).baseUnit("bytes").register(meters);
         this.diskBytes = Counter.builder("icbd_block_cache_disk_read_bytes").baseUnit("bytes")
                 .description("bytes the block cache read from disk on misses").register(meters);
-        this.hits = Counter.builder("icbd_block_cache_hits").description("chunks read from memory").register(meters);
+        this.hits = Counter.builder("icbd_block_cache_hits")
+                .description("chunks read from memory, fast path included (Caffeine's cache_gets counts only its own lookups)").register(meters);
         this.misses = Counter.builder("icbd_block_cache_misses").description("chunks read from disk").register(meters);
         this.bypassBytes = Counter.builder("icbd_block_cache_bypass_bytes").baseUnit("bytes")
-                .description("bytes of unshared chunks read from their volume, past the block cache (the page cache holds those)")
+                .description("bytes read from their volume past the block cache: chunks a clone wrote itself, and holes (no extent to share)")
                 .register(meters);
     }
 

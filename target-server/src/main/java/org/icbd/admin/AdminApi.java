@@ -19,6 +19,7 @@ import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
+import org.icbd.workstation.Workstations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
  *   GET    /api/v1/luns                         LUN maps
  *   POST   /api/v1/luns                         {"target": IQN, "clone": W | "version": "N@3", "lun": 0 (optional)}
  *   DELETE /api/v1/luns/IQN/N                   unmap
+ *   (workstations: see {@link WorkstationResource})
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -58,8 +60,14 @@ public final class AdminApi implements AutoCloseable {
     }
 
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
+        return start(address, volumes, token, Workstations.DEFAULT_IQN_PREFIX, imports);
+    }
+
+    /** @param iqnPrefix the site's prefix of workstations' target names */
+    public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        server.createContext("/", exchange -> handle(exchange, volumes, token, imports));
+        var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
+        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.start();
@@ -78,7 +86,8 @@ public final class AdminApi implements AutoCloseable {
         }
     }
 
-    private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
+    private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports,
+                               WorkstationResource workstations) throws IOException {
         try (ex) {
             int status;
             Object body;
@@ -87,7 +96,10 @@ public final class AdminApi implements AutoCloseable {
                     ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"icbd\"");
                     throw new Refused(401, "missing or wrong bearer token");
                 }
-                Object result = route(ex.getRequestMethod(), segments(ex.getRequestURI().getPath()), ex, volumes, imports);
+                List<String> path = segments(ex.getRequestURI().getPath());
+                Object result = path.size() >= 3 && path.get(2).equals("workstations")
+                        ? workstations.route(ex.getRequestMethod(), path.subList(3, path.size()), ex)
+                        : route(ex.getRequestMethod(), path, ex, volumes, imports);
                 status = result == null ? 204 : ex.getRequestMethod().equals("POST") ? 201 : 200;
                 body = result;
             } catch (Refused r) {
@@ -208,12 +220,12 @@ public final class AdminApi implements AutoCloseable {
         return name;
     }
 
-    private static Refused notAllowed(HttpExchange ex, String allow) {
+    static Refused notAllowed(HttpExchange ex, String allow) {
         ex.getResponseHeaders().set("Allow", allow);
         return new Refused(405, "method not allowed here; use " + allow);
     }
 
-    private static JsonNode body(HttpExchange ex) throws IOException, Refused {
+    static JsonNode body(HttpExchange ex) throws IOException, Refused {
         byte[] raw;
         try (InputStream in = ex.getRequestBody()) {
             raw = in.readNBytes(MAX_BODY + 1);
@@ -228,7 +240,7 @@ public final class AdminApi implements AutoCloseable {
         }
     }
 
-    private static String text(JsonNode n, String key) throws Refused {
+    static String text(JsonNode n, String key) throws Refused {
         JsonNode v = n.get(key);
         if (v == null || !v.isTextual()) throw new Refused(400, "'" + key + "' is required (a string)");
         return v.asText();

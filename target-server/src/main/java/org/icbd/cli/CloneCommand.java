@@ -5,6 +5,7 @@ import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code icbd clone ...}: per-workstation writable disks made from an image version. */
@@ -42,11 +43,18 @@ final class CloneCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "reset", mixinStandardHelpOptions = true, description = "Discard a clone's writes: back to its version, same identity.")
+    @Command(name = "reset", mixinStandardHelpOptions = false, description = {
+            "Discard a clone's writes: back to its version (or --version N of its image), same identity.",
+            "When 'icbd serve' runs on this data root, the node does it and serves the new disk at once."})
     static final class Reset extends VolumeCommand.Named {
+        @Mixin
+        HelpOnly help;
+        @Option(names = "--version", paramLabel = "N", defaultValue = "0", description = "Move the clone to this version of its image.")
+        int version;
+
         @Override
         void run(VolumeManager m) throws Exception {
-            m.resetClone(name());
+            out().println(CloneResets.reset(m, name(), version));
         }
     }
 

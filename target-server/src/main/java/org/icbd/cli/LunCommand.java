@@ -6,9 +6,9 @@ import org.icbd.volume.CatalogState;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
@@ -26,21 +26,19 @@ final class LunCommand extends CommandGroup {
         return iqn;
     }
 
-    @Command(name = "map", mixinStandardHelpOptions = true,
+    @Command(name = "map", mixinStandardHelpOptions = false,
             description = "Serve a clone (read-write) or a version (read-only) as a LUN of a target, from the next start of 'icbd serve'.")
     static final class MapLun extends VolumeCommand {
+        @Mixin
+        HelpOnly help;
         @Option(names = "--target", required = true, paramLabel = "IQN")
         String target;
 
-        @ArgGroup(multiplicity = "1")
-        Source source;
-
-        static final class Source {
-            @Option(names = "--clone", required = true, paramLabel = "NAME")
-            String clone;
-            @Option(names = "--version", required = true, paramLabel = "IMAGE@N")
-            String version;
-        }
+        // plain options checked in run(): a required picocli ArgGroup made '--help' an error ("Missing required option")
+        @Option(names = "--clone", paramLabel = "NAME", description = "A clone, served read-write (exactly one of --clone and --version).")
+        String clone;
+        @Option(names = "--version", paramLabel = "IMAGE@N", description = "A version, served read-only.")
+        String version;
 
         @Option(names = "--lun", paramLabel = "N", defaultValue = "-1", description = "LUN number (default: the lowest free one).")
         long lun;
@@ -48,11 +46,14 @@ final class LunCommand extends CommandGroup {
         @Override
         void run(VolumeManager m) throws Exception {
             String iqn = target(spec, target);
+            if ((clone == null) == (version == null)) {
+                throw new ParameterException(spec.commandLine(), "give exactly one of --clone NAME and --version IMAGE@N");
+            }
             CatalogState.LunMap map;
-            if (source.clone != null) {
-                map = m.mapLun(iqn, lun, new VolumeName(source.clone), null, 0);
+            if (clone != null) {
+                map = m.mapLun(iqn, lun, new VolumeName(clone), null, 0);
             } else {
-                VersionSpec v = VersionSpec.parse(source.version);
+                VersionSpec v = VersionSpec.parse(version);
                 map = m.mapLun(iqn, lun, null, v.image(), v.version());
             }
             out().println("LUN " + map.lun() + " of " + map.target() + ": " + describe(map));

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.icbd.admin.AdminApi;
@@ -14,6 +15,7 @@ import org.icbd.admin.AdminToken;
 import org.icbd.admin.ImportSources;
 import org.icbd.admin.Meters;
 import org.icbd.config.AdminSettings;
+import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
 import org.icbd.cache.BlockCache;
 import org.icbd.admin.MetricsEndpoint;
@@ -23,10 +25,13 @@ import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
+import org.icbd.config.WorkstationSettings;
+import org.icbd.workstation.Workstations;
 import org.icbd.node.Addresses;
 import org.icbd.node.LunStack;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
+import org.icbd.node.NodeVolumes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,17 +51,19 @@ final class RunningAppliance implements AutoCloseable {
     private final ClusterNode cluster;
     private final MetricsEndpoint metrics;
     private final AdminApi admin;
+    private final NodeVolumes volumes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private RunningAppliance(IcbdConfig config, Meters meters, IscsiService service, ClusterNode cluster,
-                             MetricsEndpoint metrics, AdminApi admin) {
+                             MetricsEndpoint metrics, AdminApi admin, NodeVolumes volumes) {
         this.config = config;
         this.meters = meters;
         this.service = service;
         this.cluster = cluster;
         this.metrics = metrics;
         this.admin = admin;
+        this.volumes = volumes;
     }
 
     /** Opens every LUN and starts listening (or joins the cluster); on any failure, releases what it had opened. */
@@ -72,6 +79,7 @@ final class RunningAppliance implements AutoCloseable {
         IscsiService service = null;
         ClusterNode cluster = null;
         MetricsEndpoint metrics = null;
+        NodeVolumes volumes = null;
         try {
             if (config.cluster().isPresent()) {
                 // every read-only LUN here (a version) must open; versions and writable clones not here yet arrive
@@ -80,7 +88,21 @@ final class RunningAppliance implements AutoCloseable {
                         config.discoveryChap(), config.iscsi().maxCommandBytes(), LunStack.files()).close();
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
-                service = IscsiService.open(config, cache, meters.registry());
+                // the data root takes part only when this node serves from it ('icbd export' of plain files does not)
+                if (config.workstations().isPresent() || servesClones(config)) {
+                    volumes = NodeVolumes.open(config.dataRoot(), LunStack.cached(cache));
+                }
+                NodeVolumes node = volumes;
+                service = IscsiService.open(config, node == null ? LunStack.cached(cache) : node.served().opener(),
+                        r -> node == null || config.workstations().isEmpty() ? r : node.withWorkstations(r, config.iscsi().maxCommandBytes()),
+                        null, meters.registry());
+                if (node != null) {
+                    node.servedBy(service);
+                    node.listen();
+                    if (config.workstations().flatMap(w -> w.boot()).isPresent()) node.startBoot(config.workstations().get(), service.portals().get(0));
+                } else if (config.workstations().isPresent()) {
+                    throw new ConfigException("data-root", config.dataRoot() + " does not exist; workstations need it (run 'icbd image import' first)");
+                }
             }
             if (config.metrics().isPresent()) {
                 HostPort m = config.metrics().get();
@@ -90,18 +112,27 @@ final class RunningAppliance implements AutoCloseable {
                     throw Addresses.cannotListen("metrics " + m, e);
                 }
             }
-            AdminApi admin = config.admin().isPresent() ? startAdmin(config) : null;
-            return new RunningAppliance(config, meters, service, cluster, metrics, admin);
+            AdminApi admin = config.admin().isPresent() ? startAdmin(config, volumes) : null;
+            return new RunningAppliance(config, meters, service, cluster, metrics, admin, volumes);
         } catch (ConfigException | RuntimeException e) {
             if (metrics != null) metrics.close();
             if (cluster != null) cluster.close();
             if (service != null) service.close();
+            if (volumes != null) volumes.close();
             meters.close();
             throw e;
         }
     }
 
-    private static AdminApi startAdmin(IcbdConfig config) throws ConfigException {
+    /** True when a LUN of the configuration is a clone in its data root (a reset must then go through this node). */
+    private static boolean servesClones(IcbdConfig config) {
+        Path clones = new VolumeLayout(config.dataRoot()).clones();
+        return config.targets().stream().flatMap(t -> t.luns().stream())
+                .anyMatch(l -> !l.readOnly() && l.path().getParent() != null && clones.equals(l.path().getParent().getParent()));
+    }
+
+    /** @param node the data root as this node serves it (its resets switch served clones), or null */
+    private static AdminApi startAdmin(IcbdConfig config, NodeVolumes node) throws ConfigException {
         AdminSettings a = config.admin().orElseThrow();
         AdminToken token;
         try {
@@ -111,7 +142,7 @@ final class RunningAppliance implements AutoCloseable {
         }
         VolumeManager volumes;
         try {
-            volumes = VolumeManager.open(config.dataRoot());
+            volumes = node != null ? node.volumes() : VolumeManager.open(config.dataRoot());
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }
@@ -123,7 +154,8 @@ final class RunningAppliance implements AutoCloseable {
             }
         }
         try {
-            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, new ImportSources(a.importDirs()));
+            return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, config.workstations()
+                    .map(WorkstationSettings::iqnPrefix).orElse(Workstations.DEFAULT_IQN_PREFIX), new ImportSources(a.importDirs()));
         } catch (IOException e) {
             throw Addresses.cannotListen("admin " + a.listen(), e);
         }
@@ -167,7 +199,15 @@ final class RunningAppliance implements AutoCloseable {
                 }
             }
         }
-        if (metrics != null) out.println("metrics on http://" + urlHost(metrics.boundAddress()) + ":" + metrics.boundAddress().getPort() + "/metrics");
+        if (metrics != null) {
+            // a configuration without 'metrics:' opens the default address: say so, and how to change it
+            boolean byDefault = config.metrics().equals(Optional.of(IcbdConfig.DEFAULT_METRICS));
+            out.println("metrics on http://" + urlHost(metrics.boundAddress()) + ":" + metrics.boundAddress().getPort() + "/metrics"
+                    + (byDefault ? " (the default; 'metrics: HOST:PORT' moves it, 'metrics: off' turns it off)" : ""));
+        }
+        if (volumes != null && volumes.bootAddress() != null) {
+            out.println("boot endpoint on http://" + urlHost(volumes.bootAddress()) + ":" + volumes.bootAddress().getPort() + "/boot?mac=");
+        }
         if (admin != null) {
             out.println("admin API on http://" + urlHost(admin.boundAddress()) + ":" + admin.boundAddress().getPort()
                     + "/api/v1 (bearer token in " + config.admin().orElseThrow().tokenFile() + ")");
@@ -202,6 +242,7 @@ final class RunningAppliance implements AutoCloseable {
         try {
             if (cluster != null) cluster.close();
             if (service != null) service.close();
+            if (volumes != null) volumes.close();
             if (metrics != null) metrics.close();
             if (admin != null) admin.close();
             meters.close();

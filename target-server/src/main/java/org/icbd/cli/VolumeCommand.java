@@ -26,6 +26,12 @@ abstract class VolumeCommand implements Callable<Integer> {
 
     abstract void run(VolumeManager volumes) throws Exception;
 
+    /** A node serving this data root serves what the catalog now says (it would otherwise at its next change). */
+    static void tellNode(VolumeManager m) throws java.io.IOException {
+        var node = RunningNode.at(m.layout().nodeSocket());
+        if (node.isPresent()) node.get().ask("changed");
+    }
+
     PrintWriter out() {
         return spec.commandLine().getOut();
     }

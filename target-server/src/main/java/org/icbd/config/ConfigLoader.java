@@ -30,7 +30,7 @@ import org.icbd.iscsi.IscsiSettings;
 public final class ConfigLoader {
 
     private static final Set<String> ROOT_KEYS = Set.of("portals", "metrics", "iscsi", "discovery", "targets", "data-root", "cache", "admin",
-            "cluster");
+            "cluster", "workstations");
     private static final Set<String> ISCSI_KEYS = Set.of("max-sessions", "queue-depth", "max-recv-data-segment-length",
             "max-burst-length", "first-burst-length", "immediate-data", "initial-r2t", "login-timeout",
             "nop-interval", "nop-timeout", "max-command-bytes", "data-out-timeout", "send-timeout",
@@ -134,7 +134,7 @@ public final class ConfigLoader {
         requireAuthWhenExposed(root, portals, targets);
         if (cluster.isPresent()) requireReplicableInCluster(root, targets, cluster.get(), dataRoot);
         return new IcbdConfig(portals, metrics, iscsi, discovery, targets, cache(root), admin(root, dataRoot, baseDir), dataRoot,
-                cluster);
+                cluster, WorkstationConfig.parse(root));
     }
 
     /**
@@ -293,7 +293,7 @@ public final class ConfigLoader {
         return new CacheSettings(true, sizeMib << 20, (int) chunkKib << 10);
     }
 
-    private static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
+    static HostPort hostPort(ConfigNode n, int defaultPort) throws ConfigException {
         try {
             return HostPort.parse(n.asText(), defaultPort);
         } catch (IllegalArgumentException e) {
@@ -331,6 +331,7 @@ public final class ConfigLoader {
             throws ConfigException {
         // an explicit empty list is a node that serves nothing yet (a fresh appliance, before its first image);
         // a missing key is more likely a typo ('target:') than that
+        if (!root.has("targets") && root.has("workstations")) return List.of(); // each workstation is a target of its own
         if (!root.has("targets")) throw root.error("targets", "is required: list the targets with their luns ('targets: []' for none yet)");
         JsonNode raw = root.child("targets").raw();
         if (!raw.isArray()) throw root.error("targets", "expected a list of targets (lines starting with '- iqn: ...')");

@@ -20,7 +20,8 @@ import org.icbd.iscsi.IscsiSettings;
  */
 public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                          Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
-                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster) {
+                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster,
+                         Optional<WorkstationSettings> workstations) {
 
     public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
     public static final int ISCSI_PORT = 3260;
@@ -30,6 +31,12 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
     public IcbdConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
+    }
+
+    public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
+                      Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
+                      Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster) {
+        this(portals, metrics, iscsi, discoveryChap, targets, cache, admin, dataRoot, cluster, Optional.empty());
     }
 
     public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,

@@ -30,10 +30,14 @@ public final class VolumeLuns {
 
     /** A clone served read-write. */
     public static LunConfig cloneLun(VolumeManager m, long lun, VolumeName name, int blockSize, boolean cached) throws IOException {
-        CatalogState.Clone c = m.cloneInfo(name);
-        VolumeName image = new VolumeName(c.image());
-        return new LunConfig(lun, m.cloneDisk(name), false, blockSize, m.cloneIdentity(name),
-                base(m, image, c.version()), cached);
+        return cloneLun(m, lun, m.cloneInfo(name), blockSize, cached);
+    }
+
+    /** A clone as the catalog describes it (or is about to: a reset may move it to another version). */
+    public static LunConfig cloneLun(VolumeManager m, long lun, CatalogState.Clone c, int blockSize, boolean cached) throws IOException {
+        VolumeName name = new VolumeName(c.name());
+        return new LunConfig(lun, org.icbd.volume.VolumeLayout.disk(m.layout().clone(name)), false, blockSize,
+                VolumeManager.cloneIdentity(c), base(m, new VolumeName(c.image()), c.version()), cached);
     }
 
     /** A published version, always read-only. */

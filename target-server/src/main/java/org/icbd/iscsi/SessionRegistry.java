@@ -87,6 +87,12 @@ public final class SessionRegistry implements AutoCloseable {
         sessions.remove(s.key, s);
     }
 
+    /** Ends every session on target {@code iqn} (removed, or its disk reset for a reboot, while the node runs). */
+    public void endSessionsOf(String iqn) {
+        sessions.values().stream().filter(s -> s.target != null && s.target.iqn().equalsIgnoreCase(iqn))
+                .forEach(s -> s.connection.close("target " + iqn + " ended"));
+    }
+
     List<Session> sessionsOf(ExportedTarget target) {
         return sessions.values().stream().filter(s -> s.target != null && s.target.iqn().equals(target.iqn())).toList();
     }

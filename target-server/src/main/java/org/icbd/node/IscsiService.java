@@ -100,6 +100,11 @@ public final class IscsiService implements AutoCloseable {
         servers.forEach(IscsiServer::stopAnswering);
     }
 
+    /** Ends the sessions on target {@code iqn}, whichever portal they came through. */
+    public void endSessionsOf(String iqn) {
+        sessions.endSessionsOf(iqn);
+    }
+
     @Override
     public void close() {
         try {

@@ -94,7 +94,7 @@ public final class LogicalUnitSet implements ScsiTarget {
         } catch (IOException e) {
             log.warn("I/O error on {} LUN {} opcode 0x{}: {}", targetName, request.lun(),
                     Integer.toHexString(request.opcode()), e.toString());
-            return ScsiResponse.checkCondition(SenseData.of(ioErrorSense(request)));
+            return ScsiResponse.checkCondition(SenseData.of(noSpace(e) ? Sense.SPACE_ALLOCATION_FAILED_WRITE_PROTECT : ioErrorSense(request)));
         } catch (RuntimeException e) {
             log.error("command 0x{} on {} LUN {} failed", Integer.toHexString(request.opcode()), targetName, request.lun(), e);
             return ScsiResponse.checkCondition(SenseData.of(Sense.INTERNAL_TARGET_FAILURE));
@@ -127,6 +127,11 @@ public final class LogicalUnitSet implements ScsiTarget {
             case OP_REQUEST_SENSE -> RequestSenseCommand.missingLun(request);
             default -> ScsiResponse.checkCondition(SenseData.of(Sense.LUN_NOT_SUPPORTED));
         };
+    }
+
+    /** ENOSPC: the file system under the LUN is full (Java reports it only in the message). */
+    private static boolean noSpace(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("No space left on device");
     }
 
     private Sense ioErrorSense(ScsiRequest request) {

@@ -40,6 +40,8 @@ public record Sense(int key, int asc, int ascq) {
     public static final Sense REPORTED_LUNS_DATA_CHANGED = new Sense(KEY_UNIT_ATTENTION, 0x3F, 0x0E);
 
     public static final Sense WRITE_PROTECTED = new Sense(KEY_DATA_PROTECT, 0x27, 0x00);
+    /** The pool under a thin LUN is full (SBC-4): the initiator may retry once space was freed. */
+    public static final Sense SPACE_ALLOCATION_FAILED_WRITE_PROTECT = new Sense(KEY_DATA_PROTECT, 0x27, 0x07);
     public static final Sense SOFTWARE_WRITE_PROTECTED = new Sense(KEY_DATA_PROTECT, 0x27, 0x02);
     public static final Sense UNRECOVERED_READ_ERROR = new Sense(KEY_MEDIUM_ERROR, 0x11, 0x00);
     public static final Sense WRITE_ERROR = new Sense(KEY_MEDIUM_ERROR, 0x0C, 0x00);

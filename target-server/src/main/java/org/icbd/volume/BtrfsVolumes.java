@@ -29,6 +29,11 @@ final class BtrfsVolumes implements VolumeFileSystem {
     }
 
     @Override
+    public void discard(Path volume) throws IOException {
+        btrfs.deleteSubvolume(volume);
+    }
+
+    @Override
     public java.util.Optional<java.util.UUID> snapshotId(Path volume) throws IOException {
         return java.util.Optional.of(btrfs.show(volume).uuid());
     }

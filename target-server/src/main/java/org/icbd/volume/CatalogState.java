@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * Everything the catalog knows about volumes, as one immutable value: a transaction reads one state
  * and writes the next, so a failed operation never leaves half a change behind.
  */
-public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns) {
+public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns,
+                           SortedMap<String, Workstation> workstations) {
 
     /** A golden image and how many versions of it were published (0: none yet). */
     public record Image(String name, int versions, String created) {
@@ -32,6 +33,34 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
     public record LunMap(String target, long lun, String cloneName, String version) {
     }
 
+    /**
+     * A workstation: the machine with these MACs (lower case, colon separated) boots clone {@code clone}
+     * (named like it) as LUN 0 of target {@code iqn}, proving itself with its own CHAP credentials.
+     *
+     * @param version the version it is pinned to, or 0 to follow its image's newest one
+     * @param secret  its CHAP secret, never logged
+     */
+    public record Workstation(String name, List<String> macs, String image, int version, DiskMode mode, String iqn,
+                              String user, String secret, String created) {
+        public Workstation {
+            macs = List.copyOf(macs);
+        }
+
+        /** Its disk: a clone named like it. */
+        public String clone() {
+            return name;
+        }
+
+        public Workstation with(List<String> macs, String image, int version, DiskMode mode) {
+            return new Workstation(name, macs, image, version, mode, iqn, user, secret, created);
+        }
+
+        /** Without its CHAP secret, to show. */
+        public Workstation redacted() {
+            return new Workstation(name, macs, image, version, mode, iqn, user, null, created);
+        }
+    }
+
     private static final Comparator<LunMap> ORDER = Comparator.comparing(LunMap::target).thenComparingLong(LunMap::lun);
 
     public CatalogState {
@@ -40,6 +69,11 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
         List<LunMap> sorted = new ArrayList<>(luns == null ? List.of() : luns);
         sorted.sort(ORDER);
         luns = List.copyOf(sorted);
+        workstations = Collections.unmodifiableSortedMap(new TreeMap<>(workstations == null ? Map.of() : workstations));
+    }
+
+    public CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns) {
+        this(images, clones, luns, null);
     }
 
     public static CatalogState empty() {
@@ -49,37 +83,54 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
     public CatalogState with(Image image) {
         var next = new TreeMap<>(images);
         next.put(image.name(), image);
-        return new CatalogState(next, clones, luns);
+        return new CatalogState(next, clones, luns, workstations);
     }
 
     public CatalogState withoutImage(String name) {
         var next = new TreeMap<>(images);
         next.remove(name);
-        return new CatalogState(next, clones, luns);
+        return new CatalogState(next, clones, luns, workstations);
     }
 
     public CatalogState with(Clone clone) {
         var next = new TreeMap<>(clones);
         next.put(clone.name(), clone);
-        return new CatalogState(images, next, luns);
+        return new CatalogState(images, next, luns, workstations);
     }
 
     public CatalogState withoutClone(String name) {
         var next = new TreeMap<>(clones);
         next.remove(name);
-        return new CatalogState(images, next, luns);
+        return new CatalogState(images, next, luns, workstations);
     }
 
     public CatalogState with(LunMap map) {
         List<LunMap> next = new ArrayList<>(luns);
         next.add(map);
-        return new CatalogState(images, clones, next);
+        return new CatalogState(images, clones, next, workstations);
     }
 
     public CatalogState withoutLun(String target, long lun) {
         List<LunMap> next = new ArrayList<>(luns);
         next.removeIf(m -> m.target().equals(target) && m.lun() == lun);
-        return new CatalogState(images, clones, next);
+        return new CatalogState(images, clones, next, workstations);
+    }
+
+    public CatalogState with(Workstation w) {
+        var next = new TreeMap<>(workstations);
+        next.put(w.name(), w);
+        return new CatalogState(images, clones, luns, next);
+    }
+
+    public CatalogState withoutWorkstation(String name) {
+        var next = new TreeMap<>(workstations);
+        next.remove(name);
+        return new CatalogState(images, clones, luns, next);
+    }
+
+    /** The workstation one of whose MACs is {@code mac} (normalized). */
+    public java.util.Optional<Workstation> workstationWithMac(String mac) {
+        return workstations.values().stream().filter(w -> w.macs().contains(mac)).findFirst();
     }
 
     /** The LUNs mapped onto {@code target} (lower-case IQN), by number. */

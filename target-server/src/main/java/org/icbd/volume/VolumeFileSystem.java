@@ -19,6 +19,14 @@ public interface VolumeFileSystem {
 
     void delete(Path volume) throws IOException;
 
+    /**
+     * Deletes a volume without waiting for its space to be given back. A reset uses it: a running node
+     * may still hold the old disk open, and btrfs frees the space only when it closes it.
+     */
+    default void discard(Path volume) throws IOException {
+        delete(volume);
+    }
+
     /** The file system's id of a read-only snapshot, when copies share its extents (btrfs subvolume UUID). */
     default java.util.Optional<java.util.UUID> snapshotId(Path volume) throws IOException {
         return java.util.Optional.empty();

@@ -52,6 +52,11 @@ public record VolumeLayout(Path root) {
         return root.resolve(".lock");
     }
 
+    /** Where a running node listens for the CLI (a Unix socket, owner only): changes it must take part in go there. */
+    public Path nodeSocket() {
+        return root.resolve("node.sock");
+    }
+
     public static Path disk(Path volume) {
         return volume.resolve(DISK);
     }

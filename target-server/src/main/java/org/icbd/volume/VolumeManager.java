@@ -30,6 +30,8 @@ public final class VolumeManager {
     private final VolumeLayout layout;
     private final VolumeFileSystem fs;
     private final Catalog catalog;
+    private volatile CloneUsers cloneUsers = CloneUsers.NONE;
+    private volatile Runnable changed = () -> { };
 
     public VolumeManager(VolumeLayout layout, VolumeFileSystem fs, Catalog catalog) {
         this.layout = layout;
@@ -44,6 +46,22 @@ public final class VolumeManager {
         Files.createDirectories(layout.images());
         Files.createDirectories(layout.clones());
         return new VolumeManager(layout, VolumeFileSystem.forRoot(layout.root()), new FileCatalog(layout));
+    }
+
+    /** Runs {@code listener} after every change this manager commits (a running node serves what changed). */
+    public void onChange(Runnable listener) {
+        this.changed = listener == null ? () -> { } : listener;
+    }
+
+    private <T> T transact(Catalog.Transaction<T> change) throws IOException {
+        T value = catalog.transact(change);
+        changed.run();
+        return value;
+    }
+
+    /** A running node that serves clones tells a reset here to switch it to the new disk. */
+    public void serveClonesTo(CloneUsers users) {
+        this.cloneUsers = users == null ? CloneUsers.NONE : users;
     }
 
     public VolumeLayout layout() {
@@ -61,7 +79,7 @@ public final class VolumeManager {
     /** Copies a raw image file into a new image's work volume, keeping it sparse; {@code progress} gets bytes done. */
     public CatalogState.Image importImage(VolumeName name, Path source, LongConsumer progress) throws IOException {
         if (!Files.isRegularFile(source)) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "cannot import " + source + ": not a regular file");
-        return catalog.transact(state -> {
+        return transact(state -> {
             if (state.images().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " already exists");
             Path image = layout.image(name);
             if (Files.exists(image)) {
@@ -86,7 +104,7 @@ public final class VolumeManager {
 
     /** Freezes the current work volume as the next read-only version; returns its number. */
     public int publish(VolumeName name) throws IOException {
-        return catalog.transact(state -> {
+        return transact(state -> {
             CatalogState.Image img = image(state, name);
             int next = img.versions() + 1;
             Path version = layout.version(name, next);
@@ -102,7 +120,7 @@ public final class VolumeManager {
 
     /** Deletes an image with all its versions; refused while clones depend on it (they are named). */
     public void deleteImage(VolumeName name) throws IOException {
-        catalog.transact(state -> {
+        transact(state -> {
             CatalogState.Image img = image(state, name);
             List<String> users = state.clones().values().stream().filter(c -> c.image().equals(img.name()))
                     .map(CatalogState.Clone::name).toList();
@@ -127,7 +145,7 @@ public final class VolumeManager {
 
     /** Creates a workstation disk from a version ({@code version} 0: the newest). */
     public CatalogState.Clone createClone(VolumeName image, int version, VolumeName name) throws IOException {
-        return catalog.transact(state -> {
+        return transact(state -> {
             CatalogState.Image img = image(state, image);
             int v = version == 0 ? img.versions() : version;
             if (v < 1 || v > img.versions()) {
@@ -148,25 +166,53 @@ public final class VolumeManager {
 
     /** Throws away everything written to a clone: it becomes its version again, with the same identity. */
     public void resetClone(VolumeName name) throws IOException {
-        catalog.transact(state -> {
+        resetClone(name, 0);
+    }
+
+    /**
+     * Throws away everything written to a clone and makes it {@code version} of its image (0: the
+     * version it has), keeping its identity. Takes milliseconds whatever was written: a fresh snapshot
+     * replaces the clone, the {@link CloneUsers} switch to it, and the old subvolume is deleted without
+     * waiting for btrfs to give its space back (it does so once the last open file is closed).
+     */
+    public CatalogState.Clone resetClone(VolumeName name, int version) throws IOException {
+        return transact(state -> {
             CatalogState.Clone clone = clone(state, name);
+            VolumeName image = new VolumeName(clone.image());
+            int v = version == 0 ? clone.version() : version;
+            requireVersion(image(state, image), image, v);
             Path target = layout.clone(name);
             Path aside = target.resolveSibling("." + name + ".resetting");
+            if (Files.exists(aside)) fs.discard(aside); // left by a reset that died half way
             Files.move(target, aside);
             try {
-                fs.snapshot(layout.version(new VolumeName(clone.image()), clone.version()), target, false);
+                fs.snapshot(layout.version(image, v), target, false);
             } catch (IOException | RuntimeException e) {
                 Files.move(aside, target);
                 throw e;
             }
-            fs.delete(aside);
-            return Catalog.Outcome.of(null, null);
+            var next = new CatalogState.Clone(clone.name(), clone.image(), v, clone.id(), clone.created());
+            try {
+                cloneUsers.replaced(next);
+            } catch (IOException | RuntimeException e) {
+                // the user could not switch: put the old disk back so it keeps serving what it holds
+                fs.discard(target);
+                Files.move(aside, target);
+                throw new VolumeException(VolumeException.Kind.FAILED, "reset of " + name + " failed: the node serving it"
+                        + " could not switch to the new disk (" + e.getMessage() + "); nothing was changed", e);
+            }
+            fs.discard(aside);
+            return Catalog.Outcome.of(v == clone.version() ? null : state.with(next), next);
         });
     }
 
     public void deleteClone(VolumeName name) throws IOException {
-        catalog.transact(state -> {
+        transact(state -> {
             clone(state, name);
+            if (state.workstations().containsKey(name.value())) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " is workstation " + name
+                        + "'s disk; remove the workstation ('icbd workstation remove " + name + "')");
+            }
             for (CatalogState.LunMap m : state.luns()) {
                 if (name.value().equals(m.cloneName())) {
                     throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " is LUN " + m.lun() + " of "
@@ -178,6 +224,104 @@ public final class VolumeManager {
     }
 
     /**
+     * Adds a workstation and makes its disk, a clone named like it of its pinned version or its image's
+     * newest; refused when its name, a MAC or its IQN is taken (nothing is made then).
+     */
+    public CatalogState.Workstation addWorkstation(CatalogState.Workstation w) throws IOException {
+        VolumeName name = new VolumeName(w.name());
+        return transact(state -> {
+            if (state.workstations().containsKey(w.name())) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + w.name() + " already exists");
+            }
+            if (state.clones().containsKey(w.name())) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "a clone named " + w.name() + " exists already; pick another"
+                        + " workstation name or delete the clone ('icbd clone delete " + w.name() + "')");
+            }
+            requireFree(state, w);
+            CatalogState.Image img = image(state, new VolumeName(w.image()));
+            int v = w.version() == 0 ? img.versions() : w.version();
+            if (img.versions() == 0) {
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + w.image() + " has no published version yet;"
+                        + " run 'icbd image publish " + w.image() + "' first");
+            }
+            requireVersion(img, new VolumeName(w.image()), v);
+            Path target = layout.clone(name);
+            if (Files.exists(target)) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, target + " exists but the catalog does not know it; remove it or pick another name");
+            }
+            fs.snapshot(layout.version(new VolumeName(w.image()), v), target, false);
+            var clone = new CatalogState.Clone(w.name(), w.image(), v, UUID.randomUUID().toString(), Instant.now().toString());
+            return Catalog.Outcome.undoable(state.with(clone).with(w), w, () -> fs.delete(target));
+        });
+    }
+
+    /** Changes a workstation's MACs, image, pinned version or mode (its disk moves only when reset). */
+    public CatalogState.Workstation updateWorkstation(VolumeName name, java.util.function.UnaryOperator<CatalogState.Workstation> change)
+            throws IOException {
+        return transact(state -> {
+            CatalogState.Workstation next = change.apply(workstation(state, name));
+            requireFree(state, next);
+            CatalogState.Image img = image(state, new VolumeName(next.image()));
+            if (next.version() != 0) requireVersion(img, new VolumeName(next.image()), next.version());
+            CatalogState.Clone clone = state.clones().get(next.clone());
+            if (clone != null && !clone.image().equals(next.image())) {
+                throw new VolumeException(VolumeException.Kind.INVALID, "workstation " + name + "'s disk is a clone of " + clone.image()
+                        + "; a workstation keeps its image (remove it and add it again to give it another)");
+            }
+            return Catalog.Outcome.of(state.with(next), next);
+        });
+    }
+
+    /** Removes a workstation and its disk (a node serving it ends its sessions when it sees the catalog change). */
+    public CatalogState.Workstation removeWorkstation(VolumeName name) throws IOException {
+        return transact(state -> {
+            CatalogState.Workstation w = workstation(state, name);
+            for (CatalogState.LunMap m : state.luns()) {
+                if (w.clone().equals(m.cloneName())) {
+                    throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + name + "'s disk is also LUN " + m.lun()
+                            + " of " + m.target() + "; unmap it first");
+                }
+            }
+            CatalogState next = state.withoutWorkstation(w.name()).withoutClone(w.clone());
+            return Catalog.Outcome.then(next, w, () -> {
+                Path disk = layout.clone(new VolumeName(w.clone()));
+                if (Files.exists(disk)) fs.discard(disk);
+            });
+        });
+    }
+
+    /** The version a workstation boots: its pinned one, or its image's newest. */
+    public static int bootVersion(CatalogState state, CatalogState.Workstation w) {
+        if (w.version() != 0) return w.version();
+        CatalogState.Image img = state.images().get(w.image());
+        return img == null ? 0 : img.versions();
+    }
+
+    private static void requireFree(CatalogState state, CatalogState.Workstation w) {
+        for (CatalogState.Workstation other : state.workstations().values()) {
+            if (other.name().equals(w.name())) continue;
+            for (String mac : w.macs()) {
+                if (other.macs().contains(mac)) {
+                    throw new VolumeException(VolumeException.Kind.CONFLICT, "MAC " + mac + " is already workstation " + other.name()
+                            + "'s; remove it there first ('icbd workstation set " + other.name() + " --remove-mac " + mac + "')");
+                }
+            }
+            if (other.iqn().equalsIgnoreCase(w.iqn())) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "target " + w.iqn() + " is already workstation " + other.name() + "'s");
+            }
+        }
+        if (!state.lunsOf(w.iqn().toLowerCase(java.util.Locale.ROOT)).isEmpty()) {
+            throw new VolumeException(VolumeException.Kind.CONFLICT, "target " + w.iqn() + " already has LUNs mapped with 'icbd lun map'");
+        }
+    }
+
+    private static CatalogState.Workstation workstation(CatalogState state, VolumeName name) {
+        CatalogState.Workstation w = state.workstations().get(name.value());
+        if (w == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no workstation named " + name + " (see 'icbd workstation list')");
+        return w;
+    }
+
+    /**
      * Maps a clone (read-write) or a version (read-only; {@code clone} null) as a LUN of {@code target}
      * (an IQN the caller has checked), at {@code lun} or, when it is negative, the lowest free number.
      * A clone is mapped once at most: two LUNs writing one disk would corrupt it.
@@ -185,7 +329,7 @@ public final class VolumeManager {
     public CatalogState.LunMap mapLun(String target, long lun, VolumeName clone, VolumeName image, int version) throws IOException {
         String iqn = target.toLowerCase(java.util.Locale.ROOT);
         if (lun > MAX_LUN) throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + MAX_LUN + "; got " + lun);
-        return catalog.transact(state -> {
+        return transact(state -> {
             String versionSpec = null;
             if (clone != null) {
                 clone(state, clone);
@@ -215,7 +359,7 @@ public final class VolumeManager {
 
     public void unmapLun(String target, long lun) throws IOException {
         String iqn = target.toLowerCase(java.util.Locale.ROOT);
-        catalog.transact(state -> {
+        transact(state -> {
             if (state.lunsOf(iqn).stream().noneMatch(m -> m.lun() == lun)) {
                 throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no LUN " + lun + " is mapped on " + iqn + " (see 'icbd lun list')");
             }
@@ -240,6 +384,11 @@ public final class VolumeManager {
         return image(catalog.read(), name);
     }
 
+    /** What the catalog knows of a workstation. */
+    public CatalogState.Workstation workstationInfo(VolumeName name) throws IOException {
+        return workstation(catalog.read(), name);
+    }
+
     /** What the catalog knows of a clone (its image and version). */
     public CatalogState.Clone cloneInfo(VolumeName name) throws IOException {
         return clone(catalog.read(), name);
@@ -253,7 +402,11 @@ public final class VolumeManager {
 
     /** A clone is the same disk wherever and whenever it is served: identity from its catalog id. */
     public LunIdentity cloneIdentity(VolumeName name) throws IOException {
-        return LunIdentity.fromVolumeKey("clone:" + clone(catalog.read(), name).id());
+        return cloneIdentity(clone(catalog.read(), name));
+    }
+
+    public static LunIdentity cloneIdentity(CatalogState.Clone clone) {
+        return LunIdentity.fromVolumeKey("clone:" + clone.id());
     }
 
     public static LunIdentity versionIdentity(VolumeName image, int version) {

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -117,6 +118,14 @@ public final class IcbdExport implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) stop();
+    }
+
+    /** Runs {@code icbd ARGS... [--data-root DIR]} from the built jar (no data root when {@code dataRoot} is null). */
+    public static Tool.Result cli(Path dataRoot, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        if (dataRoot != null) cmd.addAll(List.of("--data-root", dataRoot.toString()));
+        return Tool.run(Duration.ofMinutes(2), cmd.toArray(String[]::new));
     }
 
     public static Path jar() {

@@ -1,0 +1,74 @@
+package org.icbd.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.icbd.volume.DiskMode;
+import org.icbd.volume.VersionSpec;
+import org.icbd.volume.VolumeException;
+import org.icbd.volume.VolumeName;
+import org.icbd.workstation.Workstations;
+
+/** Reads the {@code workstations:} section of a configuration into {@link WorkstationSettings}. */
+final class WorkstationConfig {
+
+    private static final Set<String> KEYS = Set.of("boot", "networks", "portal", "iqn-prefix", "enrol", "min-free-mib");
+    private static final Set<String> ENROL_KEYS = Set.of("image", "mode", "name");
+
+    private WorkstationConfig() {
+    }
+
+    static Optional<WorkstationSettings> parse(ConfigNode root) throws ConfigException {
+        if (!root.has("workstations")) return Optional.empty();
+        if (root.has("cluster")) {
+            throw root.error("workstations", "is served by a single node only for now; remove it or the 'cluster' section");
+        }
+        ConfigNode w = root.child("workstations").requireMapping(KEYS);
+        Optional<HostPort> boot = w.has("boot") ? Optional.of(ConfigLoader.hostPort(w.child("boot"), 8080)) : Optional.empty();
+        List<Subnet> networks = new ArrayList<>();
+        for (ConfigNode n : w.list("networks")) {
+            try {
+                networks.add(Subnet.parse(n.asText()));
+            } catch (IllegalArgumentException e) {
+                throw n.error(e.getMessage());
+            }
+        }
+        if (boot.isPresent() && networks.isEmpty()) {
+            throw w.error("networks", "is required with 'boot': the networks whose workstations may boot, e.g. [10.0.0.0/24]"
+                    + " (a MAC is easily forged, so the endpoint answers only these)");
+        }
+        Optional<HostPort> portal = w.has("portal") ? Optional.of(ConfigLoader.hostPort(w.child("portal"), IcbdConfig.ISCSI_PORT)) : Optional.empty();
+        String prefix = w.optText("iqn-prefix").orElse(Workstations.DEFAULT_IQN_PREFIX);
+        Optional<String> bad = IscsiNames.problem(prefix + ":x");
+        if (bad.isPresent() || !prefix.startsWith("iqn.")) {
+            throw w.error("iqn-prefix", "must be an iqn. name such as iqn.2026-11.org.example.ws" + bad.map(b -> " (" + b + ")").orElse(""));
+        }
+        Optional<WorkstationSettings.Enrolment> enrol = Optional.empty();
+        if (w.has("enrol")) {
+            ConfigNode e = w.child("enrol").requireMapping(ENROL_KEYS);
+            if (!e.has("image")) throw e.error("image", "is required: the image (IMAGE or IMAGE@N) an enrolled workstation boots");
+            VersionSpec image;
+            DiskMode mode;
+            try {
+                image = VersionSpec.parseOrNewest(e.text("image"));
+            } catch (VolumeException x) {
+                throw e.error("image", x.getMessage());
+            }
+            try {
+                mode = DiskMode.parse(e.optText("mode").orElse("reset-on-boot"));
+            } catch (VolumeException x) {
+                throw e.error("mode", x.getMessage());
+            }
+            String pattern = e.optText("name").orElse("{mac}");
+            try {
+                new VolumeName(pattern.replace("{mac}", "525400123456"));
+            } catch (VolumeException x) {
+                throw e.error("name", "'" + pattern + "' does not make a valid name ({mac} stands for 12 hex digits): " + x.getMessage());
+            }
+            enrol = Optional.of(new WorkstationSettings.Enrolment(image.image().value(), image.version(), mode, pattern));
+        }
+        long minFree = w.integer("min-free-mib", WorkstationSettings.DEFAULT_MIN_FREE_MIB, 0, 1L << 30) << 20;
+        return Optional.of(new WorkstationSettings(boot, networks, portal, prefix, enrol, minFree));
+    }
+}

@@ -1,0 +1,125 @@
+package org.icbd.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.icbd.config.ConfigException;
+import java.net.InetSocketAddress;
+import org.icbd.config.HostPort;
+import org.icbd.config.StaticTargetRegistry;
+import org.icbd.config.WorkstationSettings;
+import org.icbd.iscsi.TargetRegistry;
+import org.icbd.workstation.BootEndpoint;
+import org.icbd.workstation.BootService;
+import org.icbd.workstation.Workstations;
+import org.icbd.workstation.WorkstationTargets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.icbd.volume.VolumeManager;
+
+/**
+ * A data root as a running node holds it: one {@link VolumeManager} whose resets switch the clones
+ * this node serves ({@link ServedClones}), and the control socket through which the CLI asks the node
+ * for such changes instead of making them behind its back.
+ */
+public final class NodeVolumes implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeVolumes.class);
+
+    private final VolumeManager volumes;
+    private final ServedClones served;
+    private NodeControl control;
+    private WorkstationTargets workstations;
+    private BootEndpoint boot;
+
+    private NodeVolumes(VolumeManager volumes, ServedClones served) {
+        this.volumes = volumes;
+        this.served = served;
+    }
+
+    /** The data root, when it exists (a node serving plain image files only has none). */
+    public static NodeVolumes open(Path dataRoot, StaticTargetRegistry.DeviceOpener opener) throws ConfigException {
+        if (!Files.isDirectory(dataRoot)) return null;
+        try {
+            VolumeManager volumes = VolumeManager.open(dataRoot);
+            ServedClones served = new ServedClones(volumes, opener);
+            volumes.serveClonesTo(served);
+            return new NodeVolumes(volumes, served);
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot open " + dataRoot + ": " + e.getMessage(), e);
+        }
+    }
+
+    public VolumeManager volumes() {
+        return volumes;
+    }
+
+    public ServedClones served() {
+        return served;
+    }
+
+    /**
+     * The configuration's targets plus one per workstation of the catalog, kept in step with every
+     * change this node makes or the CLI reports.
+     */
+    public TargetRegistry withWorkstations(TargetRegistry configured, int maxTransferBytes) {
+        workstations = new WorkstationTargets(configured, served, maxTransferBytes);
+        volumes.onChange(this::catalogChanged);
+        catalogChanged();
+        return workstations;
+    }
+
+    private void catalogChanged() {
+        if (workstations == null) return;
+        try {
+            workstations.sync(volumes.state());
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot read the catalog to serve its workstations: {}", e.toString());
+        }
+    }
+
+    /** Sessions of a removed (or rebooting) workstation are ended on {@code service}'s portals. */
+    public void servedBy(IscsiService service) {
+        if (workstations != null) workstations.endSessionsWith(service::endSessionsOf);
+    }
+
+    /**
+     * Answers {@code GET /boot?mac=} as {@code settings} say; the script names {@code portal} (the
+     * portal's own address, or the address the request came in on when it listens on every address).
+     */
+    public BootEndpoint startBoot(WorkstationSettings settings, InetSocketAddress portal) throws ConfigException {
+        HostPort listen = settings.boot().orElseThrow();
+        var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()
+                .map(p -> new InetSocketAddress(p.host(), p.port()))
+                .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal));
+        try {
+            boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service);
+        } catch (IOException e) {
+            throw Addresses.cannotListen("workstations.boot " + listen, e);
+        }
+        return boot;
+    }
+
+    /** Where the boot endpoint listens, or null when it is off. */
+    public InetSocketAddress bootAddress() {
+        return boot == null ? null : boot.boundAddress();
+    }
+
+    /** Starts answering the CLI on the data root's socket. */
+    public void listen() throws ConfigException {
+        Path socket = volumes.layout().nodeSocket();
+        try {
+            control = NodeControl.start(socket, new NodeRequests(volumes, this::catalogChanged));
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot listen on " + socket + " for the CLI: " + e.getMessage(), e);
+        }
+    }
+
+    /** Call after the portals stopped: the workstations' disks are closed last. */
+    @Override
+    public void close() {
+        if (boot != null) boot.close();
+        if (control != null) control.close();
+        if (workstations != null) workstations.close();
+    }
+}

@@ -1,0 +1,122 @@
+package org.icbd.workstation;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.icbd.config.WorkstationSettings;
+import org.icbd.volume.CatalogState;
+import org.icbd.volume.DiskMode;
+import org.icbd.volume.VersionSpec;
+import org.icbd.volume.VolumeException;
+import org.icbd.volume.VolumeManager;
+import org.icbd.volume.VolumeName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a boot request gets: the script that boots the workstation with this MAC (enrolled on the spot
+ * when the site allows it), after its disk was reset when it is a reset-on-boot one; or a script that
+ * says why not. Requests from networks the configuration does not name get nothing useful.
+ */
+public final class BootService {
+
+    private static final Logger log = LoggerFactory.getLogger(BootService.class);
+
+    /** An answer: the HTTP status and the iPXE script. */
+    public record Answer(int status, String script) {
+    }
+
+    private final Workstations workstations;
+    private final WorkstationTargets targets;
+    private final WorkstationSettings settings;
+    /** The iSCSI portal to name in the script, given the address the request came in on. */
+    private final Function<InetSocketAddress, InetSocketAddress> portal;
+
+    public BootService(Workstations workstations, WorkstationTargets targets, WorkstationSettings settings,
+                       Function<InetSocketAddress, InetSocketAddress> portal) {
+        this.workstations = workstations;
+        this.targets = targets;
+        this.settings = settings;
+        this.portal = portal;
+    }
+
+    public Answer boot(String macText, InetAddress from, InetSocketAddress local) {
+        if (settings.networks().stream().noneMatch(n -> n.contains(from))) {
+            log.warn("boot request from {} refused: not in the networks 'workstations.networks' names", from.getHostAddress());
+            return new Answer(403, BootScripts.refusal(List.of("this network may not boot from here")));
+        }
+        MacAddress mac;
+        try {
+            mac = MacAddress.parse(macText);
+        } catch (VolumeException e) {
+            log.warn("boot request from {}: {}", from.getHostAddress(), e.getMessage());
+            return new Answer(400, BootScripts.refusal(List.of(e.getMessage(), "chain /boot?mac=${net0/mac}")));
+        }
+        try {
+            long t0 = System.nanoTime();
+            VolumeManager volumes = workstations.volumes();
+            CatalogState state = volumes.state();
+            Optional<CatalogState.Workstation> known = state.workstationWithMac(mac.value());
+            String how;
+            CatalogState.Workstation w;
+            if (known.isPresent()) {
+                w = known.get();
+                how = "known";
+            } else {
+                Optional<CatalogState.Workstation> enrolled = enrol(mac);
+                if (enrolled.isEmpty()) {
+                    log.warn("boot request from {}: MAC {} is not registered", from.getHostAddress(), mac);
+                    return new Answer(404, BootScripts.refusal(List.of("this machine (MAC " + mac + ") is not registered.",
+                            "Ask an administrator to run: icbd workstation add NAME --mac " + mac + " --image IMAGE")));
+                }
+                w = enrolled.get();
+                how = "enrolled";
+                state = volumes.state();
+            }
+            int version = VolumeManager.bootVersion(state, w);
+            if (w.mode() == DiskMode.RESET_ON_BOOT && known.isPresent()) {
+                targets.endSessions(w.iqn()); // what was left from before the reboot writes nothing more
+                volumes.resetClone(new VolumeName(w.clone()), version);
+                how += ", disk reset";
+            } else {
+                CatalogState.Clone c = state.clones().get(w.clone());
+                if (c != null) version = c.version();
+            }
+            InetSocketAddress p = portal.apply(local);
+            log.info("boot request from {} MAC {}: workstation {} ({}, {}@{}) in {} ms", from.getHostAddress(), mac, w.name(), how,
+                    w.image(), version, (System.nanoTime() - t0) / 1_000_000);
+            return new Answer(200, BootScripts.sanboot(w, w.image() + "@" + version, p.getAddress().getHostAddress(), p.getPort()));
+        } catch (VolumeException e) {
+            log.warn("boot request from {} MAC {}: {}", from.getHostAddress(), mac, e.getMessage());
+            return new Answer(e.kind() == VolumeException.Kind.FAILED ? 500 : 409,
+                    BootScripts.refusal(List.of("this machine (MAC " + mac + ") cannot boot: " + e.getMessage())));
+        } catch (IOException | RuntimeException e) {
+            log.error("boot request from {} MAC {} failed", from.getHostAddress(), mac, e);
+            return new Answer(500, BootScripts.refusal(List.of("the server failed (" + e.getMessage() + "); see its log")));
+        }
+    }
+
+    /** Enrols an unknown MAC when the site allows it; serialized, so two requests of one MAC make one workstation. */
+    private synchronized Optional<CatalogState.Workstation> enrol(MacAddress mac) throws IOException {
+        Optional<CatalogState.Workstation> meanwhile = workstations.volumes().state().workstationWithMac(mac.value());
+        if (meanwhile.isPresent()) return meanwhile;
+        if (settings.enrol().isEmpty()) return Optional.empty();
+        WorkstationSettings.Enrolment e = settings.enrol().get();
+        long free = Files.getFileStore(workstations.volumes().layout().root()).getUsableSpace();
+        if (free < settings.minFreeBytes()) {
+            log.warn("MAC {} not enrolled: {} MiB free in the data root, below workstations.min-free-mib ({})", mac, free >> 20,
+                    settings.minFreeBytes() >> 20);
+            throw new VolumeException(VolumeException.Kind.FAILED, "the server is short of space (" + (free >> 20) + " MiB free, "
+                    + (settings.minFreeBytes() >> 20) + " MiB needed to enrol a workstation); ask an administrator to free some");
+        }
+        VolumeName name = new VolumeName(e.namePattern().replace("{mac}", mac.bare()));
+        var image = new VersionSpec(new VolumeName(e.image()), e.version());
+        CatalogState.Workstation w = workstations.add(name, List.of(mac), image, e.mode(), settings.iqnPrefix());
+        log.info("enrolled MAC {} as workstation {} ({} of {})", mac, w.name(), w.mode(), e.image());
+        return Optional.of(w);
+    }
+}
