@@ -285,6 +285,10 @@ class PauseFailoverTest {
         long takenAt = System.nanoTime();
         long takenMs = (takenAt - frozenAt) / 1_000_000;
         assertTrue(writeThroughVip(0xb2, 0, 30), "the new leader acknowledges newer data");
+        // the guard ends a frozen JVM's ZooKeeper session early, so the takeover can beat the session
+        // timeout: keep it frozen past that timeout anyway, the pause this scenario is about
+        long pastTimeout = SESSION_TIMEOUT.toMillis() + 500 - (System.nanoTime() - frozenAt) / 1_000_000;
+        if (pastTimeout > 0) Thread.sleep(pastTimeout);
         long frozenFor = (System.nanoTime() - frozenAt) / 1_000_000;
         assertTrue(frozenFor > SESSION_TIMEOUT.toMillis(), "frozen past the session timeout");
 
