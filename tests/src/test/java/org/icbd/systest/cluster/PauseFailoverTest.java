@@ -290,7 +290,6 @@ class PauseFailoverTest {
         long pastTimeout = SESSION_TIMEOUT.toMillis() + 500 - (System.nanoTime() - frozenAt) / 1_000_000;
         if (pastTimeout > 0) Thread.sleep(pastTimeout);
         long frozenFor = (System.nanoTime() - frozenAt) / 1_000_000;
-        assertTrue(frozenFor > SESSION_TIMEOUT.toMillis(), "frozen past the session timeout");
 
         pa.resume(Duration.ofMillis(300));
         long resumedAt = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(300);
