@@ -2,7 +2,6 @@ package org.icbd.systest.ansible;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.icbd.systest.IcbdExport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * The site rollout in {@code ansible/} passes what CI can check without hosts: ansible-lint's production
@@ -31,9 +31,9 @@ class AnsibleRolesTest {
     @Test
     void rolesLintSyntaxCheckAndRenderConfigurationsIcbdAccepts() throws Exception {
         for (String tool : List.of("ansible-playbook", "ansible-lint", "nft", "dnsmasq")) {
-            assumeTrue(IcbdExport.onPath(tool), tool + " missing: apt-get install ansible-core ansible-lint nftables dnsmasq-base");
+            Requires.that(Requires.onPath(tool), tool + " missing: apt-get install ansible-core ansible-lint nftables dnsmasq-base");
         }
-        assumeTrue("root".equals(System.getProperty("user.name")), "nft -c needs root (CAP_NET_ADMIN)");
+        Requires.that(Requires.isRoot(), "nft -c needs root (CAP_NET_ADMIN)");
         Path repo = Path.of(System.getProperty("icbd.repo", "..")).toAbsolutePath().normalize();
         Path log = dir.resolve("check.log");
         ProcessBuilder pb = new ProcessBuilder("bash", repo.resolve("ansible/test/check.sh").toString(), IcbdExport.jar().toString())

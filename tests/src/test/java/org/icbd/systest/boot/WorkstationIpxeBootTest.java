@@ -2,7 +2,6 @@ package org.icbd.systest.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.net.ServerSocket;
@@ -29,6 +28,7 @@ import org.icbd.systest.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * Workstations booting as a site boots them: QEMU (TCG) with an iPXE ROM and no disk gets {@code
@@ -59,10 +59,10 @@ class WorkstationIpxeBootTest {
 
     @Test
     void twoWorkstationsAndANewOneBootTheirDisksInTheirModesAndMoveToAPublishedVersion() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-system-x86_64"), "qemu-system-x86_64 missing: apt-get install qemu-system-x86 ipxe-qemu");
-        assumeTrue(Files.exists(Path.of("/usr/lib/ipxe/qemu/efi-e1000.rom")) || Files.exists(Path.of("/usr/share/qemu/efi-e1000.rom")),
+        Requires.that(Requires.onPath("qemu-system-x86_64"), "qemu-system-x86_64 missing: apt-get install qemu-system-x86 ipxe-qemu");
+        Requires.that(Files.exists(Path.of("/usr/lib/ipxe/qemu/efi-e1000.rom")) || Files.exists(Path.of("/usr/share/qemu/efi-e1000.rom")),
                 "iPXE ROM for QEMU missing: apt-get install ipxe-qemu");
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.that(Requires.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
         String v1 = "V1-" + random();
         String v2 = "V2-" + random();

@@ -3,7 +3,6 @@ package org.icbd.systest.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * Only one node answers for a disk, whatever happens to the leader: frozen (SIGSTOP past the session
@@ -58,9 +58,9 @@ class PauseFailoverTest {
 
     @BeforeEach
     void network() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
-        assumeTrue(IcbdExport.onPath("arping"), "arping is not installed");
+        Requires.that(Requires.isRoot(), "network namespaces need root");
+        Requires.that(Requires.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
+        Requires.that(Requires.onPath("arping"), "arping is not installed");
         lab = new Lab();
         String zkNs = lab.host("zk", 1);
         clientNs = lab.host("client", 9);

@@ -1,7 +1,6 @@
 package org.icbd.systest.fairness;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -16,6 +15,7 @@ import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * Fairness as a property: while one session never reads its socket (and asks for 256 KiB ping
@@ -36,7 +36,7 @@ class FairnessTest {
 
     @Test
     void stalledSessionsDoNotSlowAHealthyOne() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-img"), "qemu-img missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.that(Requires.onPath("qemu-img"), "qemu-img missing: apt-get install qemu-utils qemu-block-extra");
         Path img = dir.resolve("disk.img");
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(512L << 20);

@@ -1,7 +1,6 @@
 package org.icbd.systest.initiator;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * {@code icbd clone reset} while {@code icbd serve} serves the clone (it used to hang in {@code btrfs
@@ -45,7 +45,7 @@ class ResetWhileServingTest {
 
     @BeforeEach
     void imageVersionAndClone() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.that(Requires.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
         Path source = dir.resolve("gold.img");
         byte[] golden = new byte[4 * MIB];

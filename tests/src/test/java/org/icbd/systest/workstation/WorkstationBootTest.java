@@ -3,7 +3,6 @@ package org.icbd.systest.workstation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.icbd.testsupport.Requires;
 
 /**
  * Workstations booted the way iPXE does it, with real parts: {@code icbd serve} answers {@code GET
@@ -58,7 +58,7 @@ class WorkstationBootTest {
 
     @BeforeEach
     void imageAndTwoWorkstations() throws Exception {
-        assumeTrue(IcbdExport.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
+        Requires.that(Requires.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
         Path source = dir.resolve("gold.img");
         byte[] golden = new byte[4 * MIB];
