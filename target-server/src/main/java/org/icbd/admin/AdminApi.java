@@ -77,6 +77,13 @@ public final class AdminApi implements AutoCloseable {
     }
 
     /** A request the API refuses, with its status. */
+    /** The client closed its connection before its request was read whole: there is no one to answer. */
+    static final class ClientGone extends IOException {
+        ClientGone(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
     static final class Refused extends Exception {
         final int status;
 
@@ -113,6 +120,10 @@ public final class AdminApi implements AutoCloseable {
                     case FAILED -> 500;
                 };
                 body = Map.of("error", e.getMessage());
+            } catch (ClientGone e) {
+                log.info("admin request {} {}: the client left before sending its whole body ({})",
+                        ex.getRequestMethod(), ex.getRequestURI(), e.getMessage());
+                return;
             } catch (IOException | RuntimeException e) {
                 log.error("admin request {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
                 status = 500;
@@ -229,6 +240,8 @@ public final class AdminApi implements AutoCloseable {
         byte[] raw;
         try (InputStream in = ex.getRequestBody()) {
             raw = in.readNBytes(MAX_BODY + 1);
+        } catch (IOException e) {
+            throw new ClientGone(e);
         }
         if (raw.length > MAX_BODY) throw new Refused(413, "request body over " + MAX_BODY + " bytes");
         try {

@@ -3,10 +3,17 @@ package org.icbd.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The admin API over real HTTP, on a data root in a temp directory (copies: the API is the same on btrfs). */
 class AdminApiTest {
@@ -150,6 +158,33 @@ class AdminApiTest {
         }
         assertEquals("[]", call("GET", "/clones", null).body(), "no clone was made");
         assertEquals(201, call("POST", "/clones", "{\"name\":\"ws01\",\"image\":\"gold\",\"version\":1}").statusCode());
+    }
+
+    /** D6: a client that closes in the middle of its body costs one INFO line, no error and no stack trace. */
+    @Test
+    void aClientLeavingMidBodyIsNoError() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(AdminApi.class);
+        ListAppender<ILoggingEvent> seen = new ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try {
+            try (Socket s = new Socket("127.0.0.1", api.boundAddress().getPort())) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /api/v1/clones HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (seen.list.stream().noneMatch(e -> e.getLevel() == Level.INFO) && System.nanoTime() < end) Thread.sleep(20);
+            assertTrue(seen.list.stream().anyMatch(e -> e.getLevel() == Level.INFO && e.getFormattedMessage().contains("left")),
+                    () -> "no INFO line about the client leaving: " + seen.list);
+            assertTrue(seen.list.stream().noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN) || e.getThrowableProxy() != null),
+                    () -> "logged louder than INFO or with a stack trace: " + seen.list);
+            // and the API still answers
+            assertEquals(200, call("GET", "/images", null).statusCode());
+        } finally {
+            logger.detachAppender(seen);
+        }
     }
 
     private void assertStatus(int status, HttpResponse<String> r, String fragment) throws Exception {
