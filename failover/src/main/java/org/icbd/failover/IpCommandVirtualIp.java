@@ -72,7 +72,13 @@ public final class IpCommandVirtualIp implements VirtualIp {
         VipGuard g = guard;
         guard = null;
         if (g != null) g.stop(); // the guard removes the address as it goes
-        if (held()) run(true, "ip", "addr", "del", cidr, "dev", iface);
+        if (held()) {
+            try {
+                run(true, "ip", "addr", "del", cidr, "dev", iface);
+            } catch (IOException e) {
+                if (held()) throw e; // else a guard still finishing removed it first
+            }
+        }
     }
 
     @Override
