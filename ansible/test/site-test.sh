@@ -187,7 +187,7 @@ playbook "$here/site.yml" >"$run/site1.log" 2>&1 || { tail -60 "$run/site1.log";
 chap=$(cat "$run/secrets/chap-ws01")
 iqn=iqn.2026-11.org.example:ws01
 url="iscsi://ws01%$chap@$vip/$iqn/0"
-leader() { for m in icbdst-a icbdst-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; }
+leader() { for m in icbdst-a icbdst-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; return 0; }
 for _ in $(seq 60); do qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" >/dev/null 2>&1 && break; sleep 1; done
 qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" | grep -q "read 1/1" || fail "ws01 is not served through the VIP"
 t_serving=$(( $(date +%s) - t_site ))
