@@ -43,7 +43,8 @@ cleanup() {
   for m in "${!ip[@]}"; do
     mountpoint -q "$run/$m/data" && umount "$run/$m/data"
     mountpoint -q "$run/$m/root" && umount "$run/$m/root"
-    for c in unified systemd; do rmdir "/sys/fs/cgroup/$c/$m" 2>/dev/null; done
+    # nspawn leaves its payload/supervisor cgroups inside the machine's: remove them deepest first
+    for c in unified systemd; do [[ -d "/sys/fs/cgroup/$c/$m" ]] && find "/sys/fs/cgroup/$c/$m" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   done
   ip link del "$br" 2>/dev/null; ip link del icbdst-tap0 2>/dev/null
   rm -rf "$run"
