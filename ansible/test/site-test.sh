@@ -43,7 +43,8 @@ cleanup() {
   for m in "${!ip[@]}"; do
     mountpoint -q "$run/$m/data" && umount "$run/$m/data"
     mountpoint -q "$run/$m/root" && umount "$run/$m/root"
-    for c in unified systemd; do rmdir "/sys/fs/cgroup/$c/$m" 2>/dev/null; done
+    # nspawn leaves its payload/supervisor cgroups inside the machine's: remove them deepest first
+    for c in unified systemd; do [[ -d "/sys/fs/cgroup/$c/$m" ]] && find "/sys/fs/cgroup/$c/$m" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   done
   ip link del "$br" 2>/dev/null; ip link del icbdst-tap0 2>/dev/null
   rm -rf "$run"
@@ -187,7 +188,7 @@ playbook "$here/site.yml" >"$run/site1.log" 2>&1 || { tail -60 "$run/site1.log";
 chap=$(cat "$run/secrets/chap-ws01")
 iqn=iqn.2026-11.org.example:ws01
 url="iscsi://ws01%$chap@$vip/$iqn/0"
-leader() { for m in icbdst-a icbdst-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; }
+leader() { for m in icbdst-a icbdst-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; return 0; }
 for _ in $(seq 60); do qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" >/dev/null 2>&1 && break; sleep 1; done
 qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" | grep -q "read 1/1" || fail "ws01 is not served through the VIP"
 t_serving=$(( $(date +%s) - t_site ))
