@@ -1,5 +1,7 @@
 package org.icbd.systest.cluster;
 
+import static org.icbd.systest.cluster.ClusterLab.count;
+import static org.icbd.systest.cluster.ClusterLab.icbd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
-import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,12 +29,11 @@ import org.icbd.btrfs.LoopBtrfsExtension;
  */
 class ClusterFailoverTest {
 
-    private static final String ZK = Lab.SUBNET + "1";
-    private static final String VIP = Lab.SUBNET + "100";
-    private static final String IQN = "iqn.2026-11.org.icbd:lab";
+    private static final String VIP = ClusterLab.VIP;
+    private static final String IQN = ClusterLab.LAB;
     private static final String URL = "iscsi://" + VIP + "/" + IQN + "/0";
-    private static final int IMAGE_BYTES = 4 << 20;
-    private static final String WS01 = "iqn.2026-11.org.icbd:ws01";
+    private static final int IMAGE_BYTES = ClusterLab.IMAGE_BYTES;
+    private static final String WS01 = ClusterLab.WS01;
     private static final String WS01_URL = "iscsi://" + VIP + "/" + WS01 + "/0";
     /** Sync mode with checkpoints far apart: the writes reach the standby through the write log. */
     private static final String SYNC = "mode: sync, interval: 30s";
@@ -47,37 +46,23 @@ class ClusterFailoverTest {
     @TempDir
     Path tmp;
 
-    private Lab lab;
-    private String zkNs;
-    private String clientNs;
-    private final List<NodeProcess> processes = new ArrayList<>();
-    /** Other processes a test starts (load generators), killed in teardown whatever happened. */
-    private final List<Process> helpers = new ArrayList<>();
+    /** The network, ZooKeeper, and every process a test starts (load generators too), stopped in teardown whatever happened. */
+    private ClusterLab cluster;
     /** What the last read attempt printed, for failure messages. */
     private String lastAttempt = "";
 
     @BeforeEach
     void network() throws Exception {
-        Requires.root("network namespaces");
-        Requires.tool("qemu-io", "apt-get install qemu-utils");
-        Requires.tool("arping", "apt-get install arping");
-        lab = new Lab();
-        zkNs = lab.host("zk", 1);
-        clientNs = lab.host("client", 9);
-        processes.add(NodeProcess.start(zkNs, tmp.resolve("zk.log"), "zookeeper", "--listen", ZK + ":2181",
-                "--data", tmp.resolve("zk").toString()));
-        assertTrue(processes.get(0).awaitOutput("ZooKeeper listening", 60), processes.get(0).output());
+        cluster = ClusterLab.open(tmp);
     }
 
     @AfterEach
     void teardown() throws Exception {
-        for (Process p : helpers) p.destroyForcibly().waitFor();
-        for (NodeProcess p : processes) p.close();
-        if (lab != null) lab.close();
+        if (cluster != null) cluster.close();
     }
 
     /** Node {@code name} at 10.77.0.{@code n}: its own data root with image lab, version lab@1 (all 0x5a). */
-    private NodeSpec node(String name, int n) throws Exception {
+    private ClusterNode node(String name, int n) throws Exception {
         return node(name, n, Files.createDirectories(tmp.resolve(name)), null);
     }
 
@@ -86,48 +71,18 @@ class ClusterFailoverTest {
      * @param replication null, or also serve clone ws01 read-write as target {@link #WS01}, replicated with
      *                    these settings (YAML keys besides listen and secret-file, e.g. {@code "mode: async, interval: 2s"})
      */
-    private NodeSpec node(String name, int n, Path root, String replication) throws Exception {
+    private ClusterNode node(String name, int n, Path root, String replication) throws Exception {
         return node(name, n, root, replication, true);
     }
 
     /** @param withVersion import and publish lab@1 here; without, the node gets it from the leader by replication */
-    private NodeSpec node(String name, int n, Path root, String replication, boolean withVersion) throws Exception {
-        boolean withClone = replication != null;
-        String ns = lab.host(name, n);
-        if (withVersion) {
-            Path image = root.resolve("golden.img");
-            byte[] data = new byte[IMAGE_BYTES];
-            Arrays.fill(data, (byte) 0x5a);
-            Files.write(image, data);
-            icbd(null, "image", "import", "--data-root", root.resolve("data").toString(), "--name", "lab", image.toString());
-            icbd(null, "image", "publish", "--data-root", root.resolve("data").toString(), "lab");
-        }
-        Path config = root.resolve("icbd.yaml");
-        Files.writeString(config, String.join("\n",
-                "data-root: data",
-                "metrics: 127.0.0.1:9260",
-                "cluster:",
-                "  name: lab",
-                "  node: " + name,
-                "  zookeeper: " + ZK + ":2181",
-                "  virtual-ip: " + VIP + "/24",
-                "  interface: eth0",
-                withClone ? "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret() + ", " + replication + "}" : "",
-                "targets:",
-                "  - iqn: " + IQN,
-                "    open: true",
-                "    luns:",
-                "      - {lun: 0, version: lab@1}",
-                withClone ? "  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}" : "",
-                ""));
-        return new NodeSpec(name, ns, config, root.resolve(name + ".log"));
-    }
-
-    private record NodeSpec(String name, String ns, Path config, Path log) {
+    private ClusterNode node(String name, int n, Path root, String replication, boolean withVersion) throws Exception {
+        if (withVersion) ClusterLab.publishLab(root);
+        return cluster.node(name, n, root, null, replication);
     }
 
     /** {@code node} with clone ws01 replicated asynchronously by its LUN's own setting. */
-    private static NodeSpec asyncClone(NodeSpec node) throws Exception {
+    private static ClusterNode asyncClone(ClusterNode node) throws Exception {
         String yaml = Files.readString(node.config());
         assertTrue(yaml.contains("{clone: ws01}"), yaml);
         Files.writeString(node.config(), yaml.replace("{clone: ws01}", "{clone: ws01, replication: async}"));
@@ -135,31 +90,9 @@ class ClusterFailoverTest {
     }
 
     /** {@code node} with clone ws01 of lab@1 in its data root (a node that has none gets it from the leader). */
-    private static NodeSpec withClone(NodeSpec node) throws Exception {
-        icbd(null, "clone", "create", "--data-root", node.config().resolveSibling("data").toString(), "--image", "lab@1",
-                "--name", "ws01");
+    private static ClusterNode withClone(ClusterNode node) throws Exception {
+        ClusterLab.cloneWs01(node.root());
         return node;
-    }
-
-    /** The cluster secret both nodes read (32 random bytes). */
-    private Path secret() throws Exception {
-        Path f = tmp.resolve("cluster.secret");
-        if (!Files.exists(f)) {
-            byte[] b = new byte[32];
-            new java.security.SecureRandom().nextBytes(b);
-            Files.write(f, b);
-        }
-        return f;
-    }
-
-    /** Runs an icbd command to completion, inside namespace {@code ns} (null: this machine's); returns what it printed. */
-    private static String icbd(String ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
-        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
-        assertTrue(r.ok(), r::describe);
-        return r.output();
     }
 
     private Tool.Result qemuIo(String url, String... commands) throws Exception {
@@ -168,14 +101,7 @@ class ClusterFailoverTest {
 
     /** qemu-io from the client namespace, each command in turn; {@code readOnly} opens the LUN read-only. */
     private Tool.Result qemuIo(Duration limit, boolean readOnly, String url, String... commands) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw"));
-        if (readOnly) cmd.add("-r");
-        for (String c : commands) {
-            cmd.add("-c");
-            cmd.add(c);
-        }
-        cmd.add(url);
-        return Tool.run(limit, cmd.toArray(String[]::new));
+        return cluster.qemuIo(limit, readOnly, url, commands);
     }
 
     /** Waits until {@code p} has logged {@code n} more lines containing {@code text} than it had. */
@@ -188,22 +114,9 @@ class ClusterFailoverTest {
         }
     }
 
-    private static int count(String haystack, String needle) {
-        int c = 0;
-        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
-        return c;
-    }
-
-    private NodeProcess start(NodeSpec n) throws Exception {
-        NodeProcess p = NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString());
-        processes.add(p);
-        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
-        return p;
-    }
-
     /** Starts the first node and waits until it leads and serves on the VIP. */
-    private NodeProcess startLeader(NodeSpec a) throws Exception {
-        NodeProcess pa = start(a);
+    private NodeProcess startLeader(ClusterNode a) throws Exception {
+        NodeProcess pa = cluster.serve(a);
         awaitHolder(a.ns(), 30);
         assertTrue(untilReadable(20) >= 0, () -> "the leader serves the version on the VIP; last try: " + lastAttempt);
         return pa;
@@ -242,10 +155,10 @@ class ClusterFailoverTest {
 
     @Test
     void theStandbyTakesOverWhenTheLeaderDiesAndTheOldLeaderRejoinsAsStandby() throws Exception {
-        NodeSpec a = node("a", 2);
-        NodeSpec b = node("b", 3);
+        ClusterNode a = node("a", 2);
+        ClusterNode b = node("b", 3);
         NodeProcess pa = startLeader(a);
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
         assertFalse(Lab.holds(b.ns(), VIP), "the standby does not hold the VIP");
 
         // the leader's machine dies: the process is killed and its network goes with it
@@ -262,7 +175,7 @@ class ClusterFailoverTest {
         // the old leader comes back: it must stand by, not take the VIP
         assertFalse(Lab.holds(a.ns(), VIP), "the dead process's guard removed the VIP");
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
-        NodeProcess pa2 = start(a);
+        NodeProcess pa2 = cluster.serve(a);
         assertFalse(Lab.holds(a.ns(), VIP), "a rejoining node drops a VIP left over from its crash");
         Thread.sleep(3000);
         assertFalse(Lab.holds(a.ns(), VIP), "the rejoined node stands by");
@@ -292,7 +205,7 @@ class ClusterFailoverTest {
     /** Runs {@link PrClient} as {@code initiator} in the client namespace against the version's LUN; its output lines. */
     private List<String> reservations(String initiator, String... steps) throws Exception {
         Path classes = Path.of(PrClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, IcbdExport.javaBinary(), "-cp", classes.toString(),
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", cluster.clientNs(), IcbdExport.javaBinary(), "-cp", classes.toString(),
                 PrClient.class.getName(), VIP, IQN, initiator));
         cmd.addAll(List.of(steps));
         Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
@@ -307,10 +220,10 @@ class ClusterFailoverTest {
      */
     @Test
     void aLeaderCutOffFromZooKeeperStopsBeforeTheStandbyStarts() throws Exception {
-        NodeSpec a = node("a", 2);
-        NodeSpec b = node("b", 3);
+        ClusterNode a = node("a", 2);
+        ClusterNode b = node("b", 3);
         NodeProcess pa = startLeader(a);
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
 
         AtomicBoolean sampling = new AtomicBoolean(true);
         AtomicInteger both = new AtomicInteger();
@@ -333,7 +246,7 @@ class ClusterFailoverTest {
             }
         });
         long t0 = System.nanoTime();
-        Lab.ip("-n", zkNs, "route", "add", "blackhole", Lab.SUBNET + "2/32");
+        Lab.ip("-n", cluster.zkNs(), "route", "add", "blackhole", Lab.SUBNET + "2/32");
         awaitHolder(b.ns(), 30);
         long takeover = (System.nanoTime() - t0) / 1_000_000;
         long readable = untilReadable(30);
@@ -350,7 +263,7 @@ class ClusterFailoverTest {
                 takeover, samples.get(), timeline);
 
         // heal: the old leader rejoins as a standby
-        Lab.ip("-n", zkNs, "route", "del", "blackhole", Lab.SUBNET + "2/32");
+        Lab.ip("-n", cluster.zkNs(), "route", "del", "blackhole", Lab.SUBNET + "2/32");
         Thread.sleep(4000);
         assertFalse(Lab.holds(a.ns(), VIP), "after the partition heals the old leader stands by");
         assertTrue(Lab.holds(b.ns(), VIP));
@@ -366,10 +279,10 @@ class ClusterFailoverTest {
     @Test
     void aWritableCloneIsPromotedFromItsLastCheckpointAndHeldUntilReleased() throws Exception {
         // the cluster keeps the default mode (sync); the clone's own 'replication: async' must win
-        NodeSpec a = withClone(asyncClone(node("a", 2, diskA.fs().root(), "interval: 2s")));
-        NodeSpec b = asyncClone(node("b", 3, diskB.fs().root(), "interval: 2s"));
+        ClusterNode a = withClone(asyncClone(node("a", 2, diskA.fs().root(), "interval: 2s")));
+        ClusterNode b = asyncClone(node("b", 3, diskB.fs().root(), "interval: 2s"));
         NodeProcess pa = startLeader(a);
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
 
         Tool.Result w = qemuIo(WS01_URL, "write -P 0xa1 0 1M", "write -P 0xa2 2M 64k");
         assertTrue(w.ok() && w.output().contains("wrote 1048576/1048576"), w::describe);
@@ -378,10 +291,10 @@ class ClusterFailoverTest {
         assertTrue(pa.output().contains("{b=incremental"), "later checkpoints are incremental:\n" + pa.output());
         // replication under a steady write load: the lag (age of the newest checkpoint b has) stays near one interval
         // tracked, so teardown kills it even when an assertion below fails (an orphan would spin for hours)
-        Process load = new ProcessBuilder("ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
+        Process load = new ProcessBuilder("ip", "netns", "exec", cluster.clientNs(), "qemu-img", "bench", "-f", "raw", "-w", "-t", "none",
                 "-d", "8", "-s", "64k", "-c", "10000000", WS01_URL).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        helpers.add(load);
+        cluster.track(load);
         double maxLag = 0;
         long written0 = (long) metric(a.ns(), "icbd_scsi_written_bytes_total");
         for (int i = 0; i < 18; i++) {
@@ -422,7 +335,7 @@ class ClusterFailoverTest {
 
         // the old leader rejoins as a standby and is resynchronised incrementally from the common checkpoint
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
-        NodeProcess pa2 = start(a);
+        NodeProcess pa2 = cluster.serve(a);
         awaitMore(pb, "a=incremental on ws01.1.", 1, 60);
         assertFalse(pb.output().contains("a=full"), "no full resend to the rejoined node:\n" + pb.output());
 
@@ -457,12 +370,12 @@ class ClusterFailoverTest {
      */
     @Test
     void inSyncModeEveryAcknowledgedWriteSurvivesTheLeadersDeath() throws Exception {
-        NodeSpec a = withClone(node("a", 2, diskA.fs().root(), SYNC));
-        NodeSpec b = node("b", 3, diskB.fs().root(), SYNC, false);
+        ClusterNode a = withClone(node("a", 2, diskA.fs().root(), SYNC));
+        ClusterNode b = node("b", 3, diskB.fs().root(), SYNC, false);
         NodeProcess pa = startLeader(a);
 
         String alone = bench(WS01_URL, 1, "4k") + "; " + bench(WS01_URL, 8, "64k");
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
         // b had no version: it got lab@1 from a, and the clone's first checkpoint was sent against it (shared extents)
         assertTrue(pa.output().contains("version lab@1 sent to b (full)"), pa.output());
@@ -473,14 +386,10 @@ class ClusterFailoverTest {
         assertTrue(status.contains("in sync: b"), status);
 
         // the writer: 1024 writes of 4 KiB, each with its own pattern (never the image's 0x5a), one at a time
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "stdbuf", "-oL", "qemu-io", "-f", "raw"));
-        for (int k = 0; k < IMAGE_BYTES / 4096; k++) {
-            cmd.addAll(List.of("-c", "write -P " + pattern(k) + " " + k * 4096L + " 4k"));
-        }
-        cmd.add(WS01_URL);
+        List<String> writes = new ArrayList<>();
+        for (int k = 0; k < IMAGE_BYTES / 4096; k++) writes.add("write -P " + pattern(k) + " " + k * 4096L + " 4k");
         Path writerOut = tmp.resolve("writer.out");
-        Process writer = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(writerOut.toFile()).start();
-        helpers.add(writer);
+        Process writer = cluster.initiator(cluster.clientNs(), writerOut, WS01_URL, writes.toArray(String[]::new));
         long before = (long) metric(a.ns(), "icbd_scsi_written_bytes_total");
         while ((long) metric(a.ns(), "icbd_scsi_written_bytes_total") - before < (256 << 10)) {
             assertTrue(writer.isAlive(), () -> "the writer ended early: " + read(writerOut));
@@ -526,7 +435,7 @@ class ClusterFailoverTest {
         // the old leader rejoins: it gets b's state (checkpoint and log) and is in sync again
         assertTrue(pb.awaitOutput("no standby is in sync for [ws01]", 30), pb.output());
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
-        NodeProcess pa2 = start(a);
+        NodeProcess pa2 = cluster.serve(a);
         assertTrue(pb.awaitOutput("standby a is in sync for ws01", 60), pb.output());
         Tool.Result onB = qemuIo(WS01_URL, "write -P 0x11 0 4k");
         assertTrue(onB.ok() && onB.output().contains("wrote 4096/4096"), onB::describe);
@@ -558,7 +467,7 @@ class ClusterFailoverTest {
 
         // b comes back: it lacks a's last write, so it must not lead by itself...
         Lab.ip("-n", b.ns(), "link", "set", "eth0", "up");
-        NodeProcess pb2 = start(b);
+        NodeProcess pb2 = cluster.serve(b);
         assertTrue(pb2.awaitOutput("may not lead: not in sync for [ws01] with a", 30), pb2.output());
         Thread.sleep(2000);
         assertFalse(Lab.holds(b.ns(), VIP), "a node out of sync does not take over");
@@ -577,7 +486,7 @@ class ClusterFailoverTest {
         // whether or not a is in sync yet, b's final checkpoint carries everything, so a leads with b's
         // last write, and nothing is held
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
-        NodeProcess pa3 = start(a);
+        NodeProcess pa3 = cluster.serve(a);
         assertTrue(pa3.awaitOutput("following the write log of b", 10), pa3.output());
         Tool.Result lastOnB = qemuIo(WS01_URL, "write -P 0x33 8k 4k");
         assertTrue(lastOnB.ok() && lastOnB.output().contains("wrote 4096/4096"), lastOnB::describe);
@@ -598,10 +507,10 @@ class ClusterFailoverTest {
      */
     @Test
     void aNodeThatCannotServeLeavesTheNodesInSyncFreeToLead() throws Exception {
-        NodeSpec a = withClone(node("a", 2, diskA.fs().root(), SYNC));
-        NodeSpec b = node("b", 3, diskB.fs().root(), SYNC, false);
+        ClusterNode a = withClone(node("a", 2, diskA.fs().root(), SYNC));
+        ClusterNode b = node("b", 3, diskB.fs().root(), SYNC, false);
         NodeProcess pa = startLeader(a);
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 60), pa.output());
         Tool.Result onA = qemuIo(WS01_URL, "write -P 0x44 0 4k");
         assertTrue(onA.ok() && onA.output().contains("wrote 4096/4096"), onA::describe);
@@ -609,7 +518,7 @@ class ClusterFailoverTest {
         // something else on b listens on the iSCSI port (any address, so b cannot bind the VIP's)
         NodeProcess squatter = NodeProcess.start(b.ns(), tmp.resolve("squatter.log"), "zookeeper", "--listen", "0.0.0.0:3260",
                 "--data", tmp.resolve("squatter").toString());
-        processes.add(squatter);
+        cluster.track(squatter);
         assertTrue(squatter.awaitOutput("ZooKeeper listening", 60), squatter.output());
         pa.kill();
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "down");
@@ -617,7 +526,7 @@ class ClusterFailoverTest {
         assertFalse(Lab.holds(b.ns(), VIP), "a node that cannot serve drops the virtual IP:\n" + pb.output());
 
         Lab.ip("-n", a.ns(), "link", "set", "eth0", "up");
-        NodeProcess pa2 = start(a);
+        NodeProcess pa2 = cluster.serve(a);
         assertTrue(untilReadable(60) >= 0, () -> "a leads again; last try: " + lastAttempt + "\n" + pa2.output() + "\nb:\n" + pb.output());
         Tool.Result back = qemuIo(Duration.ofSeconds(30), true, WS01_URL, "read -P 0x44 0 4k");
         assertTrue(back.ok() && back.output().contains("read 4096/4096") && !back.output().contains("Pattern verification failed"),
@@ -642,7 +551,7 @@ class ClusterFailoverTest {
     /** qemu-img bench writes of {@code size} at queue depth {@code depth} for 2 s worth: "QD1 4k: N IOPS, M MiB/s". */
     private String bench(String url, int depth, String size) throws Exception {
         int count = depth == 1 ? 2000 : 4000;
-        Tool.Result r = Tool.run(Duration.ofSeconds(120), "ip", "netns", "exec", clientNs, "qemu-img", "bench", "-f", "raw", "-w",
+        Tool.Result r = Tool.run(Duration.ofSeconds(120), "ip", "netns", "exec", cluster.clientNs(), "qemu-img", "bench", "-f", "raw", "-w",
                 "-t", "none", "-d", Integer.toString(depth), "-s", size, "-c", Integer.toString(count), url);
         assertTrue(r.ok(), r::describe);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("Run completed in ([0-9.]+) seconds").matcher(r.output());

@@ -1,5 +1,7 @@
 package org.icbd.systest.cluster;
 
+import static org.icbd.systest.cluster.ClusterLab.count;
+import static org.icbd.systest.cluster.ClusterLab.icbd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,16 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.icbd.btrfs.LoopBtrfsExtension;
-import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.icbd.testsupport.Requires;
 
 /**
  * Replication integrity under faults real networks produce (issue 13): two nodes replicating clone
@@ -36,11 +34,10 @@ import org.icbd.testsupport.Requires;
  */
 class PartitionFailoverTest {
 
-    private static final String ZK = Lab.SUBNET + "1";
-    private static final String VIP = Lab.SUBNET + "100";
-    private static final String WS01 = "iqn.2026-11.org.icbd:ws01";
-    private static final String VIA_VIP = "iscsi://" + VIP + "/" + WS01 + "/0";
-    private static final int IMAGE_BYTES = 4 << 20;
+    private static final String ZK = ClusterLab.ZK;
+    private static final String VIP = ClusterLab.VIP;
+    private static final String VIA_VIP = "iscsi://" + VIP + "/" + ClusterLab.WS01 + "/0";
+    private static final int IMAGE_BYTES = ClusterLab.IMAGE_BYTES;
     private static final int BLOCK = 4096;
     /** Failovers in a row for {@link #manyFailoversInARowKeepTheStandbyInSyncOnASmallDataRoot}: 25 on demand (-Dicbd.failovers=25), 4 in CI (about 35 s each here). */
     private static final int FAILOVERS = Integer.getInteger("icbd.failovers", 4);
@@ -54,97 +51,32 @@ class PartitionFailoverTest {
     @TempDir
     Path tmp;
 
-    private Lab lab;
-    private String clientNs;
-    private final List<NodeProcess> processes = new ArrayList<>();
-    private final List<Process> helpers = new ArrayList<>();
+    /** The network, ZooKeeper, and every process a test starts (writers too), stopped in teardown whatever happened. */
+    private ClusterLab cluster;
     /** Block offset -> the pattern of the last acknowledged write to it, over the whole test. */
     private final Map<Long, Integer> acknowledged = new TreeMap<>();
 
     @BeforeEach
     void network() throws Exception {
-        Requires.that(Requires.isRoot(), "network namespaces need root");
-        Requires.that(Requires.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
-        Requires.that(Requires.onPath("arping"), "arping is not installed");
-        lab = new Lab();
-        String zkNs = lab.host("zk", 1);
-        clientNs = lab.host("client", 9);
-        NodeProcess zk = NodeProcess.start(zkNs, tmp.resolve("zk.log"), "zookeeper", "--listen", ZK + ":2181",
-                "--data", tmp.resolve("zk").toString());
-        processes.add(zk);
-        assertTrue(zk.awaitOutput("ZooKeeper listening", 60), zk.output());
+        cluster = ClusterLab.open(tmp);
     }
 
     @AfterEach
     void teardown() throws Exception {
-        for (Process p : helpers) p.destroyForcibly().waitFor();
-        for (NodeProcess p : processes) p.close();
-        if (lab != null) lab.close();
-    }
-
-    private record Node(String name, int n, String ns, Path root, Path config, Path log) {
-        String address() {
-            return Lab.SUBNET + n;
-        }
+        if (cluster != null) cluster.close();
     }
 
     /** Node {@code name} serving clone ws01 of lab@1 (all 0x5a), sync mode; the first one imports both, the other gets them. */
-    private Node node(String name, int n, Path root, boolean first, String replication) throws Exception {
-        String ns = lab.host(name, n);
-        Path data = root.resolve("data");
+    private ClusterNode node(String name, int n, Path root, boolean first, String replication) throws Exception {
         if (first) {
-            Path image = root.resolve("golden.img");
-            byte[] bytes = new byte[IMAGE_BYTES];
-            Arrays.fill(bytes, (byte) 0x5a);
-            Files.write(image, bytes);
-            icbd(null, "image", "import", "--data-root", data.toString(), "--name", "lab", image.toString());
-            icbd(null, "image", "publish", "--data-root", data.toString(), "lab");
-            icbd(null, "clone", "create", "--data-root", data.toString(), "--image", "lab@1", "--name", "ws01");
-            Files.delete(image);
+            Files.delete(ClusterLab.publishLab(root));
+            ClusterLab.cloneWs01(root);
         }
-        Path secret = tmp.resolve("cluster.secret");
-        if (!Files.exists(secret)) {
-            byte[] b = new byte[32];
-            new java.security.SecureRandom().nextBytes(b);
-            Files.write(secret, b);
-        }
-        Path config = root.resolve("icbd.yaml");
-        Files.writeString(config, String.join("\n",
-                "data-root: data",
-                "metrics: 127.0.0.1:9260",
-                "cluster:",
-                "  name: lab",
-                "  node: " + name,
-                "  zookeeper: " + ZK + ":2181",
-                "  session-timeout: 3s",
-                "  virtual-ip: " + VIP + "/24",
-                "  interface: eth0",
-                "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret + ", mode: sync, " + replication + "}",
-                "targets:",
-                "  - {iqn: \"iqn.2026-11.org.icbd:lab\", open: true, luns: [{lun: 0, version: lab@1}]}",
-                "  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}",
-                ""));
-        return new Node(name, n, ns, root, config, root.resolve(name + ".log"));
-    }
-
-    private NodeProcess start(Node n) throws Exception {
-        NodeProcess p = NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString());
-        processes.add(p);
-        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
-        return p;
-    }
-
-    private static String icbd(String ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
-        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
-        assertTrue(r.ok(), r::describe);
-        return r.output();
+        return cluster.node(name, n, root, "3s", "mode: sync, " + replication);
     }
 
     /** Waits until {@code replication status} (asked from {@code from}) shows {@code from} leading and {@code standby} in sync for ws01. */
-    private void awaitInSync(Node from, String standby, int seconds) throws Exception {
+    private void awaitInSync(ClusterNode from, String standby, int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         String status = "";
         while (System.nanoTime() < end) {
@@ -159,11 +91,7 @@ class PartitionFailoverTest {
     }
 
     private Tool.Result qemuIo(Duration limit, boolean readOnly, String... commands) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "qemu-io", "-f", "raw"));
-        if (readOnly) cmd.add("-r");
-        for (String c : commands) cmd.addAll(List.of("-c", c));
-        cmd.add(VIA_VIP);
-        return Tool.run(limit, cmd.toArray(String[]::new));
+        return cluster.qemuIo(limit, readOnly, VIA_VIP, commands);
     }
 
     /** Passes over the disk a writer makes: it is still writing when the fault comes. */
@@ -171,14 +99,11 @@ class PartitionFailoverTest {
 
     /** Starts a writer of every block of ws01, in order, {@link #PASSES} times, pass p with pattern {@code base + p}. */
     private Process writer(int base, Path out) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", clientNs, "stdbuf", "-oL", "qemu-io", "-f", "raw"));
+        List<String> writes = new ArrayList<>();
         for (int pass = 0; pass < PASSES; pass++) {
-            for (long off = 0; off < IMAGE_BYTES; off += BLOCK) cmd.addAll(List.of("-c", "write -P " + (base + pass) + " " + off + " 4k"));
+            for (long off = 0; off < IMAGE_BYTES; off += BLOCK) writes.add("write -P " + (base + pass) + " " + off + " 4k");
         }
-        cmd.add(VIA_VIP);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        helpers.add(p);
-        return p;
+        return cluster.initiator(cluster.clientNs(), out, VIA_VIP, writes.toArray(String[]::new));
     }
 
     /**
@@ -230,7 +155,7 @@ class PartitionFailoverTest {
     }
 
     /** The JVM of a node: the one process of its namespace that has no parent there. */
-    private static long jvm(Node n) throws Exception {
+    private static long jvm(ClusterNode n) throws Exception {
         List<Long> pids = nsPids(n.ns());
         for (long pid : pids) {
             Optional<ProcessHandle> h = ProcessHandle.of(pid);
@@ -248,7 +173,7 @@ class PartitionFailoverTest {
      * Stops (SIGSTOP) the {@code btrfs receive} of the next checkpoint {@code standby} receives, while
      * the leader's send is under way; returns its pid.
      */
-    private long holdNextReceive(Node standby, long jvm, int seconds) throws Exception {
+    private long holdNextReceive(ClusterNode standby, long jvm, int seconds) throws Exception {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < end) {
             Optional<ProcessHandle> receive = ProcessHandle.allProcesses()
@@ -274,7 +199,7 @@ class PartitionFailoverTest {
     }
 
     /** A checkpoint of ws01 under way on {@code n} (received under a name that is no checkpoint's). */
-    private static Optional<Path> partialCheckpoint(Node n) throws IOException {
+    private static Optional<Path> partialCheckpoint(ClusterNode n) throws IOException {
         Path dir = n.root().resolve("data/replicas/ws01");
         if (!Files.isDirectory(dir)) return Optional.empty();
         try (Stream<Path> s = Files.list(dir)) {
@@ -293,11 +218,6 @@ class PartitionFailoverTest {
         throw new AssertionError("no " + series + " in the metrics of " + ns + ":\n" + r.output());
     }
 
-    private static int count(String haystack, String needle) {
-        int c = 0;
-        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
-        return c;
-    }
 
     /**
      * Scenario (a): the leader is cut off from ZooKeeper and from the standby (blackhole routes to both in
@@ -312,18 +232,18 @@ class PartitionFailoverTest {
             + " (-Dicbd.partitionRounds=true): in about one run of four the standby does not take over within 60 s of the"
             + " cut (cause not found yet; no acknowledged write was lost in any run), so it would make CI fail at random")
     void aLeaderCutOffMidCheckpointLosesNoAcknowledgedWrite() throws Exception {
-        Node a = node("a", 2, diskA.fs().root(), true, "interval: 2s");
-        Node b = node("b", 3, diskB.fs().root(), false, "interval: 2s");
-        start(a);
+        ClusterNode a = node("a", 2, diskA.fs().root(), true, "interval: 2s");
+        ClusterNode b = node("b", 3, diskB.fs().root(), false, "interval: 2s");
+        cluster.serve(a);
         long t = System.nanoTime();
         while (!Lab.holds(a.ns(), VIP)) {
             assertTrue(System.nanoTime() - t < 30_000_000_000L, "a leads");
             Thread.sleep(50);
         }
-        start(b);
+        cluster.serve(b);
         awaitInSync(a, "b", 90);
-        Node leader = a;
-        Node standby = b;
+        ClusterNode leader = a;
+        ClusterNode standby = b;
         List<String> report = new ArrayList<>();
         for (int round = 1; round <= 3; round++) {
             int base = 0x80 + 8 * round;
@@ -362,7 +282,7 @@ class PartitionFailoverTest {
                 Lab.ip("-n", leader.ns(), "route", "del", "blackhole", standby.address() + "/32");
             }
             // state after the heal: the old leader stands by, in sync with the new one, and no receive is left half done
-            Node old = leader;
+            ClusterNode old = leader;
             leader = standby;
             standby = old;
             awaitInSync(leader, standby.name(), 120);
@@ -384,17 +304,17 @@ class PartitionFailoverTest {
      */
     @Test
     void manyFailoversInARowKeepTheStandbyInSyncOnASmallDataRoot() throws Exception {
-        Node a = node("a", 2, diskA.fs().root(), true, "interval: 2s, diverged-keep: 1");
-        Node b = node("b", 3, diskB.fs().root(), false, "interval: 2s, diverged-keep: 1");
-        NodeProcess[] running = {start(a), null};
+        ClusterNode a = node("a", 2, diskA.fs().root(), true, "interval: 2s, diverged-keep: 1");
+        ClusterNode b = node("b", 3, diskB.fs().root(), false, "interval: 2s, diverged-keep: 1");
+        NodeProcess[] running = {cluster.serve(a), null};
         long t = System.nanoTime();
         while (!Lab.holds(a.ns(), VIP)) {
             assertTrue(System.nanoTime() - t < 30_000_000_000L, "a leads");
             Thread.sleep(50);
         }
-        running[1] = start(b);
+        running[1] = cluster.serve(b);
         awaitInSync(a, "b", 90);
-        Node[] nodes = {a, b};
+        ClusterNode[] nodes = {a, b};
         int leader = 0;
         List<Long> failoverMs = new ArrayList<>();
         List<String> divergedUse = new ArrayList<>();
@@ -404,16 +324,16 @@ class PartitionFailoverTest {
             Tool.Result w = qemuIo(Duration.ofSeconds(120), false, "write -P " + pattern + " 0 " + (IMAGE_BYTES - BLOCK));
             assertTrue(w.ok() && w.output().contains("wrote " + (IMAGE_BYTES - BLOCK)), w::describe);
             for (long off = 0; off < IMAGE_BYTES - BLOCK; off += BLOCK) acknowledged.put(off, pattern);
-            Node dead = nodes[leader];
-            Node next = nodes[1 - leader];
+            ClusterNode dead = nodes[leader];
+            ClusterNode next = nodes[1 - leader];
             long t0 = System.nanoTime();
             running[leader].kill();
             failoverMs.add(untilWritable(t0, 60));
             assertEquals(0, lostBlocks(), "acknowledged writes lost in failover " + i);
-            running[leader] = start(dead);
+            running[leader] = cluster.serve(dead);
             leader = 1 - leader;
             awaitInSync(next, dead.name(), 120);
-            for (Node n : nodes) {
+            for (ClusterNode n : nodes) {
                 assertEquals(0.0, metric(n.ns(), "icbd_replication_receive_no_space"), n.name() + " lacks space");
                 assertTrue(metric(n.ns(), "icbd_diverged_copies") <= 1, n.name() + " keeps at most one diverged copy");
             }
@@ -431,7 +351,7 @@ class PartitionFailoverTest {
     }
 
     /** Apparent size of a node's diverged/ (du), for the report. */
-    private static String du(Node n) throws Exception {
+    private static String du(ClusterNode n) throws Exception {
         Path d = n.root().resolve("data/diverged");
         if (!Files.isDirectory(d)) return "none";
         Tool.Result r = Tool.run(Duration.ofSeconds(30), "du", "-sh", d.toString());

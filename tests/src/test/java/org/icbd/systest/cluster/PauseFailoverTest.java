@@ -1,5 +1,7 @@
 package org.icbd.systest.cluster;
 
+import static org.icbd.systest.cluster.ClusterLab.count;
+import static org.icbd.systest.cluster.ClusterLab.icbd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,20 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
-import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.icbd.testsupport.Requires;
 
 /**
  * Only one node answers for a disk, whatever happens to the leader: frozen (SIGSTOP past the session
@@ -35,11 +34,10 @@ import org.icbd.testsupport.Requires;
  */
 class PauseFailoverTest {
 
-    private static final String ZK = Lab.SUBNET + "1";
-    private static final String VIP = Lab.SUBNET + "100";
-    private static final String WS01 = "iqn.2026-11.org.icbd:ws01";
+    private static final String VIP = ClusterLab.VIP;
+    private static final String WS01 = ClusterLab.WS01;
     private static final String VIA_VIP = "iscsi://" + VIP + "/" + WS01 + "/0";
-    private static final int IMAGE_BYTES = 4 << 20;
+    private static final int IMAGE_BYTES = ClusterLab.IMAGE_BYTES;
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
 
     @RegisterExtension
@@ -50,34 +48,17 @@ class PauseFailoverTest {
     @TempDir
     Path tmp;
 
-    private Lab lab;
-    private String clientNs;
-    private final List<NodeProcess> processes = new ArrayList<>();
-    /** Initiator processes a test starts, killed in teardown whatever happened. */
-    private final List<Process> initiators = new ArrayList<>();
+    /** The network, ZooKeeper, and every process a test starts (initiators too), stopped in teardown whatever happened. */
+    private ClusterLab cluster;
 
     @BeforeEach
     void network() throws Exception {
-        Requires.that(Requires.isRoot(), "network namespaces need root");
-        Requires.that(Requires.onPath("qemu-io"), "qemu-io (qemu-utils) is not installed");
-        Requires.that(Requires.onPath("arping"), "arping is not installed");
-        lab = new Lab();
-        String zkNs = lab.host("zk", 1);
-        clientNs = lab.host("client", 9);
-        NodeProcess zk = NodeProcess.start(zkNs, tmp.resolve("zk.log"), "zookeeper", "--listen", ZK + ":2181",
-                "--data", tmp.resolve("zk").toString());
-        processes.add(zk);
-        assertTrue(zk.awaitOutput("ZooKeeper listening", 60), zk.output());
+        cluster = ClusterLab.open(tmp);
     }
 
     @AfterEach
     void teardown() throws Exception {
-        for (Process p : initiators) p.destroyForcibly().waitFor();
-        for (NodeProcess p : processes) p.close();
-        if (lab != null) lab.close();
-    }
-
-    private record Node(String name, String ns, Path config, Path log) {
+        if (cluster != null) cluster.close();
     }
 
     /**
@@ -85,74 +66,24 @@ class PauseFailoverTest {
      * replicated synchronously; the first node imports the version and makes the clone, the other gets both
      * from it.
      */
-    private Node node(String name, int n, Path root, boolean first) throws Exception {
-        String ns = lab.host(name, n);
-        Path data = root.resolve("data");
+    private ClusterNode node(String name, int n, Path root, boolean first) throws Exception {
         if (first) {
-            Path image = root.resolve("golden.img");
-            byte[] bytes = new byte[IMAGE_BYTES];
-            Arrays.fill(bytes, (byte) 0x5a);
-            Files.write(image, bytes);
-            icbd("image", "import", "--data-root", data.toString(), "--name", "lab", image.toString());
-            icbd("image", "publish", "--data-root", data.toString(), "lab");
-            icbd("clone", "create", "--data-root", data.toString(), "--image", "lab@1", "--name", "ws01");
+            ClusterLab.publishLab(root);
+            ClusterLab.cloneWs01(root);
         }
-        Path secret = tmp.resolve("cluster.secret");
-        if (!Files.exists(secret)) {
-            byte[] b = new byte[32];
-            new java.security.SecureRandom().nextBytes(b);
-            Files.write(secret, b);
-        }
-        Path config = root.resolve("icbd.yaml");
-        Files.writeString(config, String.join("\n",
-                "data-root: data",
-                "metrics: 127.0.0.1:9260",
-                "cluster:",
-                "  name: lab",
-                "  node: " + name,
-                "  zookeeper: " + ZK + ":2181",
-                "  session-timeout: " + SESSION_TIMEOUT.toSeconds() + "s",
-                "  virtual-ip: " + VIP + "/24",
-                "  interface: eth0",
-                "  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret + ", mode: sync, interval: 30s}",
-                "targets:",
-                "  - {iqn: \"iqn.2026-11.org.icbd:lab\", open: true, luns: [{lun: 0, version: lab@1}]}",
-                "  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}",
-                ""));
-        return new Node(name, ns, config, root.resolve(name + ".log"));
-    }
-
-    private static void icbd(String... args) throws Exception {
-        icbdIn(null, args);
-    }
-
-    /** Runs an icbd command to completion in namespace {@code ns} (null: this machine's); returns what it printed. */
-    private static String icbdIn(String ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
-        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
-        assertTrue(r.ok(), r::describe);
-        return r.output();
-    }
-
-    private NodeProcess start(Node n) throws Exception {
-        NodeProcess p = NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString());
-        processes.add(p);
-        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
-        return p;
+        return cluster.node(name, n, root, SESSION_TIMEOUT.toSeconds() + "s", "mode: sync, interval: 30s");
     }
 
     /** a leads, b stands by in sync for ws01 (it has every acknowledged write). */
-    private NodeProcess[] leaderAndStandbyInSync(Node a, Node b) throws Exception {
-        NodeProcess pa = start(a);
+    private NodeProcess[] leaderAndStandbyInSync(ClusterNode a, ClusterNode b) throws Exception {
+        NodeProcess pa = cluster.serve(a);
         awaitHolder(a, 30);
-        NodeProcess pb = start(b);
+        NodeProcess pb = cluster.serve(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 90), pa.output());
         return new NodeProcess[] {pa, pb};
     }
 
-    private static void awaitHolder(Node n, int seconds) throws Exception {
+    private static void awaitHolder(ClusterNode n, int seconds) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!Lab.holds(n.ns(), VIP)) {
             if (System.nanoTime() > end) throw new AssertionError(n.name() + " did not take the virtual IP within " + seconds + " s");
@@ -162,25 +93,11 @@ class PauseFailoverTest {
 
     /** qemu-io in the client namespace: the commands in turn against {@code url}. */
     private Tool.Result qemuIo(Duration limit, String url, String... commands) throws Exception {
-        return qemuIo(clientNs, limit, url, commands);
+        return qemuIo(cluster.clientNs(), limit, url, commands);
     }
 
     private static Tool.Result qemuIo(String ns, Duration limit, String url, String... commands) throws Exception {
-        return Tool.run(limit, qemuIoCommand(ns, url, commands).toArray(String[]::new));
-    }
-
-    private static List<String> qemuIoCommand(String ns, String url, String... commands) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "stdbuf", "-oL", "qemu-io", "-f", "raw"));
-        for (String c : commands) cmd.addAll(List.of("-c", c));
-        cmd.add(url);
-        return cmd;
-    }
-
-    /** Starts qemu-io in the background, its output in {@code out}; with no commands it reads them from its stdin. */
-    private Process initiator(String ns, Path out, String url, String... commands) throws IOException {
-        Process p = new ProcessBuilder(qemuIoCommand(ns, url, commands)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        initiators.add(p);
-        return p;
+        return Tool.run(limit, ClusterLab.qemuIoCommand(ns, true, false, url, commands).toArray(String[]::new));
     }
 
     /** Waits until a 4 KiB write of {@code pattern} at {@code offset} through the VIP is acknowledged; false after {@code seconds}. */
@@ -208,11 +125,6 @@ class PauseFailoverTest {
         }
     }
 
-    private static int count(String haystack, String needle) {
-        int c = 0;
-        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
-        return c;
-    }
 
     /**
      * Scenario (b): the leader freezes past the session timeout with a READ and a WRITE queued on an
@@ -239,17 +151,17 @@ class PauseFailoverTest {
     }
 
     private void freezeTheLeader(boolean wholeHost) throws Exception {
-        Node a = node("a", 2, diskA.fs().root(), true);
-        Node b = node("b", 3, diskB.fs().root(), false);
+        ClusterNode a = node("a", 2, diskA.fs().root(), true);
+        ClusterNode b = node("b", 3, diskB.fs().root(), false);
         NodeProcess[] p = leaderAndStandbyInSync(a, b);
         NodeProcess pa = p[0];
         assertTrue(writeThroughVip(0xa1, 0, 10), "the leader acknowledges the old data");
 
         // a second client whose ARP cache stays on a's host: whatever it gets answered, a answered
-        String staleNs = lab.host("stale", 8);
+        String staleNs = cluster.host("stale", 8);
         Lab.pinNeighbour(staleNs, VIP, Lab.mac(a.ns()));
         Path oldOut = tmp.resolve("old-session.out");
-        Process old = initiator(staleNs, oldOut, VIA_VIP);
+        Process old = cluster.initiator(staleNs, oldOut, VIA_VIP);
         OutputStream oldIn = old.getOutputStream();
         oldIn.write("read -P 0xa1 0 4k\n".getBytes(StandardCharsets.US_ASCII));
         oldIn.flush();
@@ -264,7 +176,7 @@ class PauseFailoverTest {
         for (int i = 0; i < 3; i++) {
             Path out = tmp.resolve("queued-login-" + i + ".out");
             loginOuts.add(out);
-            initiator(staleNs, out, VIA_VIP, "read -P 0xa1 0 4k");
+            cluster.initiator(staleNs, out, VIA_VIP, "read -P 0xa1 0 4k");
         }
 
         // the standby takes over; unless the whole host is frozen, the VIP is never on both (the guard dropped it)
@@ -339,8 +251,8 @@ class PauseFailoverTest {
      */
     @Test
     void aKilledLeadersHostDropsTheVipAndTheInitiatorCarriesOn() throws Exception {
-        Node a = node("a", 2, diskA.fs().root(), true);
-        Node b = node("b", 3, diskB.fs().root(), false);
+        ClusterNode a = node("a", 2, diskA.fs().root(), true);
+        ClusterNode b = node("b", 3, diskB.fs().root(), false);
         NodeProcess[] p = leaderAndStandbyInSync(a, b);
         NodeProcess pa = p[0];
 
@@ -351,7 +263,7 @@ class PauseFailoverTest {
             writes.add("sleep 5");
         }
         Path writerOut = tmp.resolve("writer.out");
-        Process writer = initiator(clientNs, writerOut, VIA_VIP, writes.toArray(String[]::new));
+        Process writer = cluster.initiator(cluster.clientNs(), writerOut, VIA_VIP, writes.toArray(String[]::new));
         while (count(read(writerOut), "wrote 4096/4096") < 64) {
             assertTrue(writer.isAlive(), () -> "the writer ended early: " + read(writerOut));
             Thread.sleep(10);
@@ -398,12 +310,12 @@ class PauseFailoverTest {
         assertEquals(reads.size(), count(back.output(), "read 4096/4096"), back::describe);
         // what the service unit runs after the process ended (ExecStopPost), in case the guard went with it
         Lab.ip("-n", a.ns(), "addr", "add", VIP + "/24", "dev", "eth0");
-        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("removed " + VIP));
+        assertTrue(icbd(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("removed " + VIP));
         assertFalse(Lab.holds(a.ns(), VIP));
-        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("was not on"));
+        assertTrue(icbd(a.ns(), "cluster", "drop-vip", "--config", a.config().toString()).contains("was not on"));
         Path standalone = tmp.resolve("standalone.yaml");
         Files.writeString(standalone, "targets: []\n");
-        assertTrue(icbdIn(a.ns(), "cluster", "drop-vip", "--config", standalone.toString()).contains("no 'cluster' section"));
+        assertTrue(icbd(a.ns(), "cluster", "drop-vip", "--config", standalone.toString()).contains("no 'cluster' section"));
 
         System.out.printf("kill -9: the dead host dropped the VIP after %d ms; the initiator's first write acknowledged by the new"
                 + " leader %d ms after the kill (the new leader held the VIP after %d ms); it went on to finish all %d writes with no"

@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.icbd.btrfs.FileExtents;
 import org.icbd.btrfs.LoopBtrfsExtension;
+import org.icbd.systest.GoldenImage;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.icbd.testsupport.Requires;
@@ -47,13 +46,7 @@ class CloneThroughIscsiTest {
     void imageVersionAndTwoClones() throws Exception {
         Requires.tool("qemu-io", "apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
-        source = dir.resolve("gold.img");
-        byte[] golden = new byte[16 * MIB];
-        Arrays.fill(golden, (byte) 0x5a);
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.write(golden);
-            f.setLength(64L * MIB); // the rest is a hole
-        }
+        source = GoldenImage.write(dir.resolve("gold.img"), 16 * MIB, 64L * MIB);
         icbd("image", "import", source.toString(), "--name", "gold");
         assertTrue(icbd("image", "publish", "gold").output().contains("gold@1"));
         icbd("clone", "create", "--image", "gold@1", "--name", "ws01");

@@ -3,17 +3,16 @@ package org.icbd.systest.initiator;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
+import org.icbd.systest.GoldenImage;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,13 +46,7 @@ class ResetWhileServingTest {
     void imageVersionAndClone() throws Exception {
         Requires.that(Requires.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
-        Path source = dir.resolve("gold.img");
-        byte[] golden = new byte[4 * MIB];
-        Arrays.fill(golden, (byte) 0x5a);
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.write(golden);
-            f.setLength(32L * MIB);
-        }
+        Path source = GoldenImage.write(dir.resolve("gold.img"), 4 * MIB, 32L * MIB);
         icbd("image", "import", source.toString(), "--name", "gold");
         icbd("image", "publish", "gold");
         icbd("clone", "create", "--image", "gold@1", "--name", "ws01");

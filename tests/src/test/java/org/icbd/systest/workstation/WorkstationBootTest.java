@@ -13,12 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
+import org.icbd.systest.GoldenImage;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,13 +60,8 @@ class WorkstationBootTest {
     void imageAndTwoWorkstations() throws Exception {
         Requires.that(Requires.onPath("qemu-io"), "qemu-io missing: apt-get install qemu-utils qemu-block-extra");
         root = btrfs.fs().root().resolve("icbd");
-        Path source = dir.resolve("gold.img");
-        byte[] golden = new byte[4 * MIB];
-        Arrays.fill(golden, (byte) 0x5a);
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.write(golden);
-            f.setLength(1100L * MIB); // room for the 1 GiB a workstation writes in the timing test
-        }
+        // room for the 1 GiB a workstation writes in the timing test
+        Path source = GoldenImage.write(dir.resolve("gold.img"), 4 * MIB, 1100L * MIB);
         icbd("image", "import", source.toString(), "--name", "gold");
         icbd("image", "publish", "gold");
         icbd("workstation", "add", "ws01", "--mac", MAC1, "--image", "gold", "--mode", "persistent");

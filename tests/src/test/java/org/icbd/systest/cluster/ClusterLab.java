@@ -1,0 +1,202 @@
+package org.icbd.systest.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.icbd.systest.IcbdExport;
+import org.icbd.systest.Tool;
+import org.icbd.testsupport.Requires;
+
+/**
+ * What the cluster system tests share: a {@link Lab} with a ZooKeeper server at 10.77.0.1 and a client
+ * host at 10.77.0.9, icbd nodes serving version lab@1 (and clone ws01) on the virtual IP 10.77.0.100, and
+ * the processes a test starts; {@link #close} stops every one of them and deletes the namespaces.
+ */
+final class ClusterLab implements AutoCloseable {
+
+    static final String ZK = Lab.SUBNET + "1";
+    static final String VIP = Lab.SUBNET + "100";
+    static final String LAB = "iqn.2026-11.org.icbd:lab";
+    static final String WS01 = "iqn.2026-11.org.icbd:ws01";
+    static final int IMAGE_BYTES = 4 << 20;
+
+    private final Path tmp;
+    private final Lab lab;
+    private final List<NodeProcess> processes = new ArrayList<>();
+    /** Other processes a test starts (initiators, load generators), killed on close whatever happened. */
+    private final List<Process> helpers = new ArrayList<>();
+    private String zkNs;
+    private String clientNs;
+
+    private ClusterLab(Path tmp) throws IOException, InterruptedException {
+        this.tmp = tmp;
+        this.lab = new Lab();
+    }
+
+    /** Skips unless this machine can run the lab; then builds it and starts ZooKeeper (its files under {@code tmp}). */
+    static ClusterLab open(Path tmp) throws Exception {
+        Requires.root("network namespaces");
+        Requires.tool("qemu-io", "apt-get install qemu-utils");
+        Requires.tool("arping", "apt-get install arping");
+        ClusterLab c = new ClusterLab(tmp);
+        try {
+            c.zkNs = c.lab.host("zk", 1);
+            c.clientNs = c.lab.host("client", 9);
+            NodeProcess zk = c.track(NodeProcess.start(c.zkNs, tmp.resolve("zk.log"), "zookeeper", "--listen", ZK + ":2181",
+                    "--data", tmp.resolve("zk").toString()));
+            assertTrue(zk.awaitOutput("ZooKeeper listening", 60), zk.output());
+            return c;
+        } catch (Throwable t) {
+            c.close();
+            throw t;
+        }
+    }
+
+    String zkNs() {
+        return zkNs;
+    }
+
+    String clientNs() {
+        return clientNs;
+    }
+
+    /** Adds host {@code name} at 10.77.0.{@code n}; returns its namespace. */
+    String host(String name, int n) throws IOException, InterruptedException {
+        return lab.host(name, n);
+    }
+
+    /**
+     * Node {@code name} at 10.77.0.{@code n} keeping its data root, configuration and log in {@code root},
+     * serving lab@1 read-only as target {@link #LAB}.
+     *
+     * @param sessionTimeout null (the default), or the ZooKeeper session timeout, e.g. {@code "3s"}
+     * @param replication    null, or also serve clone ws01 read-write as target {@link #WS01}, replicated with
+     *                       these settings (YAML keys besides listen and secret-file, e.g. {@code "mode: async, interval: 2s"})
+     */
+    ClusterNode node(String name, int n, Path root, String sessionTimeout, String replication) throws Exception {
+        String ns = lab.host(name, n);
+        Path config = root.resolve("icbd.yaml");
+        List<String> yaml = new ArrayList<>(List.of(
+                "data-root: data",
+                "metrics: 127.0.0.1:9260",
+                "cluster:",
+                "  name: lab",
+                "  node: " + name,
+                "  zookeeper: " + ZK + ":2181"));
+        if (sessionTimeout != null) yaml.add("  session-timeout: " + sessionTimeout);
+        yaml.add("  virtual-ip: " + VIP + "/24");
+        yaml.add("  interface: eth0");
+        if (replication != null) {
+            yaml.add("  replication: {listen: \"" + Lab.SUBNET + n + ":3270\", secret-file: " + secret() + ", " + replication + "}");
+        }
+        yaml.add("targets:");
+        yaml.add("  - {iqn: \"" + LAB + "\", open: true, luns: [{lun: 0, version: lab@1}]}");
+        if (replication != null) yaml.add("  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}");
+        yaml.add("");
+        Files.writeString(config, String.join("\n", yaml));
+        return new ClusterNode(name, n, ns, root, config, root.resolve(name + ".log"));
+    }
+
+    /** Imports {@code root}/golden.img (4 MiB of 0x5a) as image lab into the data root {@code root}/data and publishes lab@1; returns the image file. */
+    static Path publishLab(Path root) throws Exception {
+        Path image = root.resolve("golden.img");
+        byte[] bytes = new byte[IMAGE_BYTES];
+        Arrays.fill(bytes, (byte) 0x5a);
+        Files.write(image, bytes);
+        Path data = root.resolve("data");
+        icbd(null, "image", "import", "--data-root", data.toString(), "--name", "lab", image.toString());
+        icbd(null, "image", "publish", "--data-root", data.toString(), "lab");
+        return image;
+    }
+
+    /** Makes clone ws01 of lab@1 in {@code node}'s data root. */
+    static void cloneWs01(Path root) throws Exception {
+        icbd(null, "clone", "create", "--data-root", root.resolve("data").toString(), "--image", "lab@1", "--name", "ws01");
+    }
+
+    /** The cluster secret every node reads (32 random bytes). */
+    Path secret() throws IOException {
+        Path f = tmp.resolve("cluster.secret");
+        if (!Files.exists(f)) {
+            byte[] b = new byte[32];
+            new SecureRandom().nextBytes(b);
+            Files.write(f, b);
+        }
+        return f;
+    }
+
+    /** Starts {@code n} and waits until it stands by for the election. */
+    NodeProcess serve(ClusterNode n) throws Exception {
+        NodeProcess p = track(NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString()));
+        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
+        return p;
+    }
+
+    /** {@code p} is stopped on close. */
+    NodeProcess track(NodeProcess p) {
+        processes.add(p);
+        return p;
+    }
+
+    /** {@code p} is killed on close. */
+    Process track(Process p) {
+        helpers.add(p);
+        return p;
+    }
+
+    /** Runs an icbd command to completion, inside namespace {@code ns} (null: this machine's); returns what it printed. */
+    static String icbd(String ns, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
+        cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
+        cmd.addAll(List.of(args));
+        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        assertTrue(r.ok(), r::describe);
+        return r.output();
+    }
+
+    /**
+     * qemu-io in {@code ns}: the commands in turn against {@code url}; {@code readOnly} opens the LUN
+     * read-only, {@code lineBuffered} flushes each line as it comes (for output read while it runs).
+     */
+    static List<String> qemuIoCommand(String ns, boolean lineBuffered, boolean readOnly, String url, String... commands) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        if (lineBuffered) cmd.addAll(List.of("stdbuf", "-oL"));
+        cmd.addAll(List.of("qemu-io", "-f", "raw"));
+        if (readOnly) cmd.add("-r");
+        for (String c : commands) cmd.addAll(List.of("-c", c));
+        cmd.add(url);
+        return cmd;
+    }
+
+    /** qemu-io from the client namespace, run to completion within {@code limit}. */
+    Tool.Result qemuIo(Duration limit, boolean readOnly, String url, String... commands) throws Exception {
+        return Tool.run(limit, qemuIoCommand(clientNs, false, readOnly, url, commands).toArray(String[]::new));
+    }
+
+    /** Starts qemu-io (line-buffered) in {@code ns} in the background, its output in {@code out}; with no commands it reads them from its stdin. */
+    Process initiator(String ns, Path out, String url, String... commands) throws IOException {
+        return track(new ProcessBuilder(qemuIoCommand(ns, true, false, url, commands))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+    }
+
+    /** How many times {@code needle} occurs in {@code haystack}. */
+    static int count(String haystack, String needle) {
+        int c = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) c++;
+        return c;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : helpers) p.destroyForcibly().waitFor();
+        for (NodeProcess p : processes) p.close();
+        lab.close();
+    }
+}
