@@ -179,6 +179,24 @@ public final class WriteLog implements Closeable {
         }
     }
 
+    /**
+     * Replicates {@code volume} too from now on (a disk made while this node leads): no standby is in sync
+     * for it until one acknowledges its first checkpoint, and that is recorded before this returns, so no
+     * standby lacking its writes can be elected meanwhile.
+     *
+     * @throws IOException when the record cannot be written: the volume must not be served
+     */
+    public void add(String volume) throws IOException {
+        state.lock();
+        try {
+            if (inSync.putIfAbsent(volume, new TreeSet<>()) != null) return;
+            dirty = true;
+        } finally {
+            state.unlock();
+        }
+        ensureRecorded();
+    }
+
     /** Per volume, the standbys in sync. */
     public Map<String, Set<String>> inSync() {
         state.lock();

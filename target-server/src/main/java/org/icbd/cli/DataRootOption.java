@@ -3,6 +3,8 @@ package org.icbd.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.icbd.node.ClusterDataRoot;
 import org.icbd.volume.VolumeManager;
 import picocli.CommandLine.Option;
 
@@ -17,7 +19,9 @@ final class DataRootOption {
 
     /** Opens the data root, warning once when it is not btrfs (clones are then full or reflink copies). */
     VolumeManager open(PrintWriter err) throws IOException {
-        VolumeManager m = VolumeManager.open(dataRoot);
+        // a cluster node's data root: the catalog is the cluster's, in ZooKeeper
+        Optional<ClusterDataRoot> cluster = ClusterDataRoot.of(dataRoot);
+        VolumeManager m = cluster.isPresent() ? cluster.get().volumes(dataRoot) : VolumeManager.open(dataRoot);
         if (!m.instantClones()) {
             err.println("icbd: warning: " + m.layout().root() + " is not on btrfs: versions and clones are copies"
                     + " (reflinks where the file system has them), not instant snapshots, and replication needs btrfs");

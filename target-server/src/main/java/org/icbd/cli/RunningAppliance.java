@@ -29,6 +29,7 @@ import org.icbd.config.WorkstationSettings;
 import org.icbd.workstation.Workstations;
 import org.icbd.node.Addresses;
 import org.icbd.node.LunStack;
+import org.icbd.node.ClusterDataRoot;
 import org.icbd.node.ClusterNode;
 import org.icbd.node.IscsiService;
 import org.icbd.node.NodeVolumes;
@@ -90,6 +91,7 @@ final class RunningAppliance implements AutoCloseable {
             } else {
                 // the data root takes part only when this node serves from it ('icbd export' of plain files does not)
                 if (config.workstations().isPresent() || servesClones(config)) {
+                    unmarkCluster(config);
                     volumes = NodeVolumes.open(config.dataRoot(), LunStack.cached(cache));
                 }
                 NodeVolumes node = volumes;
@@ -121,6 +123,15 @@ final class RunningAppliance implements AutoCloseable {
             if (volumes != null) volumes.close();
             meters.close();
             throw e;
+        }
+    }
+
+    /** A data root a cluster node used is this single node's now: its CLI uses the catalog here again. */
+    private static void unmarkCluster(IcbdConfig config) throws ConfigException {
+        try {
+            ClusterDataRoot.unmark(config.dataRoot());
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot remove the cluster mark from " + config.dataRoot() + ": " + e.getMessage(), e);
         }
     }
 

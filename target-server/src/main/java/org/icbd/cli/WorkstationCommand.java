@@ -41,6 +41,7 @@ final class WorkstationCommand extends CommandGroup {
             List<MacAddress> parsed = macs.stream().map(MacAddress::parse).toList();
             CatalogState.Workstation w = new Workstations(m).add(name(), parsed, VersionSpec.parseOrNewest(image), DiskMode.parse(mode), iqnPrefix);
             tellNode(m);
+            if (!m.disksHere()) out().println(LeaderDisks.await(m, w.clone()));
             out().println("workstation " + w.name() + " (" + String.join(", ", w.macs()) + "): " + w.mode() + " disk of " + w.image()
                     + (w.version() == 0 ? " (follows its newest version)" : "@" + w.version()) + ", target " + w.iqn() + ", CHAP user " + w.user());
         }

@@ -19,13 +19,23 @@ final class WorkstationConfig {
     private WorkstationConfig() {
     }
 
+    /**
+     * In a cluster only the leader answers boot requests, and the workstations must reach whichever node
+     * leads: the endpoint listens on the virtual IP (bound while leading) or on every address.
+     */
+    private static void requireMovable(HostPort boot, ConfigNode cluster, ConfigNode w) throws ConfigException {
+        String vip = cluster.optText("virtual-ip").map(v -> v.contains("/") ? v.substring(0, v.indexOf('/')) : v).orElse("");
+        String host = boot.host();
+        if (host.equals(vip) || host.equals("0.0.0.0") || host.equals("::")) return;
+        throw w.error("boot", "must listen on the cluster's virtual IP (" + (vip.isEmpty() ? "cluster.virtual-ip" : vip + ":" + boot.port())
+                + ") or on 0.0.0.0:" + boot.port() + ": workstations must reach whichever node leads, and only the leader answers");
+    }
+
     static Optional<WorkstationSettings> parse(ConfigNode root) throws ConfigException {
         if (!root.has("workstations")) return Optional.empty();
-        if (root.has("cluster")) {
-            throw root.error("workstations", "is served by a single node only for now; remove it or the 'cluster' section");
-        }
         ConfigNode w = root.child("workstations").requireMapping(KEYS);
         Optional<HostPort> boot = w.has("boot") ? Optional.of(ConfigLoader.hostPort(w.child("boot"), 8080)) : Optional.empty();
+        if (boot.isPresent() && root.has("cluster")) requireMovable(boot.get(), root.child("cluster"), w);
         List<Subnet> networks = new ArrayList<>();
         for (ConfigNode n : w.list("networks")) {
             try {

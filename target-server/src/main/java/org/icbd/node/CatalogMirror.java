@@ -1,10 +1,10 @@
 package org.icbd.node;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
 import org.icbd.failover.ZNodes;
@@ -13,9 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the standbys' volume catalog the leader's: the leader publishes its catalog to ZooKeeper
- * with every replication round, standbys follow the znode and write each version to their data root.
- * A promoted clone is then the same disk, with the same identity (serial, NAA), on every node.
+ * Keeps each node's local copy of the cluster's catalog (its {@code catalog.json}) the one in ZooKeeper,
+ * where every node and CLI changes it ({@link org.icbd.volume.ZkCatalog}). The copy is only read: the
+ * configuration's clone and version LUNs resolve against it when a node starts and when it starts to
+ * lead, so a promoted clone is the same disk, with the same identity (serial, NAA), on every node. The
+ * leader is also told of every change, to serve what it says (a workstation added on another node).
  */
 final class CatalogMirror implements AutoCloseable {
 
@@ -26,6 +28,7 @@ final class CatalogMirror implements AutoCloseable {
     private final FileCatalog catalog;
     private final CuratorCache cache;
     private final Epochs epochs;
+    private volatile Runnable changed = () -> { };
 
     CatalogMirror(CuratorFramework zk, ClusterPaths paths, FileCatalog catalog) {
         this.zk = zk;
@@ -37,9 +40,14 @@ final class CatalogMirror implements AutoCloseable {
                 .forCreatesAndChanges((before, now) -> mirror(now.getData())).build());
     }
 
-    /** Follows the leader's catalog (while this node stands by). */
+    /** Follows the cluster's catalog. */
     void follow() {
         cache.start();
+    }
+
+    /** {@code listener} runs after each change of the cluster's catalog (null: nothing does). */
+    void onChange(Runnable listener) {
+        changed = listener == null ? () -> { } : listener;
     }
 
     private void mirror(byte[] data) {
@@ -47,23 +55,25 @@ final class CatalogMirror implements AutoCloseable {
         try {
             catalog.replace(data);
         } catch (Exception e) {
-            log.error("could not mirror the leader's catalog: {}", e.getMessage());
+            log.error("could not copy the cluster's catalog into this node's data root: {}", e.getMessage());
         }
+        changed.run();
     }
 
     /**
-     * Publishes this node's catalog (the leader's, every replication round), fenced by {@code epoch}: a
-     * leader deposed a moment ago cannot overwrite its successor's. Only a changed catalog is written:
-     * every write wakes each standby, which rewrites and fsyncs its copy.
+     * Makes this node's catalog the cluster's when the cluster has none yet (its first leader, whose data
+     * root holds the images imported before the cluster ran), fenced by {@code epoch}. Once there is one,
+     * ZooKeeper's is the catalog: every change is made there.
      */
-    void publish(long epoch) throws Exception {
-        String mine = new String(catalog.export(), StandardCharsets.UTF_8);
-        if (!ZNodes.read(zk, path).equals(Optional.of(mine))) epochs.writeFenced(path, mine.getBytes(StandardCharsets.UTF_8), epoch);
+    void seed(long epoch) throws Exception {
+        if (ZNodes.read(zk, path).filter(json -> !json.isEmpty()).isPresent()) return;
+        epochs.writeFenced(path, catalog.export(), epoch);
+        log.info("the cluster had no catalog yet: it is now this node's");
     }
 
-    /** Copies the leader's published catalog, if there is one, once (before the configuration is read). */
+    /** Copies the cluster's catalog, if there is one, once (before the configuration is read). */
     static void copyOnce(CuratorFramework zk, ClusterPaths paths, FileCatalog catalog) throws Exception {
-        // none published yet (no leader so far): this node's own catalog stands
+        // none yet (no leader so far): this node's own catalog stands
         Optional<String> published = ZNodes.read(zk, paths.catalog()).filter(json -> !json.isEmpty());
         if (published.isPresent()) catalog.replace(published.get().getBytes(StandardCharsets.UTF_8));
     }

@@ -45,8 +45,8 @@ final class CheckpointSchedule implements AutoCloseable {
     /** Guarded by this: whether the last round found no standby. */
     private boolean alone;
     /** Per clone, when (nanoTime) its last checkpoint that every standby got was taken. */
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.HashMap<>();
-    private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.ArrayList<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final MeterRegistry meters;
     private final VersionShipper versions;
     /** The synchronous write log of the clones replicated in sync mode, or null when there are none. */
@@ -59,8 +59,9 @@ final class CheckpointSchedule implements AutoCloseable {
                        long epoch, Duration interval, VersionShipper versions, WriteLog writeLog, MeterRegistry meters) {
         this.versions = versions;
         this.writeLog = writeLog;
-        this.clones = List.copyOf(clones);
-        this.devices = Map.copyOf(devices);
+        // both live: a leader adds the disks of workstations it makes while it serves
+        this.clones = clones;
+        this.devices = devices;
         this.checkpoints = checkpoints;
         this.replicas = replicas;
         this.sender = sender;
@@ -73,19 +74,22 @@ final class CheckpointSchedule implements AutoCloseable {
         this.failures = Counter.builder("icbd_replication_failures").description("checkpoints a standby did not get").register(meters);
         this.thread = Thread.ofPlatform().name("icbd-checkpoints").daemon().unstarted(this::run);
         this.meters = meters;
-        long now = System.nanoTime();
-        for (WritableClone c : clones) {
-            var at = new java.util.concurrent.atomic.AtomicLong(now); // lag counts from when this node began to lead
-            lastComplete.put(c.name(), at);
-            lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
-                            t -> (System.nanoTime() - t.get()) / 1e9)
-                    .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
-            if (c.sync()) {
-                lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
-                                w -> w.inSync().getOrDefault(c.name(), java.util.Set.of()).size())
-                        .tag("volume", c.name()).description("standbys holding every acknowledged write (0: a failover would lose writes)")
-                        .register(meters));
-            }
+        for (WritableClone c : clones) track(c);
+    }
+
+    /** Lag (and, in sync mode, in-sync) gauges of a clone, once; its lag counts from when it is first seen. */
+    private void track(WritableClone c) {
+        if (lastComplete.containsKey(c.name())) return;
+        var at = new java.util.concurrent.atomic.AtomicLong(System.nanoTime()); // lag counts from when this node began to lead
+        lastComplete.put(c.name(), at);
+        lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
+                        t -> (System.nanoTime() - t.get()) / 1e9)
+                .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
+        if (c.sync()) {
+            lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
+                            w -> w.inSync().getOrDefault(c.name(), java.util.Set.of()).size())
+                    .tag("volume", c.name()).description("standbys holding every acknowledged write (0: a failover would lose writes)")
+                    .register(meters));
         }
     }
 
@@ -153,7 +157,7 @@ final class CheckpointSchedule implements AutoCloseable {
      * (nothing to hold), and every clone is done although the regular rounds were stopped.
      */
     private synchronized Round round(boolean closing) throws Exception {
-        catalog.publish(epoch);
+        catalog.seed(epoch); // ZooKeeper holds the catalog: nothing to send unless it has none yet
         Map<String, String> complete = new java.util.HashMap<>();
         Map<String, java.util.Set<String>> received = new java.util.HashMap<>();
         Round result = new Round(complete, received);
@@ -172,6 +176,7 @@ final class CheckpointSchedule implements AutoCloseable {
         Checkpointer checkpointer = checkpointer(standbys);
         for (WritableClone c : clones) {
             if (stopping && !closing) break;
+            track(c);
             Checkpointer.Result r = checkpointer.checkpoint(new CloneSource(c, closing ? null : devices.get(c.disk()),
                     closing || !c.sync() ? null : writeLog), epoch);
             pause.record(r.pause());

@@ -36,8 +36,13 @@ import org.icbd.failover.ZooKeeperSession;
 import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
 import org.icbd.storage.QuiescingBlockDevice;
+import org.icbd.volume.CatalogState;
 import org.icbd.volume.FileCatalog;
+import org.icbd.volume.VolumeFileSystem;
 import org.icbd.volume.VolumeLayout;
+import org.icbd.volume.VolumeManager;
+import org.icbd.volume.VolumeName;
+import org.icbd.volume.ZkCatalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +82,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     /** This leadership's right to answer, and what keeps it confirmed; null while standing by. */
     private ServingLease lease;
     private LeaseKeeper keeper;
+    /** This leadership's workstations (targets, boot endpoint, control socket); null while standing by or without any. */
+    private volatile NodeVolumes workstations;
 
     private ClusterNode(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
@@ -178,8 +185,10 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
             new DivergedCopies(config.dataRoot()).prune(r.diverged(), java.time.Instant.now()); // also when it takes over
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
-            catalog.follow();
         }
+        // the CLI on this machine acts on the cluster's catalog, which every node copies (its LUNs resolve against it)
+        ClusterDataRoot.mark(config.dataRoot(), cluster);
+        catalog.follow();
         election.start();
     }
 
@@ -190,10 +199,28 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     }
 
     /** The clones whose writes reach the standbys' write logs before they are acknowledged. */
-    private Set<String> syncClones() {
+    private static Set<String> syncClones(List<WritableClone> clones) {
         Set<String> out = new java.util.TreeSet<>();
         for (WritableClone c : clones) if (c.sync()) out.add(c.name());
         return out;
+    }
+
+    /**
+     * The configuration's writable clones and the disks of the cluster's workstations (the catalog in
+     * ZooKeeper, seeded with this node's own when the cluster has none yet).
+     */
+    private List<WritableClone> replicatedClones(long newEpoch) throws Exception {
+        List<WritableClone> all = new java.util.ArrayList<>(clones);
+        if (config.workstations().isEmpty()) return all;
+        catalog.seed(newEpoch);
+        CatalogState state = new ZkCatalog(zk, paths, ZkCatalog.Fence.leaderOf(newEpoch)).read();
+        boolean sync = WritableClone.syncByDefault(config);
+        for (CatalogState.Workstation w : state.workstations().values()) {
+            if (state.clones().containsKey(w.clone()) && all.stream().noneMatch(c -> c.name().equals(w.clone()))) {
+                all.add(WritableClone.of(config.dataRoot(), w, sync));
+            }
+        }
+        return all;
     }
 
     /**
@@ -209,7 +236,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     @Override
     public synchronized void lead(long newEpoch) throws Exception {
         if (receiver != null) receiver.leading(newEpoch);
-        Set<String> syncClones = syncClones();
+        List<WritableClone> clones = replicatedClones(newEpoch);
+        Set<String> syncClones = syncClones(clones);
         Optional<SyncState> prior = SyncState.read(zk, paths);
         boolean forced = prior.isPresent() && !prior.get().eligible(cluster.node());
         if (forced) {
@@ -231,7 +259,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             zk.delete().quietly().forPath(paths.forcedLeader());
         }
         try {
-            serve(newEpoch, syncClones, held, promotion);
+            serve(newEpoch, new ReplicationSet(clones), held, promotion);
         } catch (Exception e) {
             endLease();
             closeWriteLog();
@@ -256,16 +284,20 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
     }
 
-    private void serve(long newEpoch, Set<String> syncClones, Set<String> held, Promotion promotion) throws Exception {
-        if (!syncClones.isEmpty()) {
+    private void serve(long newEpoch, ReplicationSet replicated, Set<String> held, Promotion promotion) throws Exception {
+        Set<String> syncClones = replicated.syncNames();
+        List<WritableClone> clones = replicated.clones();
+        boolean workstationsSync = config.workstations().isPresent() && WritableClone.syncByDefault(config);
+        if (!syncClones.isEmpty() || workstationsSync) {
             ClusterSettings.Replication r = cluster.replication().orElseThrow();
             writeLog = new WriteLog(cluster.name(), r.secret(), newEpoch, cluster.node(), cluster.sessionTimeout(),
                     syncClones, inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
         }
         WriteLog mirror = writeLog;
+        replicated.writeLog(mirror);
         io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
-        Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
+        Map<Path, QuiescingBlockDevice> writable = new java.util.concurrent.ConcurrentHashMap<>();
         LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
         lease = new ServingLease(ServingLease.durationFor(LeaseKeeper.negotiatedTimeout(zk, cluster.sessionTimeout())), System::nanoTime);
         keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, vip::keepAlive, why -> election.abdicate(newEpoch, why));
@@ -274,11 +306,22 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         try {
             ZooKeeper session = zk.getZookeeperClient().getZooKeeper();
             vip.endOnDeath(new ZooKeeperSession(session.getSessionId(), session.getSessionPasswd(), cluster.zookeeper()));
-            service = IscsiService.open(reload.current(), opener,
-                    registry -> gate.guard(new ReleaseGate(registry, zk, paths, newEpoch, held)),
+            IcbdConfig now = reload.current();
+            NodeVolumes ws = now.workstations().isPresent() ? leadingWorkstations(newEpoch, opener, replicated) : null;
+            workstations = ws;
+            service = IscsiService.open(now, opener,
+                    registry -> gate.guard(new ReleaseGate(ws == null ? registry : ws.withWorkstations(registry,
+                            now.iscsi().maxCommandBytes()), zk, paths, newEpoch, held)),
                     new ZkReservations(zk, paths, newEpoch), gate, meters);
+            if (ws != null) {
+                ws.servedBy(service);
+                ws.listen();
+                if (now.workstations().get().boot().isPresent()) ws.startBoot(now.workstations().get(), service.portals().get(0), gate::mayAnswer);
+                catalog.onChange(ws::catalogChanged);
+            }
         } catch (Exception e) {
             endLease();
+            if (service == null) closeWorkstations(); // otherwise stopServing closes both, in its order
             vip.release();
             throw e;
         }
@@ -287,7 +330,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         epoch.set(newEpoch);
         log.info("serving cluster {} on {} in epoch {}", cluster.name(), service.portals(), newEpoch);
         if (!held.isEmpty()) log.warn("holding {} until 'icbd cluster release': their clones came from checkpoints", held);
-        if (directory != null) catalog.publish(newEpoch); // standbys resolve their clone LUNs against it
+        if (directory != null) catalog.seed(newEpoch); // standbys resolve their clone LUNs against it
         if (cluster.replication().isPresent()) {
             ClusterSettings.Replication r = cluster.replication().get();
             ReplicationSender sender = new ReplicationSender(cluster.name(), r.secret());
@@ -300,6 +343,47 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
     }
 
+
+    /**
+     * The cluster's workstations as this leader serves them in {@code newEpoch}: its catalog changes are
+     * fenced by that epoch, their disks open through {@code opener} (the write log, the checkpoints'
+     * gate), and a workstation added on another node (recorded without a disk) gets its disk here, which
+     * is replicated before it is served.
+     */
+    private NodeVolumes leadingWorkstations(long newEpoch, LunStack opener, ReplicationSet replicated) throws IOException {
+        VolumeLayout layout = new VolumeLayout(config.dataRoot());
+        VolumeManager volumes = new VolumeManager(layout, VolumeFileSystem.forRoot(config.dataRoot()),
+                new ZkCatalog(zk, paths, ZkCatalog.Fence.leaderOf(newEpoch)));
+        boolean sync = WritableClone.syncByDefault(config);
+        boolean replicating = cluster.replication().isPresent();
+        return NodeVolumes.leading(volumes, opener, state -> {
+            CatalogState now = state;
+            for (CatalogState.Workstation w : state.workstations().values()) {
+                if (state.clones().containsKey(w.clone())) continue;
+                try {
+                    volumes.makeWorkstationDisk(new VolumeName(w.name()))
+                            .ifPresent(c -> log.info("made workstation {}'s disk (a clone of {}@{}); it was added on another node",
+                                    w.name(), c.image(), c.version()));
+                } catch (IOException | RuntimeException e) {
+                    log.error("cannot make workstation {}'s disk: {}", w.name(), e.getMessage());
+                }
+                now = volumes.state();
+            }
+            if (replicating) {
+                for (CatalogState.Workstation w : now.workstations().values()) {
+                    if (now.clones().containsKey(w.clone())) replicated.add(WritableClone.of(config.dataRoot(), w, sync));
+                }
+            }
+            return now;
+        });
+    }
+
+    private void closeWorkstations() {
+        NodeVolumes ws = workstations;
+        workstations = null;
+        catalog.onChange(null);
+        if (ws != null) ws.close();
+    }
 
     /**
      * A clean stop of the leader: sessions closed first (no write can come after), then a final
@@ -316,6 +400,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         endLease();
         service.close();
         service = null;
+        closeWorkstations();
         Map<String, Set<String>> inSync = writeLog == null ? null : writeLog.inSync();
         closeWriteLog();
         long served = epoch.getAndSet(0);
@@ -352,6 +437,10 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         IscsiService s = service;
         service = null;
         endLease();
+        NodeVolumes ws = workstations;
+        workstations = null;
+        catalog.onChange(null);
+        if (ws != null) ws.stopAnswering(); // the boot endpoint and the control socket: nothing more is answered
         if (s != null) {
             epoch.set(0);
             releaseVip();
@@ -362,8 +451,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             schedule = null;
         }
         closeWriteLog();
-        if (s == null) return;
+        if (s == null) {
+            if (ws != null) ws.close();
+            return;
+        }
         s.close();
+        if (ws != null) ws.close(); // the workstations' disks, after the portals
         log.warn("stopped serving: {}", reason);
     }
 

@@ -40,7 +40,8 @@ public final class LunStack implements StaticTargetRegistry.DeviceOpener {
      * What a cluster leader adds above a writable LUN.
      *
      * @param mirror     the write log to the standbys, or null (no clone replicated synchronously)
-     * @param syncClones the clones whose writes go through {@code mirror}
+     * @param syncClones the clones whose writes go through {@code mirror} (read at each open: a leader adds
+     *                   the disks of workstations it makes while it serves)
      * @param waits      how long each mirrored write waited for the standbys
      * @param writable   filled with each writable LUN's gate, by image path, for the checkpoints
      */
@@ -64,7 +65,7 @@ public final class LunStack implements StaticTargetRegistry.DeviceOpener {
 
     /** This stack with a cluster leader's layers above each writable LUN. */
     LunStack leading(WriteLog mirror, Set<String> syncClones, Timer waits, Map<Path, QuiescingBlockDevice> writable) {
-        return new LunStack(cache, new Leader(mirror, Set.copyOf(syncClones), waits, writable));
+        return new LunStack(cache, new Leader(mirror, syncClones, waits, writable));
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.icbd.config.HostPort;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.WorkstationSettings;
 import org.icbd.iscsi.TargetRegistry;
+import org.icbd.volume.CatalogState;
 import org.icbd.workstation.BootEndpoint;
 import org.icbd.workstation.BootService;
 import org.icbd.workstation.Workstations;
@@ -26,15 +27,33 @@ public final class NodeVolumes implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeVolumes.class);
 
+    /** What a node makes of a changed catalog before it serves it; hands back the state to serve. */
+    @FunctionalInterface
+    public interface Preparation {
+        CatalogState prepare(CatalogState state) throws IOException;
+    }
+
     private final VolumeManager volumes;
     private final ServedClones served;
+    private final Preparation preparation;
     private NodeControl control;
     private WorkstationTargets workstations;
     private BootEndpoint boot;
 
-    private NodeVolumes(VolumeManager volumes, ServedClones served) {
+    private NodeVolumes(VolumeManager volumes, ServedClones served, Preparation preparation) {
         this.volumes = volumes;
         this.served = served;
+        this.preparation = preparation;
+    }
+
+    /**
+     * {@code volumes} as a cluster's leader serves them: its catalog is the cluster's; {@code preparation}
+     * makes the disks of workstations added elsewhere and has them replicated before they are served.
+     */
+    static NodeVolumes leading(VolumeManager volumes, StaticTargetRegistry.DeviceOpener opener, Preparation preparation) {
+        ServedClones served = new ServedClones(volumes, opener);
+        volumes.serveClonesTo(served);
+        return new NodeVolumes(volumes, served, preparation);
     }
 
     /** The data root, when it exists (a node serving plain image files only has none). */
@@ -44,7 +63,7 @@ public final class NodeVolumes implements AutoCloseable {
             VolumeManager volumes = VolumeManager.open(dataRoot);
             ServedClones served = new ServedClones(volumes, opener);
             volumes.serveClonesTo(served);
-            return new NodeVolumes(volumes, served);
+            return new NodeVolumes(volumes, served, state -> state);
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + dataRoot + ": " + e.getMessage(), e);
         }
@@ -69,10 +88,11 @@ public final class NodeVolumes implements AutoCloseable {
         return workstations;
     }
 
-    private void catalogChanged() {
+    /** Serves what the catalog says now (after a change made here, by the CLI, or, in a cluster, by any node). */
+    void catalogChanged() {
         if (workstations == null) return;
         try {
-            workstations.sync(volumes.state());
+            workstations.sync(preparation.prepare(volumes.state()));
         } catch (IOException | RuntimeException e) {
             log.error("cannot read the catalog to serve its workstations: {}", e.toString());
         }
@@ -88,12 +108,18 @@ public final class NodeVolumes implements AutoCloseable {
      * portal's own address, or the address the request came in on when it listens on every address).
      */
     public BootEndpoint startBoot(WorkstationSettings settings, InetSocketAddress portal) throws ConfigException {
+        return startBoot(settings, portal, () -> true);
+    }
+
+    /** @param answering false while no request may be answered (a leader whose lease lapsed) */
+    BootEndpoint startBoot(WorkstationSettings settings, InetSocketAddress portal, java.util.function.BooleanSupplier answering)
+            throws ConfigException {
         HostPort listen = settings.boot().orElseThrow();
         var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()
                 .map(p -> new InetSocketAddress(p.host(), p.port()))
                 .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal));
         try {
-            boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service);
+            boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service, answering);
         } catch (IOException e) {
             throw Addresses.cannotListen("workstations.boot " + listen, e);
         }
@@ -113,6 +139,14 @@ public final class NodeVolumes implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot listen on " + socket + " for the CLI: " + e.getMessage(), e);
         }
+    }
+
+    /** Stops the boot endpoint and the control socket (a leader stopping: nothing more is answered). */
+    void stopAnswering() {
+        if (boot != null) boot.close();
+        if (control != null) control.close();
+        boot = null;
+        control = null;
     }
 
     /** Call after the portals stopped: the workstations' disks are closed last. */

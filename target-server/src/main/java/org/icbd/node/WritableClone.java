@@ -7,6 +7,9 @@ import java.util.Locale;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.TargetConfig;
+import org.icbd.volume.CatalogState;
+import org.icbd.volume.VolumeLayout;
+import org.icbd.volume.VolumeName;
 
 /**
  * A writable clone LUN of a cluster, the unit of replication: its volume name (the clone's name, also
@@ -15,9 +18,20 @@ import org.icbd.config.TargetConfig;
  */
 record WritableClone(String name, Path subvolume, Path disk, String targetIqn, boolean sync) {
 
+    /** Workstation {@code w}'s disk in {@code dataRoot}, replicated in the cluster's mode. */
+    static WritableClone of(Path dataRoot, CatalogState.Workstation w, boolean sync) {
+        Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(w.clone()));
+        return new WritableClone(w.clone(), volume, VolumeLayout.disk(volume), w.iqn().toLowerCase(Locale.ROOT), sync);
+    }
+
+    /** Whether the cluster replicates clones synchronously unless a LUN says otherwise. */
+    static boolean syncByDefault(IcbdConfig config) {
+        return config.cluster().flatMap(c -> c.replication()).map(r -> r.sync()).orElse(false);
+    }
+
     /** The configuration's writable LUNs; the loader has made sure each one is a clone. */
     static List<WritableClone> of(IcbdConfig config) {
-        boolean clusterSync = config.cluster().flatMap(c -> c.replication()).map(r -> r.sync()).orElse(false);
+        boolean clusterSync = syncByDefault(config);
         List<WritableClone> out = new ArrayList<>();
         for (TargetConfig t : config.targets()) {
             for (LunConfig lun : t.luns()) {

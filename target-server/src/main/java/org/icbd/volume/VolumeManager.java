@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.icbd.scsi.ScsiTarget;
 import org.icbd.storage.LunIdentity;
 
@@ -32,11 +34,28 @@ public final class VolumeManager {
     private final Catalog catalog;
     private volatile CloneUsers cloneUsers = CloneUsers.NONE;
     private volatile Runnable changed = () -> { };
+    /** Why the disks this catalog names are not changed from here (another node of the cluster serves them), if so. */
+    private final Supplier<Optional<String>> disksElsewhere;
 
     public VolumeManager(VolumeLayout layout, VolumeFileSystem fs, Catalog catalog) {
+        this(layout, fs, catalog, Optional::empty);
+    }
+
+    /**
+     * @param disksElsewhere why this data root does not hold the disks the catalog names, when it does not
+     *                       (a cluster's standby: the leader's data root does): operations on disks are then
+     *                       refused with that reason, and a workstation added here gets its disk from the leader
+     */
+    public VolumeManager(VolumeLayout layout, VolumeFileSystem fs, Catalog catalog, Supplier<Optional<String>> disksElsewhere) {
         this.layout = layout;
         this.fs = fs;
         this.catalog = catalog;
+        this.disksElsewhere = disksElsewhere;
+    }
+
+    private void requireDisksHere(String what) {
+        Optional<String> elsewhere = disksElsewhere.get();
+        if (elsewhere.isPresent()) throw new VolumeException(VolumeException.Kind.CONFLICT, "cannot " + what + " here: " + elsewhere.get());
     }
 
     /** Opens (creating the directories if needed) the data root with the file-system strategy it calls for. */
@@ -68,6 +87,11 @@ public final class VolumeManager {
         return layout;
     }
 
+    /** Whether this data root holds the disks the catalog names (false on a cluster's standby). */
+    public boolean disksHere() {
+        return disksElsewhere.get().isEmpty();
+    }
+
     public boolean instantClones() {
         return fs.instantClones();
     }
@@ -79,6 +103,7 @@ public final class VolumeManager {
     /** Copies a raw image file into a new image's work volume, keeping it sparse; {@code progress} gets bytes done. */
     public CatalogState.Image importImage(VolumeName name, Path source, LongConsumer progress) throws IOException {
         if (!Files.isRegularFile(source)) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "cannot import " + source + ": not a regular file");
+        requireDisksHere("import an image");
         return transact(state -> {
             if (state.images().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " already exists");
             Path image = layout.image(name);
@@ -104,6 +129,7 @@ public final class VolumeManager {
 
     /** Freezes the current work volume as the next read-only version; returns its number. */
     public int publish(VolumeName name) throws IOException {
+        requireDisksHere("publish a version");
         return transact(state -> {
             CatalogState.Image img = image(state, name);
             int next = img.versions() + 1;
@@ -120,6 +146,7 @@ public final class VolumeManager {
 
     /** Deletes an image with all its versions; refused while clones depend on it (they are named). */
     public void deleteImage(VolumeName name) throws IOException {
+        requireDisksHere("delete an image");
         transact(state -> {
             CatalogState.Image img = image(state, name);
             List<String> users = state.clones().values().stream().filter(c -> c.image().equals(img.name()))
@@ -145,6 +172,7 @@ public final class VolumeManager {
 
     /** Creates a workstation disk from a version ({@code version} 0: the newest). */
     public CatalogState.Clone createClone(VolumeName image, int version, VolumeName name) throws IOException {
+        requireDisksHere("create a clone");
         return transact(state -> {
             CatalogState.Image img = image(state, image);
             int v = version == 0 ? img.versions() : version;
@@ -176,6 +204,7 @@ public final class VolumeManager {
      * waiting for btrfs to give its space back (it does so once the last open file is closed).
      */
     public CatalogState.Clone resetClone(VolumeName name, int version) throws IOException {
+        requireDisksHere("reset a disk");
         return transact(state -> {
             CatalogState.Clone clone = clone(state, name);
             VolumeName image = new VolumeName(clone.image());
@@ -207,6 +236,7 @@ public final class VolumeManager {
     }
 
     public void deleteClone(VolumeName name) throws IOException {
+        requireDisksHere("delete a clone");
         transact(state -> {
             clone(state, name);
             if (state.workstations().containsKey(name.value())) {
@@ -225,34 +255,67 @@ public final class VolumeManager {
 
     /**
      * Adds a workstation and makes its disk, a clone named like it of its pinned version or its image's
-     * newest; refused when its name, a MAC or its IQN is taken (nothing is made then).
+     * newest; refused when its name, a MAC or its IQN is taken (nothing is made then). Where another
+     * node serves the disks (a cluster's standby) only the workstation is recorded: the leader, which
+     * sees every change of the catalog, makes its disk ({@link #makeWorkstationDisk}).
      */
     public CatalogState.Workstation addWorkstation(CatalogState.Workstation w) throws IOException {
-        VolumeName name = new VolumeName(w.name());
+        boolean here = disksElsewhere.get().isEmpty();
         return transact(state -> {
             if (state.workstations().containsKey(w.name())) {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + w.name() + " already exists");
             }
-            if (state.clones().containsKey(w.name())) {
-                throw new VolumeException(VolumeException.Kind.CONFLICT, "a clone named " + w.name() + " exists already; pick another"
-                        + " workstation name or delete the clone ('icbd clone delete " + w.name() + "')");
-            }
             requireFree(state, w);
-            CatalogState.Image img = image(state, new VolumeName(w.image()));
-            int v = w.version() == 0 ? img.versions() : w.version();
-            if (img.versions() == 0) {
-                throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + w.image() + " has no published version yet;"
-                        + " run 'icbd image publish " + w.image() + "' first");
+            if (!here) {
+                requireDiskPossible(state, w);
+                return Catalog.Outcome.of(state.with(w), w);
             }
-            requireVersion(img, new VolumeName(w.image()), v);
-            Path target = layout.clone(name);
-            if (Files.exists(target)) {
-                throw new VolumeException(VolumeException.Kind.CONFLICT, target + " exists but the catalog does not know it; remove it or pick another name");
-            }
-            fs.snapshot(layout.version(new VolumeName(w.image()), v), target, false);
-            var clone = new CatalogState.Clone(w.name(), w.image(), v, UUID.randomUUID().toString(), Instant.now().toString());
-            return Catalog.Outcome.undoable(state.with(clone).with(w), w, () -> fs.delete(target));
+            Catalog.Outcome<CatalogState.Clone> made = withDisk(state.with(w), w);
+            return new Catalog.Outcome<>(made.next(), w, made.undo(), made.afterCommit());
         });
+    }
+
+    /**
+     * Makes the disk of a workstation recorded without one (added on a node that does not serve the
+     * disks); empty when it has one already or is gone.
+     */
+    public Optional<CatalogState.Clone> makeWorkstationDisk(VolumeName name) throws IOException {
+        requireDisksHere("make a workstation's disk");
+        return transact(state -> {
+            CatalogState.Workstation w = state.workstations().get(name.value());
+            if (w == null || state.clones().containsKey(w.clone())) return Catalog.Outcome.of(null, Optional.empty());
+            Catalog.Outcome<CatalogState.Clone> made = withDisk(state, w);
+            return new Catalog.Outcome<>(made.next(), Optional.of(made.value()), made.undo(), made.afterCommit());
+        });
+    }
+
+    /** Checks that {@code w}'s disk can be made: its name is free as a clone, its image has the version. */
+    private int requireDiskPossible(CatalogState state, CatalogState.Workstation w) {
+        if (state.clones().containsKey(w.clone())) {
+            throw new VolumeException(VolumeException.Kind.CONFLICT, "a clone named " + w.name() + " exists already; pick another"
+                    + " workstation name or delete the clone ('icbd clone delete " + w.name() + "')");
+        }
+        CatalogState.Image img = image(state, new VolumeName(w.image()));
+        int v = w.version() == 0 ? img.versions() : w.version();
+        if (img.versions() == 0) {
+            throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + w.image() + " has no published version yet;"
+                    + " run 'icbd image publish " + w.image() + "' first");
+        }
+        requireVersion(img, new VolumeName(w.image()), v);
+        return v;
+    }
+
+    /** {@code next} plus {@code w}'s disk, made now (and deleted again if the catalog cannot be written). */
+    private Catalog.Outcome<CatalogState.Clone> withDisk(CatalogState next, CatalogState.Workstation w) throws IOException {
+        int v = requireDiskPossible(next, w);
+        VolumeName name = new VolumeName(w.clone());
+        Path target = layout.clone(name);
+        if (Files.exists(target)) {
+            throw new VolumeException(VolumeException.Kind.CONFLICT, target + " exists but the catalog does not know it; remove it or pick another name");
+        }
+        fs.snapshot(layout.version(new VolumeName(w.image()), v), target, false);
+        var clone = new CatalogState.Clone(w.clone(), w.image(), v, UUID.randomUUID().toString(), Instant.now().toString());
+        return Catalog.Outcome.undoable(next.with(clone), clone, () -> fs.delete(target));
     }
 
     /** Changes a workstation's MACs, image, pinned version or mode (its disk moves only when reset). */
@@ -274,6 +337,7 @@ public final class VolumeManager {
 
     /** Removes a workstation and its disk (a node serving it ends its sessions when it sees the catalog change). */
     public CatalogState.Workstation removeWorkstation(VolumeName name) throws IOException {
+        boolean here = disksElsewhere.get().isEmpty();
         return transact(state -> {
             CatalogState.Workstation w = workstation(state, name);
             for (CatalogState.LunMap m : state.luns()) {
@@ -283,6 +347,7 @@ public final class VolumeManager {
                 }
             }
             CatalogState next = state.withoutWorkstation(w.name()).withoutClone(w.clone());
+            if (!here) return Catalog.Outcome.of(next, w); // the leader deletes the disk it serves once it sees this
             return Catalog.Outcome.then(next, w, () -> {
                 Path disk = layout.clone(new VolumeName(w.clone()));
                 if (Files.exists(disk)) fs.discard(disk);

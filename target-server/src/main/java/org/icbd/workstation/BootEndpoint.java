@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +28,22 @@ public final class BootEndpoint implements AutoCloseable {
     }
 
     public static BootEndpoint start(InetSocketAddress address, BootService boot) throws IOException {
+        return start(address, boot, () -> true);
+    }
+
+    /**
+     * @param answering false while a request must get no answer at all (a cluster node whose lease as
+     *                  leader lapsed: the connection is closed unanswered, and iPXE asks again, reaching the new leader)
+     */
+    public static BootEndpoint start(InetSocketAddress address, BootService boot, BooleanSupplier answering) throws IOException {
         HttpServer server = HttpServer.create(address, 64);
-        server.createContext("/", ex -> handle(ex, boot));
+        server.createContext("/", ex -> {
+            if (answering.getAsBoolean()) {
+                handle(ex, boot);
+            } else {
+                ex.close();
+            }
+        });
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.start();

@@ -44,8 +44,19 @@ class WorkstationConfigTest {
         assertProblem("workstations: {enrol: {image: gold, name: \"../{mac}\"}}\n", "workstations.enrol.name", "valid name");
         assertProblem("workstations: {iqn-prefix: foo}\n", "workstations.iqn-prefix", "iqn.");
         assertProblem("workstations: {bot: 1.2.3.4:80}\n", "workstations", "bot");
-        assertProblem("cluster: {name: a, node: b, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.9/24, interface: eth0}\n"
-                + "workstations: {iqn-prefix: iqn.2026-11.org.example.ws}\n", "workstations", "single node only");
+        assertProblem(CLUSTER + "workstations: {boot: 10.0.0.2:8080, networks: [10.0.0.0/24]}\n", "workstations.boot",
+                "virtual IP (10.0.0.9:8080) or on 0.0.0.0:8080");
+    }
+
+    private static final String CLUSTER = "cluster: {name: a, node: b, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.9/24, interface: eth0}\n";
+
+    /** A cluster's leader serves the workstations; its boot endpoint moves with the virtual IP. */
+    @Test
+    void aClusterServesWorkstationsWithTheBootEndpointOnTheVirtualIpOrEveryAddress() throws Exception {
+        for (String listen : java.util.List.of("10.0.0.9:8080", "0.0.0.0:8080")) {
+            IcbdConfig c = new ConfigLoader().parse(CLUSTER + "workstations: {boot: \"" + listen + "\", networks: [10.0.0.0/24]}\n", dir);
+            assertTrue(c.cluster().isPresent() && c.workstations().orElseThrow().boot().isPresent(), listen);
+        }
     }
 
     private void assertProblem(String yaml, String key, String words) {

@@ -1,6 +1,7 @@
 package org.icbd.volume;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
+import org.icbd.failover.ClusterPaths;
+import org.icbd.failover.Epochs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,11 +41,108 @@ class ZkCatalogTest {
         server.close();
     }
 
-    private ZkCatalog catalog() {
+    private static final ClusterPaths SITE = new ClusterPaths("site1");
+
+    private CuratorFramework client() {
         CuratorFramework c = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         c.start();
         clients.add(c);
-        return new ZkCatalog(c, "/icbd/site1");
+        return c;
+    }
+
+    private ZkCatalog catalog() {
+        return catalog(ZkCatalog.Fence.ANY_EPOCH);
+    }
+
+    private ZkCatalog catalog(ZkCatalog.Fence fence) {
+        return new ZkCatalog(client(), SITE, fence);
+    }
+
+    private static CatalogState.Image image(String name) {
+        return new CatalogState.Image(name, 0, "now");
+    }
+
+    /** A data root with image gold, version 1 published, its catalog {@code catalog}, disks elsewhere when {@code elsewhere} says so. */
+    private VolumeManager dataRoot(String dirName, Catalog catalog, String elsewhere) throws Exception {
+        VolumeLayout layout = new VolumeLayout(dir.resolve(dirName));
+        VolumeManager.open(layout.root());
+        return new VolumeManager(layout, VolumeFileSystem.forRoot(layout.root()), catalog,
+                () -> java.util.Optional.ofNullable(elsewhere));
+    }
+
+    private VolumeManager leaderWithGold(ZkCatalog.Fence fence) throws Exception {
+        VolumeManager m = dataRoot("leader", catalog(fence), null);
+        Path src = dir.resolve("gold.img");
+        try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        m.importImage(new VolumeName("gold"), src, d -> { });
+        m.publish(new VolumeName("gold"));
+        return m;
+    }
+
+    private static CatalogState.Workstation workstation(String name, String mac) {
+        return new CatalogState.Workstation(name, java.util.List.of(mac), "gold", 0, DiskMode.PERSISTENT,
+                "iqn.2026-11.org.icbd.workstation:" + name, name, "0123456789abcdef", "now");
+    }
+
+    @Test
+    void aDeposedLeaderChangesNothingAndItsDiskIsUndone() throws Exception {
+        Epochs epochs = new Epochs(client(), SITE);
+        long mine = epochs.next();
+        VolumeManager leader = leaderWithGold(ZkCatalog.Fence.leaderOf(mine));
+        epochs.next(); // another node was elected
+
+        VolumeException refused = assertThrows(VolumeException.class,
+                () -> leader.createClone(new VolumeName("gold"), 1, new VolumeName("ws01")));
+        assertTrue(refused.getMessage().contains("no longer leads"), refused.getMessage());
+        assertFalse(java.nio.file.Files.exists(leader.layout().clone(new VolumeName("ws01"))), "its clone was not left behind");
+        assertTrue(catalog().read().clones().isEmpty());
+    }
+
+    @Test
+    void aChangeDuringWhichANewLeaderWasElectedIsNotStoredAndIsUndone() throws Exception {
+        Epochs epochs = new Epochs(client(), SITE);
+        epochs.next();
+        ZkCatalog cli = catalog();
+        java.util.concurrent.atomic.AtomicBoolean undone = new java.util.concurrent.atomic.AtomicBoolean();
+        VolumeException refused = assertThrows(VolumeException.class, () -> cli.transact(s -> {
+            try {
+                epochs.next(); // elected while this change was being made
+            } catch (Exception e) {
+                throw new java.io.IOException(e);
+            }
+            return Catalog.Outcome.undoable(s.with(image("late")), null, () -> undone.set(true));
+        }));
+        assertTrue(refused.getMessage().contains("leader changed"), refused.getMessage());
+        assertTrue(undone.get(), "the change's file-system work is undone");
+        assertTrue(catalog().read().images().isEmpty());
+        cli.transact(s -> Catalog.Outcome.of(s.with(image("now")), null));
+        assertEquals(java.util.Set.of("now"), catalog().read().images().keySet(), "within one epoch it is stored");
+    }
+
+    @Test
+    void aWorkstationAddedWhereTheDisksAreNotGetsItsDiskFromTheLeader() throws Exception {
+        long epoch = new Epochs(client(), SITE).next();
+        VolumeManager leader = leaderWithGold(ZkCatalog.Fence.leaderOf(epoch));
+        VolumeManager standby = dataRoot("standby", catalog(), "node a leads");
+
+        standby.addWorkstation(workstation("ws02", "52:54:00:00:00:02"));
+        CatalogState seen = leader.state();
+        assertTrue(seen.workstations().containsKey("ws02"), "the leader sees the workstation");
+        assertFalse(seen.clones().containsKey("ws02"), "no disk was made on the standby");
+        assertFalse(java.nio.file.Files.exists(standby.layout().clone(new VolumeName("ws02"))));
+        VolumeException taken = assertThrows(VolumeException.class, () -> standby.addWorkstation(workstation("ws03", "52:54:00:00:00:02")));
+        assertTrue(taken.getMessage().contains("already workstation ws02"), taken.getMessage());
+
+        CatalogState.Clone disk = leader.makeWorkstationDisk(new VolumeName("ws02")).orElseThrow();
+        assertEquals(1, disk.version());
+        assertTrue(java.nio.file.Files.exists(VolumeLayout.disk(leader.layout().clone(new VolumeName("ws02")))));
+        assertEquals(disk, standby.state().clones().get("ws02"), "every node sees its disk");
+        assertTrue(leader.makeWorkstationDisk(new VolumeName("ws02")).isEmpty(), "made once");
+
+        VolumeException reset = assertThrows(VolumeException.class, () -> standby.resetClone(new VolumeName("ws02"), 0));
+        assertTrue(reset.getMessage().contains("node a leads"), reset.getMessage());
     }
 
     @Test

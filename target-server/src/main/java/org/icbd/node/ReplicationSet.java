@@ -1,0 +1,65 @@
+package org.icbd.node;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.icbd.failover.WriteLog;
+
+/**
+ * The writable clones a leader replicates in one epoch: the configuration's, the disks of the catalog's
+ * workstations when it began, and those of workstations it adds while it serves. Both views are live:
+ * the checkpoint rounds go through {@link #clones}, and a disk opened after {@link #add} goes through the
+ * write log when its name is in {@link #syncNames}.
+ */
+final class ReplicationSet {
+
+    private final List<WritableClone> clones = new CopyOnWriteArrayList<>();
+    private final Set<String> sync = ConcurrentHashMap.newKeySet();
+    private volatile WriteLog writeLog;
+
+    ReplicationSet(List<WritableClone> initial) {
+        for (WritableClone c : initial) {
+            if (contains(c.name())) continue;
+            clones.add(c);
+            if (c.sync()) sync.add(c.name());
+        }
+    }
+
+    /** Every clone replicated, live. */
+    List<WritableClone> clones() {
+        return clones;
+    }
+
+    /** The names of the clones replicated synchronously, live. */
+    Set<String> syncNames() {
+        return sync;
+    }
+
+    /** The write log of this epoch (null when no clone is replicated synchronously). */
+    void writeLog(WriteLog log) {
+        this.writeLog = log;
+    }
+
+    boolean contains(String name) {
+        return clones.stream().anyMatch(c -> c.name().equals(name));
+    }
+
+    /**
+     * Replicates {@code c} from now on; call before its disk is opened, so no write escapes the log. A
+     * synchronous clone is recorded in ZooKeeper as one no standby is in sync for, until its first checkpoint.
+     *
+     * @throws IOException when that cannot be recorded: the disk must not be served
+     */
+    synchronized void add(WritableClone c) throws IOException {
+        if (contains(c.name())) return;
+        if (c.sync()) {
+            WriteLog log = writeLog;
+            if (log == null) throw new IOException("no write log runs to replicate " + c.name() + " synchronously");
+            log.add(c.name());
+            sync.add(c.name());
+        }
+        clones.add(c);
+    }
+}
