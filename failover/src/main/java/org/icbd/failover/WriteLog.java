@@ -197,6 +197,28 @@ public final class WriteLog implements Closeable {
         ensureRecorded();
     }
 
+    /**
+     * {@code volume}'s disk is about to be replaced (a reset): the writes in the standbys' logs since
+     * their last checkpoint no longer apply to it, so none of them is in sync for it until it acknowledges
+     * the next checkpoint. Recorded before this returns, i.e. before the new disk takes a write.
+     *
+     * @throws IOException when that cannot be recorded: the disk must not be replaced
+     */
+    public void outOfSync(String volume) throws IOException {
+        state.lock();
+        try {
+            Set<String> nodes = inSync.get(volume);
+            if (nodes == null || nodes.isEmpty()) return;
+            log.info("standbys {} are out of sync for {} until its next checkpoint: its disk is reset", nodes, volume);
+            nodes.clear();
+            dirty = true;
+            for (Link l : links.values()) l.markers().remove(volume); // a marker sent before the reset proves nothing
+        } finally {
+            state.unlock();
+        }
+        ensureRecorded();
+    }
+
     /** Per volume, the standbys in sync. */
     public Map<String, Set<String>> inSync() {
         state.lock();

@@ -2,6 +2,8 @@ package org.icbd.node;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
@@ -29,6 +31,7 @@ final class CatalogMirror implements AutoCloseable {
     private final CuratorCache cache;
     private final Epochs epochs;
     private volatile Runnable changed = () -> { };
+    private final ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("icbd-catalog").factory());
 
     CatalogMirror(CuratorFramework zk, ClusterPaths paths, FileCatalog catalog) {
         this.zk = zk;
@@ -36,8 +39,9 @@ final class CatalogMirror implements AutoCloseable {
         this.path = paths.catalog();
         this.catalog = catalog;
         this.cache = CuratorCache.build(zk, path, CuratorCache.Options.SINGLE_NODE_CACHE);
+        // not on ZooKeeper's event thread: the leader's reaction takes the catalog's lock, which waits for watch events
         cache.listenable().addListener(CuratorCacheListener.builder()
-                .forCreatesAndChanges((before, now) -> mirror(now.getData())).build());
+                .forCreatesAndChanges((before, now) -> mirror(now.getData())).build(), events);
     }
 
     /** Follows the cluster's catalog. */
@@ -81,5 +85,6 @@ final class CatalogMirror implements AutoCloseable {
     @Override
     public void close() {
         cache.close();
+        events.shutdownNow();
     }
 }

@@ -61,7 +61,7 @@ public record ClusterDataRoot(String cluster, String node, String zookeeper, lon
         VolumeManager.open(dataRoot); // the directories
         VolumeLayout layout = new VolumeLayout(dataRoot);
         CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(zookeeper).sessionTimeoutMs((int) sessionTimeoutMs)
-                .connectionTimeoutMs((int) Math.max(5000, sessionTimeoutMs)).retryPolicy(new ExponentialBackoffRetry(100, 5, 1000)).build();
+                .connectionTimeoutMs((int) sessionTimeoutMs).retryPolicy(new ExponentialBackoffRetry(100, 5, 1000)).build();
         zk.start();
         ClusterPaths paths = new ClusterPaths(cluster);
         return new VolumeManager(layout, VolumeFileSystem.forRoot(dataRoot), new ZkCatalog(zk, paths, ZkCatalog.Fence.ANY_EPOCH), () -> {

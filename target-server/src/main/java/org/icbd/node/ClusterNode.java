@@ -309,7 +309,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             IcbdConfig now = reload.current();
             NodeVolumes ws = now.workstations().isPresent() ? leadingWorkstations(newEpoch, opener, replicated) : null;
             workstations = ws;
-            service = IscsiService.open(now, opener,
+            // through the workstations' clones, a reset of any clone LUN switches it under its sessions
+            service = IscsiService.open(now, ws == null ? opener : ws.served().opener(),
                     registry -> gate.guard(new ReleaseGate(ws == null ? registry : ws.withWorkstations(registry,
                             now.iscsi().maxCommandBytes()), zk, paths, newEpoch, held)),
                     new ZkReservations(zk, paths, newEpoch), gate, meters);
@@ -356,7 +357,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 new ZkCatalog(zk, paths, ZkCatalog.Fence.leaderOf(newEpoch)));
         boolean sync = WritableClone.syncByDefault(config);
         boolean replicating = cluster.replication().isPresent();
-        return NodeVolumes.leading(volumes, opener, state -> {
+        NodeVolumes leading = NodeVolumes.leading(volumes, opener, state -> {
             CatalogState now = state;
             for (CatalogState.Workstation w : state.workstations().values()) {
                 if (state.clones().containsKey(w.clone())) continue;
@@ -376,6 +377,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             }
             return now;
         });
+        ServedClones served = leading.served();
+        volumes.serveClonesTo(clone -> {
+            replicated.resetting(clone.name()); // first: no write to the new disk may count the old log
+            served.replaced(clone);
+        });
+        return leading;
     }
 
     private void closeWorkstations() {

@@ -47,6 +47,15 @@ final class ReplicationSet {
     }
 
     /**
+     * {@code name}'s disk is about to be replaced by a reset: a synchronous clone's standbys are out of
+     * sync for it until its next checkpoint (their logs hold writes to the old disk).
+     */
+    void resetting(String name) throws IOException {
+        WriteLog log = writeLog;
+        if (log != null && sync.contains(name)) log.outOfSync(name);
+    }
+
+    /**
      * Replicates {@code c} from now on; call before its disk is opened, so no write escapes the log. A
      * synchronous clone is recorded in ZooKeeper as one no standby is in sync for, until its first checkpoint.
      *

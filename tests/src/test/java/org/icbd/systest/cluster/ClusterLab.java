@@ -81,6 +81,11 @@ final class ClusterLab implements AutoCloseable {
      *                       these settings (YAML keys besides listen and secret-file, e.g. {@code "mode: async, interval: 2s"})
      */
     ClusterNode node(String name, int n, Path root, String sessionTimeout, String replication) throws Exception {
+        return node(name, n, root, sessionTimeout, replication, List.of());
+    }
+
+    /** As {@link #node(String, int, Path, String, String)}, with {@code more} lines of YAML at the end (another top-level section). */
+    ClusterNode node(String name, int n, Path root, String sessionTimeout, String replication, List<String> more) throws Exception {
         String ns = lab.host(name, n);
         Path config = root.resolve("icbd.yaml");
         List<String> yaml = new ArrayList<>(List.of(
@@ -99,6 +104,7 @@ final class ClusterLab implements AutoCloseable {
         yaml.add("targets:");
         yaml.add("  - {iqn: \"" + LAB + "\", open: true, luns: [{lun: 0, version: lab@1}]}");
         if (replication != null) yaml.add("  - {iqn: \"" + WS01 + "\", open: true, luns: [{clone: ws01}]}");
+        yaml.addAll(more);
         yaml.add("");
         Files.writeString(config, String.join("\n", yaml));
         return new ClusterNode(name, n, ns, root, config, root.resolve(name + ".log"));
