@@ -198,6 +198,22 @@ public final class WriteLog implements Closeable {
     }
 
     /**
+     * Replicates {@code volume} no more (its disk was deleted): the recorded state no longer names it, so
+     * it keeps no standby from being elected.
+     */
+    public void remove(String volume) throws IOException {
+        state.lock();
+        try {
+            if (inSync.remove(volume) == null) return;
+            dirty = true;
+            for (Link l : links.values()) l.markers().remove(volume);
+        } finally {
+            state.unlock();
+        }
+        ensureRecorded();
+    }
+
+    /**
      * {@code volume}'s disk is about to be replaced (a reset): the writes in the standbys' logs since
      * their last checkpoint no longer apply to it, so none of them is in sync for it until it acknowledges
      * the next checkpoint. Recorded before this returns, i.e. before the new disk takes a write.

@@ -13,6 +13,8 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.icbd.config.ClusterSettings;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.ZNodes;
+import org.icbd.volume.CatalogState;
+import org.icbd.volume.FileCatalog;
 import org.icbd.volume.VolumeFileSystem;
 import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
@@ -64,7 +66,11 @@ public record ClusterDataRoot(String cluster, String node, String zookeeper, lon
                 .connectionTimeoutMs((int) sessionTimeoutMs).retryPolicy(new ExponentialBackoffRetry(100, 5, 1000)).build();
         zk.start();
         ClusterPaths paths = new ClusterPaths(cluster);
-        return new VolumeManager(layout, VolumeFileSystem.forRoot(dataRoot), new ZkCatalog(zk, paths, ZkCatalog.Fence.ANY_EPOCH), () -> {
+        ZkCatalog catalog = new ZkCatalog(zk, paths, ZkCatalog.Fence.ANY_EPOCH);
+        // no leader has made the cluster's catalog yet: it will be this node's own, as when this node leads first
+        CatalogState own = new FileCatalog(layout).read();
+        if (!own.equals(CatalogState.empty())) catalog.seed(own);
+        return new VolumeManager(layout, VolumeFileSystem.forRoot(dataRoot), catalog, () -> {
             Optional<String> leader = leader(zk, paths);
             return leader.filter(l -> !l.equals(node)).map(l -> "node " + l + " leads cluster " + cluster
                     + " and serves its disks; run this on " + l + " (this node, " + node + ", stands by)");

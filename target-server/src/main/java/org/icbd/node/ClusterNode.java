@@ -375,6 +375,13 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                     if (now.clones().containsKey(w.clone())) replicated.add(WritableClone.of(config.dataRoot(), w, sync));
                 }
             }
+            // a workstation removed on another node: its disk, served here, goes (its target closes when served anew)
+            for (WritableClone c : replicated.clones()) {
+                if (now.clones().containsKey(c.name()) || clones.stream().anyMatch(k -> k.name().equals(c.name()))) continue;
+                replicated.remove(c.name());
+                volumes.deleteForgottenDisk(new VolumeName(c.name()));
+                log.info("deleted the disk of {}, which is no longer in the catalog", c.name());
+            }
             return now;
         });
         ServedClones served = leading.served();

@@ -46,6 +46,13 @@ final class ReplicationSet {
         return clones.stream().anyMatch(c -> c.name().equals(name));
     }
 
+    /** Replicates {@code name} no more (its disk is deleted). */
+    synchronized void remove(String name) throws IOException {
+        if (!clones.removeIf(c -> c.name().equals(name))) return;
+        WriteLog log = writeLog;
+        if (sync.remove(name) && log != null) log.remove(name);
+    }
+
     /**
      * {@code name}'s disk is about to be replaced by a reset: a synchronous clone's standbys are out of
      * sync for it until its next checkpoint (their logs hold writes to the old disk).

@@ -289,6 +289,18 @@ public final class VolumeManager {
         });
     }
 
+    /**
+     * Deletes the disk of a clone the catalog no longer names (a workstation removed on a node that does
+     * not hold the disks); nothing when the catalog names it or it is not here.
+     */
+    public void deleteForgottenDisk(VolumeName name) throws IOException {
+        requireDisksHere("delete a disk");
+        transact(state -> Catalog.Outcome.then(null, null, () -> {
+            Path disk = layout.clone(name);
+            if (!state.clones().containsKey(name.value()) && Files.exists(disk)) fs.discard(disk);
+        }));
+    }
+
     /** Checks that {@code w}'s disk can be made: its name is free as a clone, its image has the version. */
     private int requireDiskPossible(CatalogState state, CatalogState.Workstation w) {
         if (state.clones().containsKey(w.clone())) {

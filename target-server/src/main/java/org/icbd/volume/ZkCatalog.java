@@ -83,6 +83,15 @@ public final class ZkCatalog implements Catalog {
         }
     }
 
+    /**
+     * Makes {@code initial} the catalog when there is none yet (a node's own, before the cluster's first
+     * leader made it the cluster's); never overwrites one.
+     */
+    public void seed(CatalogState initial) throws IOException {
+        if (raw() != null) return;
+        transact(current -> Catalog.Outcome.of(raw() == null ? initial : null, null));
+    }
+
     /** Parses a catalog as {@link #raw} hands it back; garbage is refused. */
     public static CatalogState parse(byte[] json) throws IOException {
         if (json == null || json.length == 0) return CatalogState.empty();

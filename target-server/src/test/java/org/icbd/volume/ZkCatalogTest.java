@@ -141,8 +141,17 @@ class ZkCatalogTest {
         assertEquals(disk, standby.state().clones().get("ws02"), "every node sees its disk");
         assertTrue(leader.makeWorkstationDisk(new VolumeName("ws02")).isEmpty(), "made once");
 
-        VolumeException reset = assertThrows(VolumeException.class, () -> standby.resetClone(new VolumeName("ws02"), 0));
-        assertTrue(reset.getMessage().contains("node a leads"), reset.getMessage());
+        // what changes the disks the leader serves is refused where they are not, naming why
+        for (org.junit.jupiter.api.function.Executable onDisks : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                () -> standby.resetClone(new VolumeName("ws02"), 0),
+                () -> standby.createClone(new VolumeName("gold"), 1, new VolumeName("c1")),
+                () -> standby.publish(new VolumeName("gold")),
+                () -> standby.importImage(new VolumeName("other"), dir.resolve("gold.img"), d -> { }))) {
+            VolumeException e = assertThrows(VolumeException.class, onDisks);
+            assertTrue(e.getMessage().contains("node a leads"), e.getMessage());
+        }
+        assertEquals(1, leader.state().images().get("gold").versions(), "nothing changed");
+        assertEquals(java.util.Set.of("ws02"), leader.state().clones().keySet());
     }
 
     @Test

@@ -50,6 +50,24 @@ class BootServiceTest {
         assertTrue(volumes.state().workstations().isEmpty(), "nothing was enrolled");
     }
 
+    /** A cluster node whose lease as leader lapsed answers no boot request: iPXE asks again and reaches the new leader. */
+    @Test
+    void theEndpointAnswersNothingWhileItMayNot() throws Exception {
+        var settings = new WorkstationSettings(Optional.empty(), List.of(Subnet.parse("10.0.0.0/24")), Optional.empty(),
+                Workstations.DEFAULT_IQN_PREFIX, Optional.empty());
+        var service = new BootService(new Workstations(VolumeManager.open(dir)), null, settings, local -> local);
+        java.util.concurrent.atomic.AtomicBoolean leading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (BootEndpoint endpoint = BootEndpoint.start(new InetSocketAddress("127.0.0.1", 0), service, leading::get);
+             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + endpoint.boundAddress().getPort()
+                    + "/boot?mac=52:54:00:00:00:01")).timeout(java.time.Duration.ofSeconds(10)).build();
+            assertEquals(403, http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode(), "answered while leading");
+            leading.set(false);
+            assertThrows(java.io.IOException.class, () -> http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()),
+                    "closed unanswered once it may not answer");
+        }
+    }
+
     @Test
     void macsAreNormalizedOrRefusedClearly() {
         assertEquals("52:54:00:ab:cd:ef", MacAddress.parse("52-54-00-AB-CD-EF").value());
