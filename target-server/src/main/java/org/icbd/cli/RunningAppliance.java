@@ -114,7 +114,7 @@ final class RunningAppliance implements AutoCloseable {
                     throw Addresses.cannotListen("metrics " + m, e);
                 }
             }
-            AdminApi admin = config.admin().isPresent() ? startAdmin(config, volumes) : null;
+            AdminApi admin = config.admin().isPresent() ? startAdmin(config, volumes, cluster) : null;
             return new RunningAppliance(config, meters, service, cluster, metrics, admin, volumes);
         } catch (ConfigException | RuntimeException e) {
             if (metrics != null) metrics.close();
@@ -142,8 +142,11 @@ final class RunningAppliance implements AutoCloseable {
                 .anyMatch(l -> !l.readOnly() && l.path().getParent() != null && clones.equals(l.path().getParent().getParent()));
     }
 
-    /** @param node the data root as this node serves it (its resets switch served clones), or null */
-    private static AdminApi startAdmin(IcbdConfig config, NodeVolumes node) throws ConfigException {
+    /**
+     * @param node    the data root as this node serves it (its resets switch served clones), or null
+     * @param cluster the cluster this node belongs to (the API then changes the cluster's catalog), or null
+     */
+    private static AdminApi startAdmin(IcbdConfig config, NodeVolumes node, ClusterNode cluster) throws ConfigException {
         AdminSettings a = config.admin().orElseThrow();
         AdminToken token;
         try {
@@ -153,7 +156,7 @@ final class RunningAppliance implements AutoCloseable {
         }
         VolumeManager volumes;
         try {
-            volumes = node != null ? node.volumes() : VolumeManager.open(config.dataRoot());
+            volumes = node != null ? node.volumes() : cluster != null ? cluster.adminVolumes() : VolumeManager.open(config.dataRoot());
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot open " + config.dataRoot() + ": " + e.getMessage(), e);
         }

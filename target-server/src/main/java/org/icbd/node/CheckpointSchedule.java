@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's replication rounds: every interval it publishes the catalog and checkpoints each
+ * The leader's replication rounds: every interval it checkpoints each
  * writable clone (writes held while the read-only snapshot is taken) and sends it to every live
  * standby. One thread, rounds never overlap; closing it waits for the round in progress.
  */
@@ -151,7 +151,7 @@ final class CheckpointSchedule implements AutoCloseable {
     }
 
     /**
-     * One round: the catalog, then every clone to every standby; returns the clones every standby
+     * One round: every clone (those added since the last round too) to every standby; returns the clones every standby
      * acknowledged, with their checkpoint. Rounds never overlap: the final one waits for a regular one
      * still running (both would take the next checkpoint name). {@code closing}: the sessions are closed
      * (nothing to hold), and every clone is done although the regular rounds were stopped.

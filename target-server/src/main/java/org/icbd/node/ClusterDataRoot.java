@@ -30,11 +30,15 @@ public record ClusterDataRoot(String cluster, String node, String zookeeper, lon
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FILE = "cluster-member.json";
 
+    static ClusterDataRoot of(ClusterSettings c) {
+        return new ClusterDataRoot(c.name(), c.node(), c.zookeeper(), c.sessionTimeout().toMillis());
+    }
+
     /** Marks {@code dataRoot} as the data root of {@code c}'s node. */
     static void mark(Path dataRoot, ClusterSettings c) throws IOException {
         Files.createDirectories(dataRoot);
         Path tmp = dataRoot.resolve(FILE + ".tmp");
-        JSON.writeValue(tmp.toFile(), new ClusterDataRoot(c.name(), c.node(), c.zookeeper(), c.sessionTimeout().toMillis()));
+        JSON.writeValue(tmp.toFile(), of(c));
         Files.move(tmp, dataRoot.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -60,11 +64,16 @@ public record ClusterDataRoot(String cluster, String node, String zookeeper, lon
      * (on the leader, or on any node while none leads), otherwise refused naming the leader.
      */
     public VolumeManager volumes(Path dataRoot) throws IOException {
-        VolumeManager.open(dataRoot); // the directories
-        VolumeLayout layout = new VolumeLayout(dataRoot);
         CuratorFramework zk = CuratorFrameworkFactory.builder().connectString(zookeeper).sessionTimeoutMs((int) sessionTimeoutMs)
                 .connectionTimeoutMs((int) sessionTimeoutMs).retryPolicy(new ExponentialBackoffRetry(100, 5, 1000)).build();
         zk.start();
+        return volumes(dataRoot, zk);
+    }
+
+    /** As {@link #volumes(Path)}, on the ZooKeeper client {@code zk} (a running node's). */
+    VolumeManager volumes(Path dataRoot, CuratorFramework zk) throws IOException {
+        VolumeManager.open(dataRoot); // the directories
+        VolumeLayout layout = new VolumeLayout(dataRoot);
         ClusterPaths paths = new ClusterPaths(cluster);
         ZkCatalog catalog = new ZkCatalog(zk, paths, ZkCatalog.Fence.ANY_EPOCH);
         // no leader has made the cluster's catalog yet: it will be this node's own, as when this node leads first

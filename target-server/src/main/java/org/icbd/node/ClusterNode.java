@@ -37,6 +37,7 @@ import org.icbd.failover.VirtualIp;
 import org.icbd.failover.ZNodes;
 import org.icbd.storage.QuiescingBlockDevice;
 import org.icbd.volume.CatalogState;
+import org.icbd.volume.CloneUsers;
 import org.icbd.volume.FileCatalog;
 import org.icbd.volume.VolumeFileSystem;
 import org.icbd.volume.VolumeLayout;
@@ -84,6 +85,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private LeaseKeeper keeper;
     /** This leadership's workstations (targets, boot endpoint, control socket); null while standing by or without any. */
     private volatile NodeVolumes workstations;
+    /** What a reset of a disk this leader serves must do (switch it, take its standbys out of sync); null while standing by. */
+    private volatile CloneUsers resets;
 
     private ClusterNode(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
@@ -385,14 +388,30 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
             return now;
         });
         ServedClones served = leading.served();
-        volumes.serveClonesTo(clone -> {
+        CloneUsers switching = clone -> {
             replicated.resetting(clone.name()); // first: no write to the new disk may count the old log
             served.replaced(clone);
-        });
+        };
+        volumes.serveClonesTo(switching);
+        resets = switching;
         return leading;
     }
 
+    /**
+     * The data root as the admin API changes it: the cluster's catalog (disks changed only while this node
+     * leads or none does), and a reset of a disk this node serves switches it under its sessions.
+     */
+    public VolumeManager adminVolumes() throws IOException {
+        VolumeManager m = ClusterDataRoot.of(cluster).volumes(config.dataRoot(), zk);
+        m.serveClonesTo(clone -> {
+            CloneUsers r = resets;
+            if (r != null) r.replaced(clone);
+        });
+        return m;
+    }
+
     private void closeWorkstations() {
+        resets = null;
         NodeVolumes ws = workstations;
         workstations = null;
         catalog.onChange(null);
@@ -451,6 +470,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         IscsiService s = service;
         service = null;
         endLease();
+        resets = null;
         NodeVolumes ws = workstations;
         workstations = null;
         catalog.onChange(null);

@@ -145,6 +145,15 @@ final class ClusterLab implements AutoCloseable {
         return p;
     }
 
+    /** Waits until {@code n} holds the virtual IP; fails after {@code seconds}. */
+    static void awaitHolder(ClusterNode n, int seconds) throws Exception {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        while (!Lab.holds(n.ns(), VIP)) {
+            if (System.nanoTime() > end) throw new AssertionError(n.name() + " did not take the virtual IP within " + seconds + " s");
+            Thread.sleep(20);
+        }
+    }
+
     /** {@code p} is stopped on close. */
     NodeProcess track(NodeProcess p) {
         processes.add(p);

@@ -108,14 +108,6 @@ class ClusterWorkstationTest {
         return at < 0 ? output : output.substring(at);
     }
 
-    private static void awaitHolder(ClusterNode n, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!Lab.holds(n.ns(), VIP)) {
-            if (System.nanoTime() > end) throw new AssertionError(n.name() + " did not take the virtual IP within " + seconds + " s");
-            Thread.sleep(20);
-        }
-    }
-
     /** An icbd command in {@code ns} that may fail. */
     private static Tool.Result icbdMayFail(String ns, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
@@ -134,7 +126,7 @@ class ClusterWorkstationTest {
         String dataA = rootA.resolve("data").toString();
         String dataB = rootB.resolve("data").toString();
         NodeProcess pa = cluster.serve(a);
-        awaitHolder(a, 30);
+        ClusterLab.awaitHolder(a, 30);
         NodeProcess pb = cluster.serve(b);
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 90), pa.output());
 
