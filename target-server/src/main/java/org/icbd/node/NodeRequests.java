@@ -1,6 +1,7 @@
 package org.icbd.node;
 
 import java.util.List;
+import java.util.function.Supplier;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VolumeManager;
@@ -10,9 +11,10 @@ import org.icbd.volume.VolumeName;
 final class NodeRequests implements NodeControl.Handler {
 
     private final VolumeManager volumes;
-    private final Runnable catalogChanged;
+    /** Serves what the catalog now says; hands back what could not be served. */
+    private final Supplier<List<String>> catalogChanged;
 
-    NodeRequests(VolumeManager volumes, Runnable catalogChanged) {
+    NodeRequests(VolumeManager volumes, Supplier<List<String>> catalogChanged) {
         this.volumes = volumes;
         this.catalogChanged = catalogChanged;
     }
@@ -26,8 +28,8 @@ final class NodeRequests implements NodeControl.Handler {
             return c.name() + " " + c.image() + "@" + c.version() + " " + (System.nanoTime() - t0) / 1_000_000;
         }
         if (op.equals("changed")) {
-            catalogChanged.run(); // the CLI changed the catalog: serve what it says now
-            return "applied";
+            List<String> problems = catalogChanged.get(); // the CLI changed the catalog: serve what it says now
+            return problems.isEmpty() ? "applied" : "applied; " + String.join("; ", problems);
         }
         throw new VolumeException(VolumeException.Kind.INVALID, "this node does not know the request '" + String.join(" ", words)
                 + "' (is the CLI newer than the running node?)");

@@ -3,6 +3,7 @@ package org.icbd.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.icbd.config.ConfigException;
 import java.net.InetSocketAddress;
 import org.icbd.config.HostPort;
@@ -15,6 +16,7 @@ import org.icbd.workstation.Workstations;
 import org.icbd.workstation.WorkstationTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeManager;
 
 /**
@@ -30,6 +32,7 @@ public final class NodeVolumes implements AutoCloseable {
     private final ServedClones served;
     private NodeControl control;
     private WorkstationTargets workstations;
+    private LiveLunMaps lunMaps;
     private BootEndpoint boot;
 
     private NodeVolumes(VolumeManager volumes, ServedClones served) {
@@ -69,12 +72,30 @@ public final class NodeVolumes implements AutoCloseable {
         return workstations;
     }
 
-    private void catalogChanged() {
-        if (workstations == null) return;
+    /**
+     * From now on the catalog's LUN maps of {@code configured}'s targets change while they serve ('icbd
+     * lun map' and 'lun unmap' through the CLI or the admin API take effect at once).
+     */
+    public void applyLunMapsTo(StaticTargetRegistry configured) throws ConfigException {
         try {
-            workstations.sync(volumes.state());
+            lunMaps = new LiveLunMaps(configured, served, volumes.state());
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot read the catalog in " + volumes.layout().root() + ": " + e.getMessage(), e);
+        }
+        volumes.onChange(this::catalogChanged);
+        catalogChanged();
+    }
+
+    /** Serves what the catalog says now; what cannot be served is logged and handed back, one line each. */
+    private List<String> catalogChanged() {
+        if (workstations == null && lunMaps == null) return List.of();
+        try {
+            CatalogState state = volumes.state();
+            if (workstations != null) workstations.sync(state);
+            return lunMaps == null ? List.of() : lunMaps.sync(state);
         } catch (IOException | RuntimeException e) {
-            log.error("cannot read the catalog to serve its workstations: {}", e.toString());
+            log.error("cannot read the catalog to serve what it says: {}", e.toString());
+            return List.of("the node cannot read the catalog: " + e.getMessage());
         }
     }
 
