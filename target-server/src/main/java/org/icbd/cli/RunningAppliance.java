@@ -111,6 +111,7 @@ final class RunningAppliance implements AutoCloseable {
                         null, meters.registry());
                 if (node != null) {
                     if (liveLunMaps) node.applyLunMapsTo(service.configured());
+                    if (config.workstations().isPresent()) node.watchSpace(config.workstations().get(), meters.registry());
                     node.servedBy(service);
                     node.listen();
                     if (config.workstations().flatMap(w -> w.boot()).isPresent()) node.startBoot(config.workstations().get(), service.portals().get(0));

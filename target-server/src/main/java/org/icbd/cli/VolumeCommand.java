@@ -41,6 +41,15 @@ abstract class VolumeCommand implements Callable<Integer> {
         return problems < 0 ? List.of() : List.of(answer.substring(problems + 2).split("; "));
     }
 
+    /**
+     * Asks a node serving this data root whether there is room to {@code what} (below its
+     * {@code workstations.min-free-mib} there is not: the node's error, worded for the operator, is thrown).
+     */
+    static void requireRoom(VolumeManager m, String what) throws IOException {
+        var node = RunningNode.at(m.layout().nodeSocket());
+        if (node.isPresent()) node.get().ask("room " + what);
+    }
+
     PrintWriter out() {
         return spec.commandLine().getOut();
     }

@@ -3,7 +3,9 @@ package org.icbd.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.icbd.config.ConfigException;
 import java.net.InetSocketAddress;
 import org.icbd.config.HostPort;
@@ -12,6 +14,7 @@ import org.icbd.config.WorkstationSettings;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.workstation.BootEndpoint;
 import org.icbd.workstation.BootService;
+import org.icbd.workstation.MinFreeSpace;
 import org.icbd.workstation.Workstations;
 import org.icbd.workstation.WorkstationTargets;
 import org.slf4j.Logger;
@@ -33,6 +36,7 @@ public final class NodeVolumes implements AutoCloseable {
     private NodeControl control;
     private WorkstationTargets workstations;
     private LiveLunMaps lunMaps;
+    private MinFreeSpace space;
     private BootEndpoint boot;
 
     private NodeVolumes(VolumeManager volumes, ServedClones served) {
@@ -99,6 +103,14 @@ public final class NodeVolumes implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches the data root's free space against {@code workstations.min-free-mib} (metrics, a log line at
+     * each crossing); below it, the boot endpoint enrols nobody and the CLI adds no workstation.
+     */
+    public void watchSpace(WorkstationSettings settings, MeterRegistry meters) {
+        space = new MinFreeSpace(volumes.layout().root(), settings.minFreeBytes(), meters, Duration.ofSeconds(5));
+    }
+
     /** Sessions of a removed (or rebooting) workstation are ended on {@code service}'s portals. */
     public void servedBy(IscsiService service) {
         if (workstations != null) workstations.endSessionsWith(service::endSessionsOf);
@@ -112,7 +124,8 @@ public final class NodeVolumes implements AutoCloseable {
         HostPort listen = settings.boot().orElseThrow();
         var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()
                 .map(p -> new InetSocketAddress(p.host(), p.port()))
-                .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal));
+                .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal),
+                space);
         try {
             boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service);
         } catch (IOException e) {
@@ -130,7 +143,7 @@ public final class NodeVolumes implements AutoCloseable {
     public void listen() throws ConfigException {
         Path socket = volumes.layout().nodeSocket();
         try {
-            control = NodeControl.start(socket, new NodeRequests(volumes, this::catalogChanged));
+            control = NodeControl.start(socket, new NodeRequests(volumes, this::catalogChanged, space));
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot listen on " + socket + " for the CLI: " + e.getMessage(), e);
         }
@@ -142,5 +155,6 @@ public final class NodeVolumes implements AutoCloseable {
         if (boot != null) boot.close();
         if (control != null) control.close();
         if (workstations != null) workstations.close();
+        if (space != null) space.close();
     }
 }
