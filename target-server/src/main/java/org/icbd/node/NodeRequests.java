@@ -30,6 +30,7 @@ final class NodeRequests implements NodeControl.Handler {
         if (op.equals("reset") && words.size() == 3) {
             long t0 = System.nanoTime();
             CatalogState.Clone c = volumes.resetClone(new VolumeName(words.get(1)), Integer.parseInt(words.get(2)));
+            if (space != null) space.writesDiscarded();
             return c.name() + " " + c.image() + "@" + c.version() + " " + (System.nanoTime() - t0) / 1_000_000;
         }
         if (op.equals("room") && words.size() >= 2) {

@@ -91,6 +91,7 @@ public final class BootService {
             if (w.mode() == DiskMode.RESET_ON_BOOT && known.isPresent()) {
                 targets.endSessions(w.iqn()); // what was left from before the reboot writes nothing more
                 volumes.resetClone(new VolumeName(w.clone()), version);
+                space.writesDiscarded();
                 how += ", disk reset";
             } else {
                 CatalogState.Clone c = state.clones().get(w.clone());

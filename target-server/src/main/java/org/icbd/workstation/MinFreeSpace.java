@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.icbd.btrfs.Btrfs;
 import org.icbd.volume.VolumeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,22 @@ public final class MinFreeSpace implements AutoCloseable {
                     dataRoot, free >> 20, minFreeBytes >> 20);
         }
         return free;
+    }
+
+    /**
+     * A disk's writes were thrown away (a reset). Below the threshold, btrfs is made to give their space back
+     * now (in the background) instead of after its periodic commits (about 30 s).
+     */
+    public void writesDiscarded() {
+        if (!isBelow()) return;
+        Thread.ofVirtual().name("icbd-reclaim").start(() -> {
+            try {
+                Btrfs btrfs = new Btrfs();
+                if (btrfs.isBtrfs(dataRoot)) btrfs.reclaimDeleted(dataRoot);
+            } catch (IOException | RuntimeException e) {
+                log.debug("reclaiming the space of deleted disks in {}: {}", dataRoot, e.toString());
+            }
+        });
     }
 
     private synchronized boolean isBelow() {

@@ -111,9 +111,11 @@ class LowSpaceTest {
                 Thread.sleep(200);
                 reclaimed = free(root);
             } while (reclaimed < threshold && System.nanoTime() < deadline);
-            System.out.printf("free after the reset-on-boot: %d MiB, %d ms after the boot request%n", reclaimed >> 20,
-                    (System.nanoTime() - t0) / 1_000_000);
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(reclaimed > before - 16L * MIB, "the writes' space came back: " + (reclaimed >> 20) + " of " + (before >> 20) + " MiB");
+            // left to itself btrfs gives it back after two periodic commits (31 to 32 s here); the node asks for it at once
+            assertTrue(tookMs < 20_000, "the space came back in " + tookMs + " ms");
+            System.out.printf("free after the reset-on-boot: %d MiB, %d ms after the boot request%n", reclaimed >> 20, tookMs);
             space.free();
             assertEquals(1.0, crossings(meters, "above"));
             assertEquals(1, lines(logged, "free again"));
