@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The command layer of one target: a set of logical units keyed by LUN number. It routes each
  * command through the same gate (LUN exists, opcode known, unit attention, reservation) and
- * then to the handler the {@link CommandTable} names. It holds no lock of its own: per-LUN
- * state lives in {@link LogicalUnit}.
+ * then to the handler the {@link CommandTable} names. Commands take no lock of its own: per-LUN
+ * state lives in {@link LogicalUnit}; only adding or removing a LUN while the target serves does.
  */
 public final class LogicalUnitSet implements ScsiTarget {
 
