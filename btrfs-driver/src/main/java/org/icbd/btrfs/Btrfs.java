@@ -126,9 +126,29 @@ public final class Btrfs {
         Path path = p.toAbsolutePath().normalize();
         long id = show(path).id();
         deleteSubvolume(path);
-        // the cleaner starts on the next transaction commit (up to 30 s away by default); commit now
-        Command.check("filesystem sync", path, List.of("btrfs", "filesystem", "sync", parentOf(path).toString()));
+        commit(parentOf(path));
         Command.check("subvolume sync", path, List.of("btrfs", "subvolume", "sync", parentOf(path).toString(), Long.toString(id)));
+    }
+
+    /**
+     * Commits the transaction of the file system holding {@code p} ({@code btrfs filesystem sync}). The cleaner
+     * reclaims deleted subvolumes only after a commit, which comes every 30 s by default: this starts it now.
+     */
+    public void commit(Path p) throws BtrfsException {
+        Path path = p.toAbsolutePath().normalize();
+        Command.check("filesystem sync", path, List.of("btrfs", "filesystem", "sync", path.toString()));
+    }
+
+    /**
+     * Gives back, now, the space of every subvolume deleted in the file system holding {@code p}: commits (the
+     * cleaner starts), waits for the cleaner ({@code btrfs subvolume sync}), and commits again (the freed extents
+     * count as free from then on). Left alone, each step waits for a periodic commit, up to 30 s each.
+     */
+    public void reclaimDeleted(Path p) throws BtrfsException {
+        Path path = p.toAbsolutePath().normalize();
+        commit(path);
+        Command.check("subvolume sync", path, List.of("btrfs", "subvolume", "sync", path.toString()));
+        commit(path);
     }
 
     /** Describes the subvolume whose root is {@code p}; a plain directory inside one is an error (EINVAL). */

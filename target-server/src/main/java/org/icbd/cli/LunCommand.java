@@ -1,5 +1,6 @@
 package org.icbd.cli;
 
+import java.io.IOException;
 import java.util.Optional;
 import org.icbd.config.IscsiNames;
 import org.icbd.volume.CatalogState;
@@ -14,7 +15,8 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * {@code icbd lun ...}: which volumes a target serves, kept in the catalog. {@code icbd serve} adds
- * the mapped LUNs to the configuration's target of the same IQN when it starts.
+ * the mapped LUNs to the configuration's target of the same IQN when it starts, and a running one
+ * applies every map and unmap at once.
  */
 @Command(name = "lun", mixinStandardHelpOptions = true, description = "Map clones and versions onto targets as LUNs.",
         subcommands = {LunCommand.MapLun.class, LunCommand.Unmap.class, LunCommand.ListLuns.class})
@@ -27,7 +29,8 @@ final class LunCommand extends CommandGroup {
     }
 
     @Command(name = "map", mixinStandardHelpOptions = false,
-            description = "Serve a clone (read-write) or a version (read-only) as a LUN of a target, from the next start of 'icbd serve'.")
+            description = {"Serve a clone (read-write) or a version (read-only) as a LUN of a target of the configuration.",
+                    "A running 'icbd serve' serves it at once; its sessions on the target get REPORTED LUNS DATA HAS CHANGED."})
     static final class MapLun extends VolumeCommand {
         @Mixin
         HelpOnly help;
@@ -57,10 +60,12 @@ final class LunCommand extends CommandGroup {
                 map = m.mapLun(iqn, lun, null, v.image(), v.version());
             }
             out().println("LUN " + map.lun() + " of " + map.target() + ": " + describe(map));
+            warnUnserved(this, m);
         }
     }
 
-    @Command(name = "unmap", mixinStandardHelpOptions = true, description = "Stop serving a LUN (from the next start of 'icbd serve').")
+    @Command(name = "unmap", mixinStandardHelpOptions = true, description = {"Stop serving a LUN. A running 'icbd serve' lets the commands running on it end, then",
+            "answers it LOGICAL UNIT NOT SUPPORTED; its sessions on the target get REPORTED LUNS DATA HAS CHANGED."})
     static final class Unmap extends VolumeCommand {
         @Option(names = "--target", required = true, paramLabel = "IQN")
         String target;
@@ -70,6 +75,7 @@ final class LunCommand extends CommandGroup {
         @Override
         void run(VolumeManager m) throws Exception {
             m.unmapLun(target(spec, target), lun);
+            warnUnserved(this, m);
         }
     }
 
@@ -82,6 +88,11 @@ final class LunCommand extends CommandGroup {
                 out().printf("%-48s %5d  %s%n", map.target(), map.lun(), describe(map));
             }
         }
+    }
+
+    /** Tells a running node; what it could not serve (a LUN number its configuration uses, say) is printed. */
+    static void warnUnserved(VolumeCommand command, VolumeManager m) throws IOException {
+        for (String problem : VolumeCommand.tellNode(m)) command.err().println("warning: the running node: " + problem);
     }
 
     static String describe(CatalogState.LunMap map) {

@@ -69,11 +69,23 @@ final class RunningAppliance implements AutoCloseable {
 
     /** Opens every LUN and starts listening (or joins the cluster); on any failure, releases what it had opened. */
     static RunningAppliance start(IcbdConfig config) throws ConfigException {
-        return start(config, () -> config);
+        return start(config, () -> config, false);
     }
 
-    /** @param reload the configuration read again (a cluster node resolves its LUNs anew when it starts to lead) */
+    /**
+     * A node serving its configuration file: the catalog's LUN maps of its targets change while it serves.
+     *
+     * @param reload the configuration read again (a cluster node resolves its LUNs anew when it starts to lead)
+     */
     static RunningAppliance start(IcbdConfig config, ClusterNode.Reload reload) throws ConfigException {
+        return start(config, reload, true);
+    }
+
+    /**
+     * @param liveLunMaps whether 'icbd lun map' applies to the running node (not for 'icbd export' and 'demo',
+     *                    which serve what their command line names and must not take over the data root's socket)
+     */
+    private static RunningAppliance start(IcbdConfig config, ClusterNode.Reload reload, boolean liveLunMaps) throws ConfigException {
         Meters meters = new Meters();
         BlockCache cache = config.cache().enabled()
                 ? new BlockCache(config.cache().maxBytes(), config.cache().chunkSize(), meters.registry()) : null;
@@ -90,7 +102,8 @@ final class RunningAppliance implements AutoCloseable {
                 cluster = ClusterNode.start(config, reload, cache, meters.registry());
             } else {
                 // the data root takes part only when this node serves from it ('icbd export' of plain files does not)
-                if (config.workstations().isPresent() || servesClones(config)) {
+                if (config.workstations().isPresent() || servesClones(config)
+                        || liveLunMaps && !config.targets().isEmpty() && Files.exists(new VolumeLayout(config.dataRoot()).catalogFile())) {
                     unmarkCluster(config);
                     volumes = NodeVolumes.open(config.dataRoot(), LunStack.cached(cache));
                 }
@@ -99,6 +112,8 @@ final class RunningAppliance implements AutoCloseable {
                         r -> node == null || config.workstations().isEmpty() ? r : node.withWorkstations(r, config.iscsi().maxCommandBytes()),
                         null, meters.registry());
                 if (node != null) {
+                    if (liveLunMaps) node.applyLunMapsTo(service.configured());
+                    if (config.workstations().isPresent()) node.watchSpace(config.workstations().get(), meters.registry());
                     node.servedBy(service);
                     node.listen();
                     if (config.workstations().flatMap(w -> w.boot()).isPresent()) node.startBoot(config.workstations().get(), service.portals().get(0));

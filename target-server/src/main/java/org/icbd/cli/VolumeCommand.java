@@ -1,6 +1,8 @@
 package org.icbd.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
@@ -26,10 +28,26 @@ abstract class VolumeCommand implements Callable<Integer> {
 
     abstract void run(VolumeManager volumes) throws Exception;
 
-    /** A node serving this data root serves what the catalog now says (it would otherwise at its next change). */
-    static void tellNode(VolumeManager m) throws java.io.IOException {
+    /**
+     * A node serving this data root serves what the catalog now says (it would otherwise at its next change).
+     *
+     * @return what the node could not serve, one line each; empty when it could or no node runs
+     */
+    static List<String> tellNode(VolumeManager m) throws IOException {
         var node = RunningNode.at(m.layout().nodeSocket());
-        if (node.isPresent()) node.get().ask("changed");
+        if (node.isEmpty()) return List.of();
+        String answer = node.get().ask("changed");
+        int problems = answer.indexOf("; ");
+        return problems < 0 ? List.of() : List.of(answer.substring(problems + 2).split("; "));
+    }
+
+    /**
+     * Asks a node serving this data root whether there is room to {@code what} (below its
+     * {@code workstations.min-free-mib} there is not: the node's error, worded for the operator, is thrown).
+     */
+    static void requireRoom(VolumeManager m, String what) throws IOException {
+        var node = RunningNode.at(m.layout().nodeSocket());
+        if (node.isPresent()) node.get().ask("room " + what);
     }
 
     PrintWriter out() {

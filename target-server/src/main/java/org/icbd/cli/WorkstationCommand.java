@@ -39,6 +39,7 @@ final class WorkstationCommand extends CommandGroup {
         @Override
         void run(VolumeManager m) throws Exception {
             List<MacAddress> parsed = macs.stream().map(MacAddress::parse).toList();
+            requireRoom(m, "add a workstation");
             CatalogState.Workstation w = new Workstations(m).add(name(), parsed, VersionSpec.parseOrNewest(image), DiskMode.parse(mode), iqnPrefix);
             tellNode(m);
             if (!m.disksHere()) out().println(LeaderDisks.await(m, w.clone()));

@@ -47,6 +47,13 @@ public final class VolumeLuns {
                 base(m, image, version), cached);
     }
 
+    /** A LUN the catalog maps ('icbd lun map'): a clone read-write, a version read-only; cached, 512-byte blocks. */
+    public static LunConfig mappedLun(VolumeManager m, CatalogState.LunMap map) throws IOException {
+        if (map.cloneName() != null) return cloneLun(m, map.lun(), new VolumeName(map.cloneName()), 512, true);
+        VersionSpec v = VersionSpec.parse(map.version());
+        return versionLun(m, map.lun(), v.image(), v.version(), 512, true);
+    }
+
     private static SharedBase base(VolumeManager m, VolumeName image, int version) throws IOException {
         // a version not here yet (a standby gets it by replication) shares nothing until it is
         if (!java.nio.file.Files.isDirectory(m.layout().version(image, version))) return null;
@@ -98,14 +105,7 @@ public final class VolumeLuns {
         List<LunConfig> out = new ArrayList<>();
         try {
             VolumeManager m = volumes(target);
-            for (CatalogState.LunMap map : m.state().lunsOf(iqn.toLowerCase(java.util.Locale.ROOT))) {
-                if (map.cloneName() != null) {
-                    out.add(cloneLun(m, map.lun(), new VolumeName(map.cloneName()), 512, true));
-                } else {
-                    VersionSpec v = VersionSpec.parse(map.version());
-                    out.add(versionLun(m, map.lun(), v.image(), v.version(), 512, true));
-                }
-            }
+            for (CatalogState.LunMap map : m.state().lunsOf(iqn.toLowerCase(java.util.Locale.ROOT))) out.add(mappedLun(m, map));
         } catch (VolumeException e) {
             throw target.error("a LUN mapped with 'icbd lun map' cannot be served: " + e.getMessage());
         } catch (IOException e) {

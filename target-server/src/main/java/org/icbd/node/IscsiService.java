@@ -85,6 +85,11 @@ public final class IscsiService implements AutoCloseable {
         }
     }
 
+    /** The configuration's targets, opened (their catalog LUN maps may change while they serve). */
+    public StaticTargetRegistry configured() {
+        return registry;
+    }
+
     /** Addresses the portals are bound to (the real port when 0 was asked for). */
     public List<InetSocketAddress> portals() {
         return servers.stream().map(IscsiServer::boundAddress).toList();

@@ -3,6 +3,10 @@ package org.icbd.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.icbd.config.ConfigException;
 import java.net.InetSocketAddress;
 import org.icbd.config.HostPort;
@@ -12,10 +16,12 @@ import org.icbd.iscsi.TargetRegistry;
 import org.icbd.volume.CatalogState;
 import org.icbd.workstation.BootEndpoint;
 import org.icbd.workstation.BootService;
+import org.icbd.workstation.MinFreeSpace;
 import org.icbd.workstation.Workstations;
 import org.icbd.workstation.WorkstationTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeManager;
 
 /**
@@ -38,6 +44,8 @@ public final class NodeVolumes implements AutoCloseable {
     private final Preparation preparation;
     private NodeControl control;
     private WorkstationTargets workstations;
+    private LiveLunMaps lunMaps;
+    private MinFreeSpace space;
     private BootEndpoint boot;
 
     private NodeVolumes(VolumeManager volumes, ServedClones served, Preparation preparation) {
@@ -88,14 +96,42 @@ public final class NodeVolumes implements AutoCloseable {
         return workstations;
     }
 
-    /** Serves what the catalog says now (after a change made here, by the CLI, or, in a cluster, by any node). */
-    void catalogChanged() {
-        if (workstations == null) return;
+    /**
+     * From now on the catalog's LUN maps of {@code configured}'s targets change while they serve ('icbd
+     * lun map' and 'lun unmap' through the CLI or the admin API take effect at once).
+     */
+    public void applyLunMapsTo(StaticTargetRegistry configured) throws ConfigException {
         try {
-            workstations.sync(preparation.prepare(volumes.state()));
-        } catch (IOException | RuntimeException e) {
-            log.error("cannot read the catalog to serve its workstations: {}", e.toString());
+            lunMaps = new LiveLunMaps(configured, served, volumes.state());
+        } catch (IOException e) {
+            throw new ConfigException("data-root", "cannot read the catalog in " + volumes.layout().root() + ": " + e.getMessage(), e);
         }
+        volumes.onChange(this::catalogChanged);
+        catalogChanged();
+    }
+
+    /**
+     * Serves what the catalog says now (after a change made here, by the CLI, or, in a cluster, by any
+     * node); what cannot be served is logged and handed back, one line each.
+     */
+    List<String> catalogChanged() {
+        if (workstations == null && lunMaps == null) return List.of();
+        try {
+            CatalogState state = volumes.state();
+            if (workstations != null) workstations.sync(preparation.prepare(state));
+            return lunMaps == null ? List.of() : lunMaps.sync(state);
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot read the catalog to serve what it says: {}", e.toString());
+            return List.of("the node cannot read the catalog: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Watches the data root's free space against {@code workstations.min-free-mib} (metrics, a log line at
+     * each crossing); below it, the boot endpoint enrols nobody and the CLI adds no workstation.
+     */
+    public void watchSpace(WorkstationSettings settings, MeterRegistry meters) {
+        space = new MinFreeSpace(volumes.layout().root(), settings.minFreeBytes(), meters, Duration.ofSeconds(5));
     }
 
     /** Sessions of a removed (or rebooting) workstation are ended on {@code service}'s portals. */
@@ -117,7 +153,9 @@ public final class NodeVolumes implements AutoCloseable {
         HostPort listen = settings.boot().orElseThrow();
         var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()
                 .map(p -> new InetSocketAddress(p.host(), p.port()))
-                .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal));
+                .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal),
+                // a cluster leader's space is watched (and its metric kept) by the cluster node itself
+                space != null ? space : new MinFreeSpace(volumes.layout().root(), settings.minFreeBytes(), new SimpleMeterRegistry(), null));
         try {
             boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service, answering);
         } catch (IOException e) {
@@ -135,7 +173,7 @@ public final class NodeVolumes implements AutoCloseable {
     public void listen() throws ConfigException {
         Path socket = volumes.layout().nodeSocket();
         try {
-            control = NodeControl.start(socket, new NodeRequests(volumes, this::catalogChanged));
+            control = NodeControl.start(socket, new NodeRequests(volumes, this::catalogChanged, space));
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot listen on " + socket + " for the CLI: " + e.getMessage(), e);
         }
@@ -155,5 +193,6 @@ public final class NodeVolumes implements AutoCloseable {
         if (boot != null) boot.close();
         if (control != null) control.close();
         if (workstations != null) workstations.close();
+        if (space != null) space.close();
     }
 }

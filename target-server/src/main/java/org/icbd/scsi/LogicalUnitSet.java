@@ -1,6 +1,7 @@
 package org.icbd.scsi;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -16,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The command layer of one target: a set of logical units keyed by LUN number. It routes each
  * command through the same gate (LUN exists, opcode known, unit attention, reservation) and
- * then to the handler the {@link CommandTable} names. It holds no lock of its own: per-LUN
- * state lives in {@link LogicalUnit}.
+ * then to the handler the {@link CommandTable} names. Commands take no lock of its own: per-LUN
+ * state lives in {@link LogicalUnit}; only adding or removing a LUN while the target serves does.
  */
 public final class LogicalUnitSet implements ScsiTarget {
 
@@ -29,9 +30,9 @@ public final class LogicalUnitSet implements ScsiTarget {
 
     private final String targetName;
     private final int maxTransferBytes;
-    private final SortedMap<Long, BlockDevice> devices;
-    private final Map<Long, LogicalUnit> units;
-    private final SortedSet<Long> lunNumbers;
+    /** Changed only under this object's lock (a LUN mapped or unmapped while the target serves); read without one. */
+    private final Map<Long, LogicalUnit> units = new ConcurrentHashMap<>();
+    private volatile SortedSet<Long> lunNumbers;
     private final CommandTable commands = CommandTable.standard();
     private volatile TaskAborter taskAborter = (lun, nexus) -> { };
     /** Nexuses we know of, so resets can raise unit attentions for all of them. */
@@ -49,11 +50,69 @@ public final class LogicalUnitSet implements ScsiTarget {
         if (maxTransferBytes < 4096) throw new IllegalArgumentException("maxTransferBytes too small: " + maxTransferBytes);
         this.maxTransferBytes = maxTransferBytes;
         this.targetName = targetName;
-        this.devices = Collections.unmodifiableSortedMap(new TreeMap<>(devices));
-        Map<Long, LogicalUnit> u = new ConcurrentHashMap<>();
-        this.devices.forEach((lun, dev) -> u.put(lun, new LogicalUnit(lun, dev)));
-        this.units = Collections.unmodifiableMap(u);
-        this.lunNumbers = Collections.unmodifiableSortedSet(new TreeSet<>(this.devices.keySet()));
+        devices.forEach((lun, dev) -> units.put(lun, new LogicalUnit(lun, dev)));
+        this.lunNumbers = numbers();
+    }
+
+    private SortedSet<Long> numbers() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(units.keySet()));
+    }
+
+    /**
+     * Serves {@code device} as LUN {@code lun} from now on. Every I_T nexus of the target gets the unit
+     * attention REPORTED LUNS DATA HAS CHANGED (SAM-5 5.14), on whichever LUN it addresses next.
+     *
+     * @throws IllegalStateException when the LUN exists
+     */
+    public synchronized void addUnit(long lun, BlockDevice device) {
+        if (lun < 0 || lun > MAX_LUN) throw new IllegalArgumentException("LUN " + lun + " out of range 0.." + MAX_LUN);
+        if (units.containsKey(lun)) throw new IllegalStateException("LUN " + lun + " of " + targetName + " exists");
+        units.put(lun, new LogicalUnit(lun, device));
+        lunNumbers = numbers();
+        lunsChanged();
+    }
+
+    /**
+     * Stops serving LUN {@code lun}: later commands to it get LOGICAL UNIT NOT SUPPORTED, the commands
+     * already running on it end first (up to {@code drainMillis}), and every I_T nexus gets REPORTED LUNS
+     * DATA HAS CHANGED on the LUNs that remain. The caller closes the returned unit's device.
+     *
+     * @return the removed unit, or null when there was none
+     */
+    public LogicalUnit removeUnit(long lun, long drainMillis) throws InterruptedException {
+        LogicalUnit lu;
+        synchronized (this) {
+            lu = units.remove(lun);
+            if (lu == null) return null;
+            lunNumbers = numbers();
+            lunsChanged();
+        }
+        if (!lu.retire(drainMillis)) {
+            log.warn("LUN {} of {} removed while commands still ran on it after {} ms; its device is closed under them",
+                    lun, targetName, drainMillis);
+        }
+        return lu;
+    }
+
+    private void lunsChanged() {
+        for (LogicalUnit u : units.values()) u.unitAttentions().raiseAll(nexuses, Sense.REPORTED_LUNS_DATA_CHANGED);
+    }
+
+    /**
+     * The oldest unit attention {@code nexus} has pending on {@code lu}, cleared. REPORTED LUNS DATA HAS
+     * CHANGED is news about the target, raised on every LUN: once reported on one, it is cleared on all,
+     * so a nexus hears it once per change whichever LUNs it uses.
+     */
+    Sense takeUnitAttention(LogicalUnit lu, Nexus nexus) {
+        Sense ua = lu.unitAttentions().poll(nexus);
+        if (Sense.REPORTED_LUNS_DATA_CHANGED.equals(ua)) lunsReported(nexus);
+        return ua;
+    }
+
+    /** SAM-5 5.14: REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED for its nexus (and no other condition). */
+    void lunsReported(Nexus nexus) {
+        if (nexus == null) return;
+        for (LogicalUnit u : units.values()) u.unitAttentions().clear(nexus, Sense.REPORTED_LUNS_DATA_CHANGED);
     }
 
     public String targetName() {
@@ -107,23 +166,33 @@ public final class LogicalUnitSet implements ScsiTarget {
         Nexus nexus = request.nexus();
         if (nexus != null && !nexuses.contains(nexus)) nexuses.add(nexus);
         LogicalUnit lu = units.get(request.lun());
-        if (lu == null) return missingLun(request);
-        CommandDescriptor d = commands.lookup(cdb, lu);
-        if (d.unitAttention()) {
-            Sense ua = lu.unitAttentions().poll(nexus);
-            if (ua != null) return ScsiResponse.checkCondition(SenseData.of(ua));
+        if (lu == null || !lu.enter()) return missingLun(request);
+        try {
+            CommandDescriptor d = commands.lookup(cdb, lu);
+            if (d.unitAttention()) {
+                Sense ua = takeUnitAttention(lu, nexus);
+                if (ua != null) return ScsiResponse.checkCondition(SenseData.of(ua));
+            }
+            if (!lu.reservations().permits(nexus, d.access())) {
+                return ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT);
+            }
+            ReadWriteCdb blocks = d.blocks() == CommandDescriptor.BlockAccess.NONE ? null : ReadWriteCdb.parse(cdb, d.blocks(), lu);
+            ScsiResponse r = d.handler().execute(new CommandContext(request, lu, this, blocks));
+            if (request.opcode() == OP_REPORT_LUNS && r.status() == ScsiResponse.GOOD) lunsReported(nexus);
+            return r;
+        } finally {
+            lu.exit();
         }
-        if (!lu.reservations().permits(nexus, d.access())) {
-            return ScsiResponse.status(ScsiResponse.RESERVATION_CONFLICT);
-        }
-        ReadWriteCdb blocks = d.blocks() == CommandDescriptor.BlockAccess.NONE ? null : ReadWriteCdb.parse(cdb, d.blocks(), lu);
-        return d.handler().execute(new CommandContext(request, lu, this, blocks));
     }
 
     private ScsiResponse missingLun(ScsiRequest request) {
         return switch (request.opcode()) {
             case OP_INQUIRY -> InquiryCommand.missingLun(request);
-            case OP_REPORT_LUNS -> ReportLunsCommand.execute(request, lunNumbers);
+            case OP_REPORT_LUNS -> {
+                ScsiResponse r = ReportLunsCommand.execute(request, lunNumbers);
+                lunsReported(request.nexus());
+                yield r;
+            }
             case OP_REQUEST_SENSE -> RequestSenseCommand.missingLun(request);
             default -> ScsiResponse.checkCondition(SenseData.of(Sense.LUN_NOT_SUPPORTED));
         };
@@ -146,8 +215,8 @@ public final class LogicalUnitSet implements ScsiTarget {
     }
 
     /** Every I_T nexus that has logged in, for unit attentions that concern them all. */
-    java.util.Collection<Nexus> nexuses() {
-        return java.util.Collections.unmodifiableSet(nexuses);
+    Collection<Nexus> nexuses() {
+        return Collections.unmodifiableSet(nexuses);
     }
 
     @Override

@@ -10,7 +10,7 @@ final class RequestSenseCommand {
         byte[] cdb = ctx.cdb();
         Cdb.requireLength(cdb, 6);
         if ((cdb[1] & 0x01) != 0) throw CommandFailure.invalidCdbField(1, 0); // descriptor format not supported
-        Sense pending = ctx.unit().unitAttentions().poll(ctx.nexus());
+        Sense pending = ctx.target().takeUnitAttention(ctx.unit(), ctx.nexus());
         return Responses.parameterData(SenseData.of(pending != null ? pending : Sense.NO_SENSE), Cdb.u8(cdb, 4));
     }
 

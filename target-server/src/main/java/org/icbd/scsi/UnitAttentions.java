@@ -53,6 +53,15 @@ public final class UnitAttentions {
         pending.put(nexus, q);
     }
 
+    /** Drops {@code sense} from what is pending for {@code nexus}, leaving the other conditions queued. */
+    public void clear(Nexus nexus, Sense sense) {
+        if (pending.isEmpty()) return;
+        pending.computeIfPresent(nexus, (n, q) -> {
+            q.remove(sense);
+            return q.isEmpty() ? null : q;
+        });
+    }
+
     public void forget(Nexus nexus) {
         pending.remove(nexus);
     }

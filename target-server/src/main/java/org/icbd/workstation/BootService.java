@@ -1,8 +1,8 @@
 package org.icbd.workstation;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
@@ -36,12 +36,22 @@ public final class BootService {
     /** The iSCSI portal to name in the script, given the address the request came in on. */
     private final Function<InetSocketAddress, InetSocketAddress> portal;
 
+    private final MinFreeSpace space;
+
     public BootService(Workstations workstations, WorkstationTargets targets, WorkstationSettings settings,
                        Function<InetSocketAddress, InetSocketAddress> portal) {
+        this(workstations, targets, settings, portal, new MinFreeSpace(workstations.volumes().layout().root(), settings.minFreeBytes(),
+                new SimpleMeterRegistry(), null));
+    }
+
+    /** @param space the data root's free space against the threshold (a new workstation needs it; a reset does not) */
+    public BootService(Workstations workstations, WorkstationTargets targets, WorkstationSettings settings,
+                       Function<InetSocketAddress, InetSocketAddress> portal, MinFreeSpace space) {
         this.workstations = workstations;
         this.targets = targets;
         this.settings = settings;
         this.portal = portal;
+        this.space = space;
     }
 
     public Answer boot(String macText, InetAddress from, InetSocketAddress local) {
@@ -81,6 +91,7 @@ public final class BootService {
             if (w.mode() == DiskMode.RESET_ON_BOOT && known.isPresent()) {
                 targets.endSessions(w.iqn()); // what was left from before the reboot writes nothing more
                 volumes.resetClone(new VolumeName(w.clone()), version);
+                space.writesDiscarded();
                 how += ", disk reset";
             } else {
                 CatalogState.Clone c = state.clones().get(w.clone());
@@ -106,13 +117,7 @@ public final class BootService {
         if (meanwhile.isPresent()) return meanwhile;
         if (settings.enrol().isEmpty()) return Optional.empty();
         WorkstationSettings.Enrolment e = settings.enrol().get();
-        long free = Files.getFileStore(workstations.volumes().layout().root()).getUsableSpace();
-        if (free < settings.minFreeBytes()) {
-            log.warn("MAC {} not enrolled: {} MiB free in the data root, below workstations.min-free-mib ({})", mac, free >> 20,
-                    settings.minFreeBytes() >> 20);
-            throw new VolumeException(VolumeException.Kind.FAILED, "the server is short of space (" + (free >> 20) + " MiB free, "
-                    + (settings.minFreeBytes() >> 20) + " MiB needed to enrol a workstation); ask an administrator to free some");
-        }
+        space.requireRoomTo("enrol a workstation");
         VolumeName name = new VolumeName(e.namePattern().replace("{mac}", mac.bare()));
         var image = new VersionSpec(new VolumeName(e.image()), e.version());
         CatalogState.Workstation w = workstations.add(name, List.of(mac), image, e.mode(), settings.iqnPrefix());

@@ -128,6 +128,13 @@ public final class IcbdExport implements AutoCloseable {
         return Tool.run(Duration.ofMinutes(2), cmd.toArray(String[]::new));
     }
 
+    /** {@link #cli}, failing the test (with the command's output) when it does not succeed. */
+    public static Tool.Result cliOk(Path dataRoot, String... args) throws IOException, InterruptedException {
+        Tool.Result r = cli(dataRoot, args);
+        if (!r.ok()) throw new AssertionError(r.describe());
+        return r;
+    }
+
     public static Path jar() {
         Path jar = Path.of(System.getProperty("icbd.jar", "../target-server/target/icbd.jar"));
         if (!Files.isRegularFile(jar)) throw new IllegalStateException("runnable jar not built: " + jar);
