@@ -178,6 +178,9 @@ public final class VolumeManager {
                 throw new VolumeException(VolumeException.Kind.NOT_FOUND,
                         "image " + image + " has no published version yet; run 'icbd image publish " + image + "' first");
             }
+            if (v < 1 || v > img.versions()) {
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has versions 1 to " + img.versions() + ", not " + v);
+            }
             requireVersion(img, image, v);
             if (state.clones().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " already exists");
             Path target = layout.clone(name);
