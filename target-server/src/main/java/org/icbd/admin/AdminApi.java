@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *   GET    /api/v1/luns                         LUN maps
  *   POST   /api/v1/luns                         {"target": IQN, "clone": W | "version": "N@3", "lun": 0 (optional)}
  *   DELETE /api/v1/luns/IQN/N                   unmap
- *   (workstations: see {@link WorkstationResource})
+ *   (workstations: see {@link WorkstationResource}; groups: {@link GroupResource})
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -67,7 +67,8 @@ public final class AdminApi implements AutoCloseable {
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
-        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations));
+        var groups = new GroupResource(volumes);
+        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations, groups));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.start();
@@ -94,7 +95,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports,
-                               WorkstationResource workstations) throws IOException {
+                               WorkstationResource workstations, GroupResource groups) throws IOException {
         try (ex) {
             int status;
             Object body;
@@ -106,6 +107,7 @@ public final class AdminApi implements AutoCloseable {
                 List<String> path = segments(ex.getRequestURI().getPath());
                 Object result = path.size() >= 3 && path.get(2).equals("workstations")
                         ? workstations.route(ex.getRequestMethod(), path.subList(3, path.size()), ex)
+                        : path.size() >= 3 && path.get(2).equals("groups") ? groups.route(ex.getRequestMethod(), path.subList(3, path.size()), ex)
                         : route(ex.getRequestMethod(), path, ex, volumes, imports);
                 status = result == null ? 204 : ex.getRequestMethod().equals("POST") ? 201 : 200;
                 body = result;

@@ -50,6 +50,11 @@ public final class IcbdExport implements AutoCloseable {
         return launch(workDir, iqn, List.of(javaBinary(), "-jar", jar().toString(), "serve", "--config", config.toString()));
     }
 
+    /** Starts {@code icbd serve --config FILE} inside network namespace {@code netns} (the config names its addresses). */
+    public static IcbdExport serveIn(String netns, Path workDir, Path config) throws IOException, InterruptedException {
+        return launch(workDir, "-", List.of("ip", "netns", "exec", netns, javaBinary(), "-jar", jar().toString(), "serve", "--config", config.toString()));
+    }
+
     private static IcbdExport launch(Path workDir, String iqn, List<String> cmd) throws IOException {
         Path log = Files.createTempFile(workDir, "icbd-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
