@@ -111,8 +111,12 @@ class GroupsTest {
 
         volumes.updateWorkstation(new VolumeName("a"), w -> w.inGroup(null));
         volumes.removeWorkstation(new VolumeName("b"));
+        volumes.removeWorkstation(new VolumeName("a"));
+        VolumeException used = assertThrows(VolumeException.class, () -> volumes.deleteImage(GOLD));
+        assertTrue(used.getMessage().contains("is the image of groups [lab]"), used.getMessage());
         assertEquals("lab", groups.remove(LAB).name());
         assertTrue(volumes.state().groups().isEmpty());
+        volumes.deleteImage(GOLD);
     }
 
     @Test
