@@ -102,6 +102,18 @@ public final class IcbdExport implements AutoCloseable {
         return log;
     }
 
+    /** The port of {@code serve}'s boot endpoint, as its log names it (it may listen on port 0). */
+    public int bootPort() throws IOException, InterruptedException {
+        Pattern p = Pattern.compile("boot endpoint on http://\\S+?:(\\d+)/boot");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Matcher m = p.matcher(Files.readString(log));
+            if (m.find()) return Integer.parseInt(m.group(1));
+            Thread.sleep(100);
+        }
+        throw new IOException("serve did not name its boot endpoint:\n" + Files.readString(log));
+    }
+
     public long pid() {
         return process.pid();
     }

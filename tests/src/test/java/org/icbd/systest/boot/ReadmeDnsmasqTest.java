@@ -120,7 +120,7 @@ class ReadmeDnsmasqTest {
                       enrol: {image: gold, mode: reset-on-boot}
                     """.formatted(root, server, server, url.group(3), network));
             try (IcbdExport icbd = IcbdExport.serveIn(srv, dir, config)) {
-                waitFor(icbd.log(), "boot endpoint on", 60, "icbd serve's boot endpoint");
+                icbd.bootPort(); // it listens
                 // what a plain PXE ROM fetches first, by TFTP from the README's dnsmasq
                 Path fetched = dir.resolve("fetched.kpxe");
                 Tool.Result tftpGet = Tool.run(Duration.ofSeconds(60), "ip", "netns", "exec", site, "curl", "-sS", "-o", fetched.toString(),
@@ -177,15 +177,6 @@ class ReadmeDnsmasqTest {
 
     private void start(Path log, String... command) throws IOException {
         processes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-    }
-
-    private static void waitFor(Path log, String text, int seconds, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(log).contains(text)) return;
-            Thread.sleep(200);
-        }
-        throw new AssertionError(what + " did not come up:\n" + Files.readString(log));
     }
 
     private static String tail(Path log) throws IOException {

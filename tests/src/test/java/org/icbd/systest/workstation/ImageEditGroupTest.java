@@ -70,7 +70,7 @@ class ImageEditGroupTest {
                   networks: [127.0.0.0/8]
                 """.formatted(root));
         try (IcbdExport icbd = IcbdExport.serve(dir, "-", config)) {
-            bootPort = bootPort(icbd);
+            bootPort = icbd.bootPort();
 
             ok("image", "edit", "gold", "--workstation", "maint");
             Tool.Result second = icbd("image", "edit", "gold", "--workstation", "member");
@@ -131,17 +131,6 @@ class ImageEditGroupTest {
         byte[] b = new byte[4096];
         Arrays.fill(b, (byte) value);
         return b;
-    }
-
-    private static int bootPort(IcbdExport icbd) throws Exception {
-        Pattern p = Pattern.compile("boot endpoint on http://\\S+?:(\\d+)/boot");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            Matcher m = p.matcher(Files.readString(icbd.log()));
-            if (m.find()) return Integer.parseInt(m.group(1));
-            Thread.sleep(100);
-        }
-        throw new AssertionError("serve did not name its boot endpoint:\n" + Files.readString(icbd.log()));
     }
 
     private Tool.Result icbd(String... args) throws Exception {
