@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
+import org.icbd.volume.ImageMaintenance;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *   POST   /api/v1/images                       {"name": N, "source": "/server/path.raw"}: import (from an import dir: 403 elsewhere)
  *   POST   /api/v1/images/N/versions            publish the next version
  *   DELETE /api/v1/images/N                     delete (refused while clones use it)
+ *   POST   /api/v1/images/N                     {"current": 3}: workstations following it boot version 3 (0: the newest)
+ *   POST   /api/v1/images/N/edit                {"workstation": W}: W boots the work copy; DELETE ends that
+ *   POST   /api/v1/images/N/prune               {"keep": 2}: delete versions nothing uses; answers what was deleted and kept why
  *   GET    /api/v1/clones                       list clones
  *   POST   /api/v1/clones                       {"name": W, "image": N, "version": 3 (optional: newest)}
  *   POST   /api/v1/clones/W/reset               discard the clone's writes
@@ -161,12 +165,30 @@ public final class AdminApi implements AutoCloseable {
                     volumes.deleteImage(name);
                     return null;
                 }
-                throw notAllowed(ex, "GET, DELETE");
+                if (method.equals("POST")) { // {"current": N}: a rollback (0: follow the newest)
+                    JsonNode current = body(ex).get("current");
+                    if (current == null || !current.isIntegralNumber() || !current.canConvertToInt() || current.intValue() < 0) {
+                        throw new Refused(400, "'current' is required: a version number, or 0 to follow the newest");
+                    }
+                    return new ImageMaintenance(volumes).setCurrent(name, current.intValue());
+                }
+                throw notAllowed(ex, "GET, POST, DELETE");
             }
             if (rest.size() == 2 && rest.get(1).equals("versions")) {
                 if (!method.equals("POST")) throw notAllowed(ex, "POST");
                 int v = volumes.publish(name);
                 return Map.of("image", name.value(), "version", v);
+            }
+            if (rest.size() == 2 && rest.get(1).equals("edit")) {
+                if (method.equals("POST")) return new ImageMaintenance(volumes).edit(name, new VolumeName(text(body(ex), "workstation")));
+                if (method.equals("DELETE")) return Map.of("image", name.value(), "workstation", new ImageMaintenance(volumes).done(name));
+                throw notAllowed(ex, "POST, DELETE");
+            }
+            if (rest.size() == 2 && rest.get(1).equals("prune")) {
+                if (!method.equals("POST")) throw notAllowed(ex, "POST");
+                JsonNode keep = body(ex).get("keep");
+                if (keep == null) throw new Refused(400, "'keep' is required: how many of the newest versions to keep");
+                return new ImageMaintenance(volumes).prune(name, positiveInt(keep, "keep"));
             }
         } else if (kind.equals("clones")) {
             if (rest.isEmpty()) {

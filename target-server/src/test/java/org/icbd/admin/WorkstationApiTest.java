@@ -118,6 +118,32 @@ class WorkstationApiTest {
         assertEquals(404, call("GET", "/groups/lab", null).statusCode());
     }
 
+    @Test
+    void imageEditRollbackAndPruneOverHttp() throws Exception {
+        volumes.publish(new VolumeName("gold"));
+        volumes.publish(new VolumeName("gold"));
+        assertEquals(201, call("POST", "/workstations", "{\"name\":\"maint\",\"macs\":[\"52:54:00:00:00:09\"],\"image\":\"gold@3\"}").statusCode());
+        assertEquals(201, call("POST", "/images/gold/edit", "{\"workstation\":\"maint\"}").statusCode());
+        HttpResponse<String> twice = call("POST", "/images/gold/edit", "{\"workstation\":\"maint\"}");
+        assertEquals(409, twice.statusCode());
+        assertTrue(twice.body().contains("already being edited by workstation maint"), twice.body());
+        assertEquals(409, call("POST", "/images/gold/versions", null).statusCode(), "no publish while it is edited");
+        assertEquals(200, call("DELETE", "/images/gold/edit", null).statusCode());
+
+        assertEquals(400, call("POST", "/images/gold", "{\"current\":-1}").statusCode());
+        assertEquals(404, call("POST", "/images/gold", "{\"current\":9}").statusCode());
+        assertEquals(201, call("POST", "/images/gold", "{\"current\":2}").statusCode());
+        assertEquals(2, volumes.imageInfo(new VolumeName("gold")).currentVersion());
+
+        assertEquals(400, call("POST", "/images/gold/prune", "{\"keep\":0}").statusCode());
+        HttpResponse<String> pruned = call("POST", "/images/gold/prune", "{\"keep\":1}");
+        assertEquals(201, pruned.statusCode(), pruned.body());
+        JsonNode p = JSON.readTree(pruned.body());
+        assertEquals("[1]", p.get("deleted").toString(), pruned.body());
+        assertTrue(p.get("kept").get("2").asText().contains("the image's current version"), pruned.body());
+        assertTrue(p.get("kept").get("3").asText().contains("workstation maint boots it"), pruned.body());
+    }
+
     private HttpResponse<String> call(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
