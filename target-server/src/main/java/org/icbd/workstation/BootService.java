@@ -120,7 +120,8 @@ public final class BootService {
 
     /** Enrols an unknown MAC when the site allows it; serialized, so two requests of one MAC make one workstation. */
     private synchronized Optional<CatalogState.Workstation> enrol(MacAddress mac, InetAddress from) throws IOException {
-        Optional<CatalogState.Workstation> meanwhile = workstations.volumes().state().workstationWithMac(mac.value());
+        CatalogState now = workstations.volumes().state();
+        Optional<CatalogState.Workstation> meanwhile = now.workstationWithMac(mac.value());
         if (meanwhile.isPresent()) return meanwhile;
         if (settings.enrol().isEmpty()) return Optional.empty();
         WorkstationSettings.Enrolment e = settings.enrol().get();
@@ -133,7 +134,7 @@ public final class BootService {
         }
         VolumeName name = new VolumeName(e.namePattern().replace("{mac}", mac.bare()));
         // a network that a group names enrols into that group; the site's enrol section says what else
-        Optional<String> group = Groups.ofNetwork(workstations.volumes().state(), from).map(CatalogState.Group::name)
+        Optional<String> group = Groups.ofNetwork(now, from).map(CatalogState.Group::name)
                 .or(() -> Optional.ofNullable(e.group()));
         CatalogState.Workstation w = group.isPresent()
                 ? workstations.add(name, List.of(mac), null, null, settings.iqnPrefix(), group.get())
