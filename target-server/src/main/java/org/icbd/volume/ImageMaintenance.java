@@ -126,9 +126,9 @@ public final class ImageMaintenance {
             if (c.image().equals(img.name())) add(why, c.version(), "clone " + c.name() + " was made from it");
         }
         for (CatalogState.LunMap m : state.luns()) {
-            if (m.version() != null && m.version().equals(img.name() + "@" + VersionSpec.parse(m.version()).version())) {
-                add(why, VersionSpec.parse(m.version()).version(), "LUN " + m.lun() + " of " + m.target() + " serves it");
-            }
+            if (m.version() == null) continue;
+            VersionSpec served = VersionSpec.parse(m.version());
+            if (served.image().value().equals(img.name())) add(why, served.version(), "LUN " + m.lun() + " of " + m.target() + " serves it");
         }
         SortedMap<Integer, String> kept = new TreeMap<>();
         why.forEach((v, reasons) -> {
