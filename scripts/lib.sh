@@ -2,7 +2,7 @@
 ICBD_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages the tests (and the demo) use.
-ICBD_TEST_PACKAGES=(btrfs-progs libiscsi-bin tgt qemu-utils qemu-block-extra qemu-system-x86 ipxe-qemu iproute2 arping bc python3 curl lintian systemd ansible-core ansible-lint nftables dnsmasq-base)
+ICBD_TEST_PACKAGES=(btrfs-progs libiscsi-bin tgt qemu-utils qemu-block-extra qemu-system-x86 ipxe-qemu iproute2 arping bc python3 curl lintian systemd ansible-core ansible-lint nftables dnsmasq-base ipxe)
 ICBD_RUN_PACKAGES=(btrfs-progs iproute2 libiscsi-bin)
 
 java_major() {  # java_major /path/to/jdk -> prints the feature version, or nothing

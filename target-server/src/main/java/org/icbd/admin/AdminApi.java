@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
+import org.icbd.volume.ImageMaintenance;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *   POST   /api/v1/images                       {"name": N, "source": "/server/path.raw"}: import (from an import dir: 403 elsewhere)
  *   POST   /api/v1/images/N/versions            publish the next version
  *   DELETE /api/v1/images/N                     delete (refused while clones use it)
+ *   POST   /api/v1/images/N                     {"current": 3}: workstations following it boot version 3 (0: the newest)
+ *   POST   /api/v1/images/N/edit                {"workstation": W}: W boots the work copy; DELETE ends that
+ *   POST   /api/v1/images/N/prune               {"keep": 2}: delete versions nothing uses; answers what was deleted and kept why
  *   GET    /api/v1/clones                       list clones
  *   POST   /api/v1/clones                       {"name": W, "image": N, "version": 3 (optional: newest)}
  *   POST   /api/v1/clones/W/reset               discard the clone's writes
@@ -42,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *   GET    /api/v1/luns                         LUN maps
  *   POST   /api/v1/luns                         {"target": IQN, "clone": W | "version": "N@3", "lun": 0 (optional)}
  *   DELETE /api/v1/luns/IQN/N                   unmap
- *   (workstations: see {@link WorkstationResource})
+ *   (workstations: see {@link WorkstationResource}; groups: {@link GroupResource})
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -67,7 +71,8 @@ public final class AdminApi implements AutoCloseable {
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
-        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations));
+        var groups = new GroupResource(volumes);
+        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations, groups));
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.start();
@@ -94,7 +99,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static void handle(HttpExchange ex, VolumeManager volumes, AdminToken token, ImportSources imports,
-                               WorkstationResource workstations) throws IOException {
+                               WorkstationResource workstations, GroupResource groups) throws IOException {
         try (ex) {
             int status;
             Object body;
@@ -106,6 +111,7 @@ public final class AdminApi implements AutoCloseable {
                 List<String> path = segments(ex.getRequestURI().getPath());
                 Object result = path.size() >= 3 && path.get(2).equals("workstations")
                         ? workstations.route(ex.getRequestMethod(), path.subList(3, path.size()), ex)
+                        : path.size() >= 3 && path.get(2).equals("groups") ? groups.route(ex.getRequestMethod(), path.subList(3, path.size()), ex)
                         : route(ex.getRequestMethod(), path, ex, volumes, imports);
                 status = result == null ? 204 : ex.getRequestMethod().equals("POST") ? 201 : 200;
                 body = result;
@@ -159,12 +165,30 @@ public final class AdminApi implements AutoCloseable {
                     volumes.deleteImage(name);
                     return null;
                 }
-                throw notAllowed(ex, "GET, DELETE");
+                if (method.equals("POST")) { // {"current": N}: a rollback (0: follow the newest)
+                    JsonNode current = body(ex).get("current");
+                    if (current == null || !current.isIntegralNumber() || !current.canConvertToInt() || current.intValue() < 0) {
+                        throw new Refused(400, "'current' is required: a version number, or 0 to follow the newest");
+                    }
+                    return new ImageMaintenance(volumes).setCurrent(name, current.intValue());
+                }
+                throw notAllowed(ex, "GET, POST, DELETE");
             }
             if (rest.size() == 2 && rest.get(1).equals("versions")) {
                 if (!method.equals("POST")) throw notAllowed(ex, "POST");
                 int v = volumes.publish(name);
                 return Map.of("image", name.value(), "version", v);
+            }
+            if (rest.size() == 2 && rest.get(1).equals("edit")) {
+                if (method.equals("POST")) return new ImageMaintenance(volumes).edit(name, new VolumeName(text(body(ex), "workstation")));
+                if (method.equals("DELETE")) return Map.of("image", name.value(), "workstation", new ImageMaintenance(volumes).done(name));
+                throw notAllowed(ex, "POST, DELETE");
+            }
+            if (rest.size() == 2 && rest.get(1).equals("prune")) {
+                if (!method.equals("POST")) throw notAllowed(ex, "POST");
+                JsonNode keep = body(ex).get("keep");
+                if (keep == null) throw new Refused(400, "'keep' is required: how many of the newest versions to keep");
+                return new ImageMaintenance(volumes).prune(name, positiveInt(keep, "keep"));
             }
         } else if (kind.equals("clones")) {
             if (rest.isEmpty()) {

@@ -18,9 +18,10 @@ import org.icbd.workstation.Workstations;
  *
  * <pre>
  *   GET    /api/v1/workstations            list
- *   POST   /api/v1/workstations            {"name": W, "macs": [MAC...], "image": "N" | "N@3", "mode": "persistent" | "reset-on-boot"}
+ *   POST   /api/v1/workstations            {"name": W, "macs": [MAC...], "image": "N" | "N@3", "mode": "persistent" | "reset-on-boot",
+ *                                           "group": G} (with a group, image and mode default to the group's)
  *   GET    /api/v1/workstations/W          one
- *   POST   /api/v1/workstations/W          {"macs": [...], "mode": ..., "version": 0 (follow the newest) | N}: change
+ *   POST   /api/v1/workstations/W          {"macs": [...], "mode": ..., "version": 0 (follow group or image) | N, "group": G | null}: change
  *   DELETE /api/v1/workstations/W          remove it and its disk
  *   POST   /api/v1/workstations/W/reset    {"version": N} optional: throw its writes away
  * </pre>
@@ -41,9 +42,10 @@ final class WorkstationResource {
             if (method.equals("GET")) return volumes.state().workstations().values().stream().map(CatalogState.Workstation::redacted).toList();
             if (!method.equals("POST")) throw AdminApi.notAllowed(ex, "GET, POST");
             JsonNode in = AdminApi.body(ex);
-            DiskMode mode = DiskMode.parse(in.has("mode") ? AdminApi.text(in, "mode") : "persistent");
-            return workstations.add(new VolumeName(AdminApi.text(in, "name")), macs(in), VersionSpec.parseOrNewest(AdminApi.text(in, "image")),
-                    mode, iqnPrefix).redacted();
+            DiskMode mode = in.has("mode") ? DiskMode.parse(AdminApi.text(in, "mode")) : null;
+            String group = in.has("group") ? new VolumeName(AdminApi.text(in, "group")).value() : null;
+            VersionSpec image = in.has("image") || group == null ? VersionSpec.parseOrNewest(AdminApi.text(in, "image")) : null;
+            return workstations.add(new VolumeName(AdminApi.text(in, "name")), macs(in), image, mode, iqnPrefix, group).redacted();
         }
         VolumeName name = new VolumeName(rest.get(0));
         if (rest.size() == 1) {
@@ -61,8 +63,10 @@ final class WorkstationResource {
                     DiskMode mode = in.has("mode") ? DiskMode.parse(AdminApi.text(in, "mode")) : null;
                     Integer version = in.has("version") ? in.get("version").asInt(-1) : null;
                     if (version != null && version < 0) throw new AdminApi.Refused(400, "version must be 0 (follow the newest) or a version number");
+                    boolean regroup = in.has("group");
+                    String group = regroup && !in.get("group").isNull() ? new VolumeName(AdminApi.text(in, "group")).value() : null;
                     return volumes.updateWorkstation(name, w -> w.with(macs == null ? w.macs() : macs, w.image(),
-                            version == null ? w.version() : version, mode == null ? w.mode() : mode)).redacted();
+                            version == null ? w.version() : version, mode == null ? w.mode() : mode).inGroup(regroup ? group : w.group())).redacted();
                 }
                 default -> throw AdminApi.notAllowed(ex, "GET, POST, DELETE");
             }

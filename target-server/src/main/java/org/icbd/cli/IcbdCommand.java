@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "iSCSI target appliance for diskless workstations.",
         subcommands = {ExportCommand.class, ServeCommand.class, DemoCommand.class, ImageCommand.class, CloneCommand.class,
-                LunCommand.class, WorkstationCommand.class, BootScriptCommand.class, ZooKeeperCommand.class, ClusterCommand.class, ReplicationCommand.class,
+                LunCommand.class, WorkstationCommand.class, GroupCommand.class, BootScriptCommand.class, ZooKeeperCommand.class, ClusterCommand.class, ReplicationCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IcbdCommand implements Runnable {

@@ -27,11 +27,13 @@ final class WorkstationCommand extends CommandGroup {
     static final class Add extends VolumeCommand.Named {
         @Option(names = "--mac", required = true, paramLabel = "MAC", description = "Its MAC address (repeatable: one per network card).")
         List<String> macs;
-        @Option(names = "--image", required = true, paramLabel = "IMAGE[@N]", description = "Its image; with @N pinned to that version.")
+        @Option(names = "--image", paramLabel = "IMAGE[@N]", description = "Its image; with @N pinned to that version (default: its group's).")
         String image;
-        @Option(names = "--mode", defaultValue = "persistent", paramLabel = "MODE",
-                description = "persistent (keeps its writes) or reset-on-boot (loses them at every boot); default ${DEFAULT-VALUE}.")
+        @Option(names = "--mode", paramLabel = "MODE",
+                description = "persistent (keeps its writes) or reset-on-boot (loses them at every boot); default: its group's, else persistent.")
         String mode;
+        @Option(names = "--group", paramLabel = "GROUP", description = "Its group: it gets the group's image and mode and follows its version.")
+        String group;
         @Option(names = "--iqn-prefix", defaultValue = Workstations.DEFAULT_IQN_PREFIX, paramLabel = "IQN",
                 description = "Its target is PREFIX:NAME (default ${DEFAULT-VALUE}).")
         String iqnPrefix;
@@ -40,11 +42,13 @@ final class WorkstationCommand extends CommandGroup {
         void run(VolumeManager m) throws Exception {
             List<MacAddress> parsed = macs.stream().map(MacAddress::parse).toList();
             requireRoom(m, "add a workstation");
-            CatalogState.Workstation w = new Workstations(m).add(name(), parsed, VersionSpec.parseOrNewest(image), DiskMode.parse(mode), iqnPrefix);
+            CatalogState.Workstation w = new Workstations(m).add(name(), parsed, image == null ? null : VersionSpec.parseOrNewest(image),
+                    mode == null ? null : DiskMode.parse(mode), iqnPrefix, group == null ? null : new VolumeName(group).value());
             tellNode(m);
             if (!m.disksHere()) out().println(LeaderDisks.await(m, w.clone()));
             out().println("workstation " + w.name() + " (" + String.join(", ", w.macs()) + "): " + w.mode() + " disk of " + w.image()
-                    + (w.version() == 0 ? " (follows its newest version)" : "@" + w.version()) + ", target " + w.iqn() + ", CHAP user " + w.user());
+                    + (w.version() == 0 ? " (follows " + (w.group() == null ? "its current version" : "group " + w.group()) + ")" : "@" + w.version())
+                    + ", target " + w.iqn() + ", CHAP user " + w.user());
         }
     }
 
@@ -53,11 +57,11 @@ final class WorkstationCommand extends CommandGroup {
         @Override
         void run(VolumeManager m) throws Exception {
             CatalogState state = m.state();
-            out().printf("%-20s %-14s %-16s %-10s %-38s %s%n", "WORKSTATION", "MODE", "IMAGE", "DISK", "MACS", "TARGET");
+            out().printf("%-20s %-14s %-16s %-12s %-10s %-38s %s%n", "WORKSTATION", "MODE", "IMAGE", "GROUP", "DISK", "MACS", "TARGET");
             for (CatalogState.Workstation w : state.workstations().values()) {
                 CatalogState.Clone c = state.clones().get(w.clone());
-                out().printf("%-20s %-14s %-16s %-10s %-38s %s%n", w.name(), w.mode(), w.image() + (w.version() == 0 ? "" : "@" + w.version()),
-                        c == null ? "-" : c.image() + "@" + c.version(), String.join(",", w.macs()), w.iqn());
+                out().printf("%-20s %-14s %-16s %-12s %-10s %-38s %s%n", w.name(), w.mode(), w.image() + (w.version() == 0 ? "" : "@" + w.version()),
+                        w.group() == null ? "-" : w.group(), c == null ? "-" : c.image() + "@" + c.version(), String.join(",", w.macs()), w.iqn());
             }
         }
     }
@@ -73,8 +77,11 @@ final class WorkstationCommand extends CommandGroup {
             CatalogState.Clone c = m.state().clones().get(w.clone());
             out().println("workstation " + w.name());
             out().println("  macs      " + String.join(", ", w.macs()));
-            out().println("  image     " + w.image() + (w.version() == 0 ? " (follows its newest version)" : " pinned to @" + w.version()));
+            out().println("  image     " + w.image() + (w.version() == 0 ? " (follows its " + (w.group() == null ? "image" : "group") + ")" : " pinned to @" + w.version()));
             out().println("  mode      " + w.mode());
+            out().println("  group     " + (w.group() == null ? "-" : w.group()));
+            out().println("  boots     " + m.state().editedBy(w.name()).map(i -> "image " + i.name() + "'s work copy ('icbd image edit')")
+                    .orElse(w.image() + "@" + VolumeManager.bootVersion(m.state(), w)));
             out().println("  disk      clone " + w.clone() + (c == null ? "" : " of " + c.image() + "@" + c.version()));
             out().println("  target    " + w.iqn());
             out().println("  chap      user " + w.user() + ", secret " + (secret ? w.secret() : "(hidden; --secret shows it)"));
@@ -93,8 +100,12 @@ final class WorkstationCommand extends CommandGroup {
         List<String> removeMacs = new ArrayList<>();
         @Option(names = "--mode", paramLabel = "MODE", description = "persistent or reset-on-boot.")
         String mode;
-        @Option(names = "--version", paramLabel = "N", description = "Pin it to version N of its image (0: follow the newest).")
+        @Option(names = "--version", paramLabel = "N", description = "Pin it to version N of its image (0: follow its group or image).")
         Integer version;
+        @Option(names = "--group", paramLabel = "GROUP", description = "Move it to group GROUP (of its image).")
+        String group;
+        @Option(names = "--no-group", description = "Take it out of its group.")
+        boolean noGroup;
 
         @Override
         void run(VolumeManager m) throws Exception {
@@ -109,10 +120,11 @@ final class WorkstationCommand extends CommandGroup {
                     throw new VolumeException(VolumeException.Kind.INVALID,
                             "a workstation keeps at least one MAC; remove the workstation instead");
                 }
-                return x.with(macs, x.image(), version == null ? x.version() : version, newMode == null ? x.mode() : newMode);
+                CatalogState.Workstation next = x.with(macs, x.image(), version == null ? x.version() : version, newMode == null ? x.mode() : newMode);
+                return noGroup ? next.inGroup(null) : group != null ? next.inGroup(new VolumeName(group).value()) : next;
             });
             tellNode(m);
-            out().println("workstation " + w.name() + ": " + w.mode() + ", " + w.image() + (w.version() == 0 ? " (newest)" : "@" + w.version())
+            out().println("workstation " + w.name() + ": " + w.mode() + ", " + w.image() + (w.version() == 0 ? " (follows its " + (w.group() == null ? "image" : "group " + w.group()) + ")" : "@" + w.version())
                     + ", MACs " + String.join(", ", w.macs()));
         }
     }

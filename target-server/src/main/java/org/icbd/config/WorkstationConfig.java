@@ -14,7 +14,7 @@ import org.icbd.workstation.Workstations;
 final class WorkstationConfig {
 
     private static final Set<String> KEYS = Set.of("boot", "networks", "portal", "iqn-prefix", "enrol", "min-free-mib");
-    private static final Set<String> ENROL_KEYS = Set.of("image", "mode", "name");
+    private static final Set<String> ENROL_KEYS = Set.of("image", "mode", "name", "group");
 
     private WorkstationConfig() {
     }
@@ -57,11 +57,21 @@ final class WorkstationConfig {
         Optional<WorkstationSettings.Enrolment> enrol = Optional.empty();
         if (w.has("enrol")) {
             ConfigNode e = w.child("enrol").requireMapping(ENROL_KEYS);
-            if (!e.has("image")) throw e.error("image", "is required: the image (IMAGE or IMAGE@N) an enrolled workstation boots");
-            VersionSpec image;
+            if (!e.has("image") && !e.has("group")) {
+                throw e.error("image", "is required without 'group': the image (IMAGE or IMAGE@N) an enrolled workstation boots");
+            }
+            String group = null;
+            if (e.has("group")) {
+                try {
+                    group = new VolumeName(e.text("group")).value();
+                } catch (VolumeException x) {
+                    throw e.error("group", x.getMessage());
+                }
+            }
+            VersionSpec image = null;
             DiskMode mode;
             try {
-                image = VersionSpec.parseOrNewest(e.text("image"));
+                if (e.has("image")) image = VersionSpec.parseOrNewest(e.text("image"));
             } catch (VolumeException x) {
                 throw e.error("image", x.getMessage());
             }
@@ -76,7 +86,8 @@ final class WorkstationConfig {
             } catch (VolumeException x) {
                 throw e.error("name", "'" + pattern + "' does not make a valid name ({mac} stands for 12 hex digits): " + x.getMessage());
             }
-            enrol = Optional.of(new WorkstationSettings.Enrolment(image.image().value(), image.version(), mode, pattern));
+            enrol = Optional.of(new WorkstationSettings.Enrolment(image == null ? null : image.image().value(),
+                    image == null ? 0 : image.version(), mode, pattern, group));
         }
         long minFree = w.integer("min-free-mib", WorkstationSettings.DEFAULT_MIN_FREE_MIB, 0, 1L << 30) << 20;
         return Optional.of(new WorkstationSettings(boot, networks, portal, prefix, enrol, minFree));

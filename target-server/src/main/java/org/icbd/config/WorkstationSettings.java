@@ -34,7 +34,12 @@ public record WorkstationSettings(Optional<HostPort> boot, List<Subnet> networks
      * ({@code {mac}} stands for its twelve hex digits) with its own clone of {@code image}.
      *
      * @param version the version to pin, or 0 to follow the image's newest
+     * @param group   the group an enrolled workstation joins (its image and mode then come from the group), or null;
+     *                a MAC from a network a group names joins that group instead
      */
-    public record Enrolment(String image, int version, DiskMode mode, String namePattern) {
+    public record Enrolment(String image, int version, DiskMode mode, String namePattern, String group) {
+        public Enrolment(String image, int version, DiskMode mode, String namePattern) {
+            this(image, version, mode, namePattern, null);
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -13,10 +14,69 @@ import java.util.TreeMap;
  * and writes the next, so a failed operation never leaves half a change behind.
  */
 public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns,
-                           SortedMap<String, Workstation> workstations) {
+                           SortedMap<String, Workstation> workstations, SortedMap<String, Group> groups) {
 
-    /** A golden image and how many versions of it were published (0: none yet). */
-    public record Image(String name, int versions, String created) {
+    /**
+     * A golden image and how many versions of it were published (0: none yet).
+     *
+     * @param current the version workstations following the image boot (a rollback points it back), 0: the newest
+     * @param editor  the workstation that boots its work copy for maintenance ('icbd image edit'), or null
+     * @param pruned  versions deleted by 'icbd image prune' (numbers are never reused)
+     */
+    public record Image(String name, int versions, String created, int current, String editor, List<Integer> pruned) {
+        public Image {
+            pruned = pruned == null ? List.of() : List.copyOf(pruned);
+        }
+
+        public Image(String name, int versions, String created) {
+            this(name, versions, created, 0, null, List.of());
+        }
+
+        /** The version its followers boot: {@link #current}, or the newest. */
+        public int currentVersion() {
+            return current != 0 ? current : versions;
+        }
+
+        /** Whether version {@code v} was published and not pruned. */
+        public boolean has(int v) {
+            return v >= 1 && v <= versions && !pruned.contains(v);
+        }
+
+        public Image published(int next) {
+            return new Image(name, next, created, 0, editor, pruned);
+        }
+
+        public Image withCurrent(int version) {
+            return new Image(name, versions, created, version, editor, pruned);
+        }
+
+        public Image withEditor(String workstation) {
+            return new Image(name, versions, created, current, workstation, pruned);
+        }
+
+        public Image withPruned(List<Integer> more) {
+            List<Integer> all = new ArrayList<>(pruned);
+            all.addAll(more);
+            all.sort(null);
+            return new Image(name, versions, created, current, editor, all);
+        }
+    }
+
+    /**
+     * A group of workstations: what new members get (an image, pinned or following its current version, and a
+     * disk mode), the version members that follow it boot, and the networks they may boot from.
+     *
+     * @param version  the version its members boot, or 0: the image's current one
+     * @param networks the networks (CIDR) its members' boot requests may come from; empty: any the site answers
+     */
+    public record Group(String name, String image, int version, DiskMode mode, List<String> networks, String created) {
+        public Group {
+            networks = networks == null ? List.of() : List.copyOf(networks);
+        }
+
+        public Group with(String image, int version, DiskMode mode, List<String> networks) {
+            return new Group(name, image, version, mode, networks, created);
+        }
     }
 
     /**
@@ -41,9 +101,19 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
      * @param secret  its CHAP secret, never logged
      */
     public record Workstation(String name, List<String> macs, String image, int version, DiskMode mode, String iqn,
-                              String user, String secret, String created) {
+                              String user, String secret, String created, String group) {
         public Workstation {
             macs = List.copyOf(macs);
+        }
+
+        public Workstation(String name, List<String> macs, String image, int version, DiskMode mode, String iqn,
+                           String user, String secret, String created) {
+            this(name, macs, image, version, mode, iqn, user, secret, created, null);
+        }
+
+        /** The same workstation in group {@code group} (null: none). */
+        public Workstation inGroup(String group) {
+            return new Workstation(name, macs, image, version, mode, iqn, user, secret, created, group);
         }
 
         /** Its disk: a clone named like it. */
@@ -52,12 +122,12 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
         }
 
         public Workstation with(List<String> macs, String image, int version, DiskMode mode) {
-            return new Workstation(name, macs, image, version, mode, iqn, user, secret, created);
+            return new Workstation(name, macs, image, version, mode, iqn, user, secret, created, group);
         }
 
         /** Without its CHAP secret, to show. */
         public Workstation redacted() {
-            return new Workstation(name, macs, image, version, mode, iqn, user, null, created);
+            return new Workstation(name, macs, image, version, mode, iqn, user, null, created, group);
         }
     }
 
@@ -70,10 +140,16 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
         sorted.sort(ORDER);
         luns = List.copyOf(sorted);
         workstations = Collections.unmodifiableSortedMap(new TreeMap<>(workstations == null ? Map.of() : workstations));
+        groups = Collections.unmodifiableSortedMap(new TreeMap<>(groups == null ? Map.of() : groups));
+    }
+
+    public CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns,
+                        SortedMap<String, Workstation> workstations) {
+        this(images, clones, luns, workstations, null);
     }
 
     public CatalogState(SortedMap<String, Image> images, SortedMap<String, Clone> clones, List<LunMap> luns) {
-        this(images, clones, luns, null);
+        this(images, clones, luns, null, null);
     }
 
     public static CatalogState empty() {
@@ -83,53 +159,75 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
     public CatalogState with(Image image) {
         var next = new TreeMap<>(images);
         next.put(image.name(), image);
-        return new CatalogState(next, clones, luns, workstations);
+        return new CatalogState(next, clones, luns, workstations, groups);
     }
 
     public CatalogState withoutImage(String name) {
         var next = new TreeMap<>(images);
         next.remove(name);
-        return new CatalogState(next, clones, luns, workstations);
+        return new CatalogState(next, clones, luns, workstations, groups);
     }
 
     public CatalogState with(Clone clone) {
         var next = new TreeMap<>(clones);
         next.put(clone.name(), clone);
-        return new CatalogState(images, next, luns, workstations);
+        return new CatalogState(images, next, luns, workstations, groups);
     }
 
     public CatalogState withoutClone(String name) {
         var next = new TreeMap<>(clones);
         next.remove(name);
-        return new CatalogState(images, next, luns, workstations);
+        return new CatalogState(images, next, luns, workstations, groups);
     }
 
     public CatalogState with(LunMap map) {
         List<LunMap> next = new ArrayList<>(luns);
         next.add(map);
-        return new CatalogState(images, clones, next, workstations);
+        return new CatalogState(images, clones, next, workstations, groups);
     }
 
     public CatalogState withoutLun(String target, long lun) {
         List<LunMap> next = new ArrayList<>(luns);
         next.removeIf(m -> m.target().equals(target) && m.lun() == lun);
-        return new CatalogState(images, clones, next, workstations);
+        return new CatalogState(images, clones, next, workstations, groups);
     }
 
     public CatalogState with(Workstation w) {
         var next = new TreeMap<>(workstations);
         next.put(w.name(), w);
-        return new CatalogState(images, clones, luns, next);
+        return new CatalogState(images, clones, luns, next, groups);
     }
 
     public CatalogState withoutWorkstation(String name) {
         var next = new TreeMap<>(workstations);
         next.remove(name);
-        return new CatalogState(images, clones, luns, next);
+        return new CatalogState(images, clones, luns, next, groups);
+    }
+
+    public CatalogState with(Group g) {
+        var next = new TreeMap<>(groups);
+        next.put(g.name(), g);
+        return new CatalogState(images, clones, luns, workstations, next);
+    }
+
+    public CatalogState withoutGroup(String name) {
+        var next = new TreeMap<>(groups);
+        next.remove(name);
+        return new CatalogState(images, clones, luns, workstations, next);
+    }
+
+    /** The members of group {@code name}, by name. */
+    public List<String> membersOf(String name) {
+        return workstations.values().stream().filter(w -> name.equals(w.group())).map(Workstation::name).toList();
+    }
+
+    /** The image whose work copy workstation {@code name} edits, if any. */
+    public Optional<Image> editedBy(String name) {
+        return images.values().stream().filter(i -> name.equals(i.editor())).findFirst();
     }
 
     /** The workstation one of whose MACs is {@code mac} (normalized). */
-    public java.util.Optional<Workstation> workstationWithMac(String mac) {
+    public Optional<Workstation> workstationWithMac(String mac) {
         return workstations.values().stream().filter(w -> w.macs().contains(mac)).findFirst();
     }
 

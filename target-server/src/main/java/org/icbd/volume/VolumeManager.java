@@ -78,6 +78,16 @@ public final class VolumeManager {
         return value;
     }
 
+    /** A catalog change made elsewhere (groups, image maintenance), told to the node like every other. */
+    public <T> T change(Catalog.Transaction<T> change) throws IOException {
+        return transact(change);
+    }
+
+    /** The strategy for volumes (snapshot, delete) of this data root, for the image maintenance commands. */
+    VolumeFileSystem fileSystem() {
+        return fs;
+    }
+
     /** A running node that serves clones tells a reset here to switch it to the new disk. */
     public void serveClonesTo(CloneUsers users) {
         this.cloneUsers = users == null ? CloneUsers.NONE : users;
@@ -132,6 +142,10 @@ public final class VolumeManager {
         requireDisksHere("publish a version");
         return transact(state -> {
             CatalogState.Image img = image(state, name);
+            if (img.editor() != null) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + img.editor() + " is editing image " + name
+                        + "'s work copy; end that first ('icbd image edit " + name + " --done'), then publish");
+            }
             int next = img.versions() + 1;
             Path version = layout.version(name, next);
             // what the version holds must be on disk before it is frozen
@@ -139,7 +153,7 @@ public final class VolumeManager {
                 ch.force(true);
             }
             fs.snapshot(layout.work(name), version, true);
-            return Catalog.Outcome.undoable(state.with(new CatalogState.Image(img.name(), next, img.created())), next,
+            return Catalog.Outcome.undoable(state.with(img.published(next)), next,
                     () -> fs.delete(version));
         });
     }
@@ -154,6 +168,16 @@ public final class VolumeManager {
             if (!users.isEmpty()) {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " still has clones " + users + "; delete or reset them first");
             }
+            List<String> groups = state.groups().values().stream().filter(g -> g.image().equals(img.name()))
+                    .map(CatalogState.Group::name).toList();
+            if (!groups.isEmpty()) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "image " + name + " is the image of groups " + groups
+                        + "; remove them first ('icbd group remove')");
+            }
+            if (img.editor() != null) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + img.editor() + " is editing image " + name
+                        + "'s work copy; end that first ('icbd image edit " + name + " --done')");
+            }
             List<String> served = state.luns().stream().filter(m -> m.version() != null && m.version().startsWith(img.name() + "@"))
                     .map(m -> m.version() + " as LUN " + m.lun() + " of " + m.target()).toList();
             if (!served.isEmpty()) {
@@ -162,6 +186,7 @@ public final class VolumeManager {
             }
             return Catalog.Outcome.then(state.withoutImage(name.value()), null, () -> {
                 for (int v = img.versions(); v >= 1; v--) {
+                    if (img.pruned().contains(v)) continue;
                     if (Files.exists(layout.version(name, v))) fs.delete(layout.version(name, v));
                 }
                 if (Files.exists(layout.work(name))) fs.delete(layout.work(name));
@@ -176,11 +201,14 @@ public final class VolumeManager {
         return transact(state -> {
             CatalogState.Image img = image(state, image);
             int v = version == 0 ? img.versions() : version;
-            if (v < 1 || v > img.versions()) {
-                throw new VolumeException(VolumeException.Kind.NOT_FOUND, img.versions() == 0
-                        ? "image " + image + " has no published version yet; run 'icbd image publish " + image + "' first"
-                        : "image " + image + " has versions 1 to " + img.versions() + ", not " + v);
+            if (img.versions() == 0) {
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND,
+                        "image " + image + " has no published version yet; run 'icbd image publish " + image + "' first");
             }
+            if (v < 1 || v > img.versions()) {
+                throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has versions 1 to " + img.versions() + ", not " + v);
+            }
+            requireVersion(img, image, v);
             if (state.clones().containsKey(name.value())) throw new VolumeException(VolumeException.Kind.CONFLICT, "clone " + name + " already exists");
             Path target = layout.clone(name);
             if (Files.exists(target)) {
@@ -266,6 +294,7 @@ public final class VolumeManager {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + w.name() + " already exists");
             }
             requireFree(state, w);
+            requireGroup(state, w);
             if (!here) {
                 requireDiskPossible(state, w);
                 return Catalog.Outcome.of(state.with(w), w);
@@ -308,7 +337,7 @@ public final class VolumeManager {
                     + " workstation name or delete the clone ('icbd clone delete " + w.name() + "')");
         }
         CatalogState.Image img = image(state, new VolumeName(w.image()));
-        int v = w.version() == 0 ? img.versions() : w.version();
+        int v = bootVersion(state, w);
         if (img.versions() == 0) {
             throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + w.image() + " has no published version yet;"
                     + " run 'icbd image publish " + w.image() + "' first");
@@ -336,6 +365,7 @@ public final class VolumeManager {
         return transact(state -> {
             CatalogState.Workstation next = change.apply(workstation(state, name));
             requireFree(state, next);
+            requireGroup(state, next);
             CatalogState.Image img = image(state, new VolumeName(next.image()));
             if (next.version() != 0) requireVersion(img, new VolumeName(next.image()), next.version());
             CatalogState.Clone clone = state.clones().get(next.clone());
@@ -352,6 +382,11 @@ public final class VolumeManager {
         boolean here = disksElsewhere.get().isEmpty();
         return transact(state -> {
             CatalogState.Workstation w = workstation(state, name);
+            Optional<CatalogState.Image> edited = state.editedBy(w.name());
+            if (edited.isPresent()) {
+                throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + name + " is editing image " + edited.get().name()
+                        + "'s work copy; end that first ('icbd image edit " + edited.get().name() + " --done')");
+            }
             for (CatalogState.LunMap m : state.luns()) {
                 if (w.clone().equals(m.cloneName())) {
                     throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + name + "'s disk is also LUN " + m.lun()
@@ -367,11 +402,26 @@ public final class VolumeManager {
         });
     }
 
-    /** The version a workstation boots: its pinned one, or its image's newest. */
+    /**
+     * The version a workstation boots: its pinned one, else its group's (when the group pins one of its image), else
+     * its image's current one (the newest, unless the image was rolled back).
+     */
     public static int bootVersion(CatalogState state, CatalogState.Workstation w) {
         if (w.version() != 0) return w.version();
+        CatalogState.Group g = w.group() == null ? null : state.groups().get(w.group());
+        if (g != null && g.version() != 0 && g.image().equals(w.image())) return g.version();
         CatalogState.Image img = state.images().get(w.image());
-        return img == null ? 0 : img.versions();
+        return img == null ? 0 : img.currentVersion();
+    }
+
+    private static void requireGroup(CatalogState state, CatalogState.Workstation w) {
+        if (w.group() == null) return;
+        CatalogState.Group g = state.groups().get(w.group());
+        if (g == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no group named " + w.group() + " (see 'icbd group list')");
+        if (!g.image().equals(w.image())) {
+            throw new VolumeException(VolumeException.Kind.INVALID, "group " + g.name() + "'s workstations boot image " + g.image()
+                    + "; workstation " + w.name() + "'s disk is a clone of " + w.image());
+        }
     }
 
     private static void requireFree(CatalogState state, CatalogState.Workstation w) {
@@ -490,15 +540,19 @@ public final class VolumeManager {
         return LunIdentity.fromVolumeKey("version:" + image + "@" + version);
     }
 
-    private static CatalogState.Image image(CatalogState state, VolumeName name) {
+    static CatalogState.Image image(CatalogState state, VolumeName name) {
         CatalogState.Image img = state.images().get(name.value());
         if (img == null) throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no image named " + name + " (see 'icbd image list')");
         return img;
     }
 
-    private static void requireVersion(CatalogState.Image img, VolumeName image, int version) {
-        if (version < 1 || version > img.versions()) {
-            throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version);
+    static void requireVersion(CatalogState.Image img, VolumeName image, int version) {
+        if (img.pruned().contains(version)) {
+            throw new VolumeException(VolumeException.Kind.NOT_FOUND, "version " + version + " of image " + image + " was pruned");
+        }
+        if (!img.has(version)) {
+            throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no version " + version
+                    + (img.versions() == 0 ? "" : " (it has 1 to " + img.versions() + ")"));
         }
     }
 

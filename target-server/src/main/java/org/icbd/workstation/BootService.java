@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.icbd.config.WorkstationSettings;
+import org.icbd.group.Groups;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.DiskMode;
 import org.icbd.volume.VersionSpec;
@@ -76,8 +77,16 @@ public final class BootService {
             if (known.isPresent()) {
                 w = known.get();
                 how = "known";
+                CatalogState.Group group = w.group() == null ? null : state.groups().get(w.group());
+                if (group != null && !Groups.bootsFrom(group, from)) {
+                    log.warn("boot request from {} MAC {} refused: workstation {}'s group {} boots from {} only", from.getHostAddress(), mac,
+                            w.name(), group.name(), group.networks());
+                    return new Answer(403, BootScripts.refusal(List.of("this machine (MAC " + mac + ") is workstation " + w.name() + " of group "
+                            + group.name() + ", which boots from " + String.join(", ", group.networks()) + " only, not from "
+                            + from.getHostAddress() + ".", "Ask an administrator to move it: icbd workstation set " + w.name() + " --group GROUP")));
+                }
             } else {
-                Optional<CatalogState.Workstation> enrolled = enrol(mac);
+                Optional<CatalogState.Workstation> enrolled = enrol(mac, from);
                 if (enrolled.isEmpty()) {
                     log.warn("boot request from {}: MAC {} is not registered", from.getHostAddress(), mac);
                     return new Answer(404, BootScripts.refusal(List.of("this machine (MAC " + mac + ") is not registered.",
@@ -88,6 +97,15 @@ public final class BootService {
                 state = volumes.state();
             }
             int version = VolumeManager.bootVersion(state, w);
+            Optional<CatalogState.Image> edited = state.editedBy(w.name());
+            if (edited.isPresent()) {
+                // the maintenance workstation boots the image's work copy, which keeps its writes
+                InetSocketAddress p = portal.apply(local);
+                log.info("boot request from {} MAC {}: workstation {} edits image {}'s work copy", from.getHostAddress(), mac, w.name(),
+                        edited.get().name());
+                return new Answer(200, BootScripts.sanboot(w, edited.get().name() + " work copy (maintenance)", p.getAddress().getHostAddress(),
+                        p.getPort()));
+            }
             if (w.mode() == DiskMode.RESET_ON_BOOT && known.isPresent()) {
                 targets.endSessions(w.iqn()); // what was left from before the reboot writes nothing more
                 volumes.resetClone(new VolumeName(w.clone()), version);
@@ -112,16 +130,21 @@ public final class BootService {
     }
 
     /** Enrols an unknown MAC when the site allows it; serialized, so two requests of one MAC make one workstation. */
-    private synchronized Optional<CatalogState.Workstation> enrol(MacAddress mac) throws IOException {
-        Optional<CatalogState.Workstation> meanwhile = workstations.volumes().state().workstationWithMac(mac.value());
+    private synchronized Optional<CatalogState.Workstation> enrol(MacAddress mac, InetAddress from) throws IOException {
+        CatalogState now = workstations.volumes().state();
+        Optional<CatalogState.Workstation> meanwhile = now.workstationWithMac(mac.value());
         if (meanwhile.isPresent()) return meanwhile;
         if (settings.enrol().isEmpty()) return Optional.empty();
         WorkstationSettings.Enrolment e = settings.enrol().get();
         space.requireRoomTo("enrol a workstation");
         VolumeName name = new VolumeName(e.namePattern().replace("{mac}", mac.bare()));
-        var image = new VersionSpec(new VolumeName(e.image()), e.version());
-        CatalogState.Workstation w = workstations.add(name, List.of(mac), image, e.mode(), settings.iqnPrefix());
-        log.info("enrolled MAC {} as workstation {} ({} of {})", mac, w.name(), w.mode(), e.image());
+        // a network that a group names enrols into that group; the site's enrol section says what else
+        Optional<String> group = Groups.ofNetwork(now, from).map(CatalogState.Group::name)
+                .or(() -> Optional.ofNullable(e.group()));
+        CatalogState.Workstation w = group.isPresent()
+                ? workstations.add(name, List.of(mac), null, null, settings.iqnPrefix(), group.get())
+                : workstations.add(name, List.of(mac), new VersionSpec(new VolumeName(e.image()), e.version()), e.mode(), settings.iqnPrefix());
+        log.info("enrolled MAC {} as workstation {} ({} of {}{})", mac, w.name(), w.mode(), w.image(), group.map(g -> ", group " + g).orElse(""));
         return Optional.of(w);
     }
 }

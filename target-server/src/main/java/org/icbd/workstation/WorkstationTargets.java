@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -17,7 +18,9 @@ import org.icbd.iscsi.TargetRegistry;
 import org.icbd.node.ServedClones;
 import org.icbd.scsi.LogicalUnitSet;
 import org.icbd.storage.BlockDevice;
+import org.icbd.storage.LunIdentity;
 import org.icbd.volume.CatalogState;
+import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +34,8 @@ public final class WorkstationTargets implements TargetRegistry, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkstationTargets.class);
 
-    private record Served(CatalogState.Workstation workstation, ExportedTarget target, BlockDevice disk) {
+    /** @param edits the image whose work copy it serves instead of the workstation's disk ('icbd image edit'), or null */
+    private record Served(CatalogState.Workstation workstation, ExportedTarget target, BlockDevice disk, String edits) {
     }
 
     private final TargetRegistry configured;
@@ -62,14 +66,15 @@ public final class WorkstationTargets implements TargetRegistry, AutoCloseable {
         for (CatalogState.Workstation w : state.workstations().values()) wanted.put(key(w.iqn()), w);
         for (Served s : List.copyOf(served.values())) {
             CatalogState.Workstation w = wanted.get(key(s.workstation().iqn()));
-            if (w == null || !w.secret().equals(s.workstation().secret()) || !w.name().equals(s.workstation().name())) {
+            if (w == null || !w.secret().equals(s.workstation().secret()) || !w.name().equals(s.workstation().name())
+                    || !Objects.equals(edits(state, w), s.edits())) {
                 drop(s);
             }
         }
         for (CatalogState.Workstation w : wanted.values()) {
             Served s = served.get(key(w.iqn()));
             if (s != null) {
-                served.put(key(w.iqn()), new Served(w, s.target(), s.disk())); // MACs, mode or version changed: nothing to reopen
+                served.put(key(w.iqn()), new Served(w, s.target(), s.disk(), s.edits())); // MACs, mode or version changed: nothing to reopen
                 continue;
             }
             CatalogState.Clone clone = state.clones().get(w.clone());
@@ -78,27 +83,39 @@ public final class WorkstationTargets implements TargetRegistry, AutoCloseable {
                 continue;
             }
             try {
-                open(w, clone);
+                open(w, clone, edits(state, w));
             } catch (IOException | RuntimeException e) {
                 log.warn("workstation {}: cannot serve its disk: {}", w.name(), e.toString());
             }
         }
     }
 
-    private void open(CatalogState.Workstation w, CatalogState.Clone clone) throws IOException {
-        LunConfig lun = VolumeLuns.cloneLun(clones.volumes(), 0, clone, 512, true);
-        BlockDevice disk = clones.open(new VolumeName(clone.name()), lun);
+    private static String edits(CatalogState state, CatalogState.Workstation w) {
+        return state.editedBy(w.name()).map(CatalogState.Image::name).orElse(null);
+    }
+
+    private void open(CatalogState.Workstation w, CatalogState.Clone clone, String edits) throws IOException {
+        BlockDevice disk;
+        if (edits != null) {
+            // the work copy is written in place and later frozen by a publish: served uncached, as its own disk
+            VolumeName image = new VolumeName(edits);
+            disk = clones.opener().open(new LunConfig(0, VolumeLayout.disk(clones.volumes().layout().work(image)), false, 512,
+                    LunIdentity.fromVolumeKey("work:" + image), null, false));
+        } else {
+            LunConfig lun = VolumeLuns.cloneLun(clones.volumes(), 0, clone, 512, true);
+            disk = clones.open(new VolumeName(clone.name()), lun);
+        }
         SortedMap<Long, BlockDevice> luns = new TreeMap<>(Map.of(0L, disk));
         var target = new ExportedTarget(w.iqn(), w.name(), new LogicalUnitSet(w.iqn(), luns, maxTransferBytes),
                 Optional.of(new ExportedTarget.Credentials(w.user(), w.secret())), Optional.empty(), List.of());
-        served.put(key(w.iqn()), new Served(w, target, disk));
-        log.info("workstation {} served as {}", w.name(), w.iqn());
+        served.put(key(w.iqn()), new Served(w, target, disk, edits));
+        log.info("workstation {} served as {}{}", w.name(), w.iqn(), edits == null ? "" : " with image " + edits + "'s work copy");
     }
 
     private void drop(Served s) {
         served.remove(key(s.workstation().iqn()));
         sessionEnder.accept(s.workstation().iqn());
-        clones.forget(new VolumeName(s.workstation().clone()));
+        if (s.edits() == null) clones.forget(new VolumeName(s.workstation().clone()));
         try {
             s.disk().close();
         } catch (IOException e) {

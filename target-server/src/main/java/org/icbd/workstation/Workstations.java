@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import org.icbd.group.Groups;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.DiskMode;
 import org.icbd.volume.VersionSpec;
@@ -38,10 +39,30 @@ public final class Workstations {
     /** Adds a workstation booting {@code image} (its newest version unless one is given) in {@code mode}. */
     public CatalogState.Workstation add(VolumeName name, List<MacAddress> macs, VersionSpec image, DiskMode mode, String iqnPrefix)
             throws IOException {
+        return add(name, macs, image, mode, iqnPrefix, null);
+    }
+
+    /**
+     * Adds a workstation to {@code group} (null: none), which gives it the image and mode it is not given
+     * ({@code image} and {@code mode} may then be null); a member follows its group's version unless pinned.
+     */
+    public CatalogState.Workstation add(VolumeName name, List<MacAddress> macs, VersionSpec image, DiskMode mode, String iqnPrefix,
+                                        String group) throws IOException {
         if (macs.isEmpty()) throw new VolumeException(VolumeException.Kind.INVALID, "a workstation needs at least one MAC (--mac)");
+        if (group != null) {
+            CatalogState.Group g = new Groups(volumes).info(new VolumeName(group));
+            if (image != null && !image.image().value().equals(g.image())) {
+                throw new VolumeException(VolumeException.Kind.INVALID, "group " + group + "'s workstations boot image " + g.image()
+                        + ", not " + image.image() + "; leave --image out or pick another group");
+            }
+            if (image == null) image = new VersionSpec(new VolumeName(g.image()), 0);
+            if (mode == null) mode = g.mode();
+        }
+        if (image == null) throw new VolumeException(VolumeException.Kind.INVALID, "a workstation needs an image (--image) or a group (--group)");
+        if (mode == null) mode = DiskMode.PERSISTENT;
         List<String> distinct = macs.stream().map(MacAddress::value).distinct().toList();
         var w = new CatalogState.Workstation(name.value(), distinct, image.image().value(), image.version(), mode,
-                iqn(iqnPrefix, name), name.value(), ChapSecrets.generate(), Instant.now().toString());
+                iqn(iqnPrefix, name), name.value(), ChapSecrets.generate(), Instant.now().toString(), group);
         return volumes.addWorkstation(w);
     }
 

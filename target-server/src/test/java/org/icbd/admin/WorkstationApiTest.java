@@ -90,6 +90,60 @@ class WorkstationApiTest {
         assertFalse(Files.exists(dir.resolve("data/clones/ws01")), "its disk was deleted");
     }
 
+    @Test
+    void groupsAddChangeAndRefuseRemovalWhileTheyHaveWorkstations() throws Exception {
+        volumes.publish(new VolumeName("gold"));
+        HttpResponse<String> added = call("POST", "/groups", "{\"name\":\"lab\",\"image\":\"gold@1\",\"mode\":\"reset-on-boot\",\"networks\":[\"10.0.1.0/24\"]}");
+        assertEquals(201, added.statusCode(), added.body());
+        assertEquals("10.0.1.0/24", JSON.readTree(added.body()).get("networks").get(0).asText());
+        assertEquals(409, call("POST", "/groups", "{\"name\":\"lab\",\"image\":\"gold\"}").statusCode(), "name taken");
+        assertEquals(400, call("POST", "/groups", "{\"name\":\"x\",\"image\":\"gold\",\"networks\":[\"10.0.0.0/99\"]}").statusCode());
+
+        HttpResponse<String> member = call("POST", "/workstations", "{\"name\":\"ws05\",\"macs\":[\"52:54:00:00:00:05\"],\"group\":\"lab\"}");
+        assertEquals(201, member.statusCode(), member.body());
+        JsonNode w = JSON.readTree(member.body());
+        assertEquals(List.of("lab", "gold", "reset-on-boot"), List.of(w.get("group").asText(), w.get("image").asText(), w.get("mode").asText()));
+        assertEquals(1, volumes.state().clones().get("ws05").version(), "its disk is the group's version");
+
+        HttpResponse<String> moved = call("POST", "/groups/lab", "{\"image\":\"gold@2\"}");
+        assertEquals(201, moved.statusCode(), moved.body());
+        assertEquals(2, VolumeManager.bootVersion(volumes.state(), volumes.state().workstations().get("ws05")), "the member moves with it");
+        assertEquals(1, JSON.readTree(call("GET", "/groups", null).body()).size());
+
+        HttpResponse<String> refused = call("DELETE", "/groups/lab", null);
+        assertEquals(409, refused.statusCode());
+        assertTrue(refused.body().contains("still has workstations [ws05]"), refused.body());
+        assertEquals(201, call("POST", "/workstations/ws05", "{\"group\":null}").statusCode());
+        assertEquals(204, call("DELETE", "/groups/lab", null).statusCode());
+        assertEquals(404, call("GET", "/groups/lab", null).statusCode());
+    }
+
+    @Test
+    void imageEditRollbackAndPruneOverHttp() throws Exception {
+        volumes.publish(new VolumeName("gold"));
+        volumes.publish(new VolumeName("gold"));
+        assertEquals(201, call("POST", "/workstations", "{\"name\":\"maint\",\"macs\":[\"52:54:00:00:00:09\"],\"image\":\"gold@3\"}").statusCode());
+        assertEquals(201, call("POST", "/images/gold/edit", "{\"workstation\":\"maint\"}").statusCode());
+        HttpResponse<String> twice = call("POST", "/images/gold/edit", "{\"workstation\":\"maint\"}");
+        assertEquals(409, twice.statusCode());
+        assertTrue(twice.body().contains("already being edited by workstation maint"), twice.body());
+        assertEquals(409, call("POST", "/images/gold/versions", null).statusCode(), "no publish while it is edited");
+        assertEquals(200, call("DELETE", "/images/gold/edit", null).statusCode());
+
+        assertEquals(400, call("POST", "/images/gold", "{\"current\":-1}").statusCode());
+        assertEquals(404, call("POST", "/images/gold", "{\"current\":9}").statusCode());
+        assertEquals(201, call("POST", "/images/gold", "{\"current\":2}").statusCode());
+        assertEquals(2, volumes.imageInfo(new VolumeName("gold")).currentVersion());
+
+        assertEquals(400, call("POST", "/images/gold/prune", "{\"keep\":0}").statusCode());
+        HttpResponse<String> pruned = call("POST", "/images/gold/prune", "{\"keep\":1}");
+        assertEquals(201, pruned.statusCode(), pruned.body());
+        JsonNode p = JSON.readTree(pruned.body());
+        assertEquals("[1]", p.get("deleted").toString(), pruned.body());
+        assertTrue(p.get("kept").get("2").asText().contains("the image's current version"), pruned.body());
+        assertTrue(p.get("kept").get("3").asText().contains("workstation maint boots it"), pruned.body());
+    }
+
     private HttpResponse<String> call(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

@@ -36,6 +36,15 @@ class WorkstationConfigTest {
     }
 
     @Test
+    void anEnrolmentIntoAGroupNeedsNoImage() throws Exception {
+        IcbdConfig c = new ConfigLoader().parse("workstations: {enrol: {group: lab, name: \"pc-{mac}\"}}\n", dir);
+        WorkstationSettings.Enrolment e = c.workstations().orElseThrow().enrol().orElseThrow();
+        assertEquals("lab", e.group());
+        assertEquals(null, e.image(), "the group gives the image");
+        assertProblem("workstations: {enrol: {group: \"../lab\"}}\n", "workstations.enrol.group", "invalid name");
+    }
+
+    @Test
     void mistakesNameTheKeyAndTheFix() {
         assertProblem("workstations: {boot: 127.0.0.1:8080}\n", "workstations.networks", "is required with 'boot'");
         assertProblem("workstations: {boot: 127.0.0.1:8080, networks: [10.0.0.0/33]}\n", "workstations.networks[0]", "prefix length");

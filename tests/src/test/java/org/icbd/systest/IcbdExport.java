@@ -50,6 +50,11 @@ public final class IcbdExport implements AutoCloseable {
         return launch(workDir, iqn, List.of(javaBinary(), "-jar", jar().toString(), "serve", "--config", config.toString()));
     }
 
+    /** Starts {@code icbd serve --config FILE} inside network namespace {@code netns} (the config names its addresses). */
+    public static IcbdExport serveIn(String netns, Path workDir, Path config) throws IOException, InterruptedException {
+        return launch(workDir, "-", List.of("ip", "netns", "exec", netns, javaBinary(), "-jar", jar().toString(), "serve", "--config", config.toString()));
+    }
+
     private static IcbdExport launch(Path workDir, String iqn, List<String> cmd) throws IOException {
         Path log = Files.createTempFile(workDir, "icbd-", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -95,6 +100,18 @@ public final class IcbdExport implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** The port of {@code serve}'s boot endpoint, as its log names it (it may listen on port 0). */
+    public int bootPort() throws IOException, InterruptedException {
+        Pattern p = Pattern.compile("boot endpoint on http://\\S+?:(\\d+)/boot");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Matcher m = p.matcher(Files.readString(log));
+            if (m.find()) return Integer.parseInt(m.group(1));
+            Thread.sleep(100);
+        }
+        throw new IOException("serve did not name its boot endpoint:\n" + Files.readString(log));
     }
 
     public long pid() {

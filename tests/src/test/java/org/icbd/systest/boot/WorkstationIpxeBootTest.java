@@ -87,7 +87,7 @@ class WorkstationIpxeBootTest {
                   enrol: {image: gold, mode: persistent, name: "pc-{mac}"}
                 """.formatted(root, portal, portal));
         try (IcbdExport icbd = IcbdExport.serve(dir, "-", config)) {
-            int bootPort = bootPort(icbd);
+            int bootPort = icbd.bootPort();
             Path tftp = Files.createDirectories(dir.resolve("tftp"));
             String script = icbd("boot-script", "--url", "http://10.0.2.2:" + bootPort).output();
             Files.writeString(tftp.resolve("boot.ipxe"), script.substring(script.indexOf("#!ipxe")));
@@ -164,17 +164,6 @@ class WorkstationIpxeBootTest {
         cmd.addAll(List.of("-c", "write -P 0x41 512 8"));
         Tool.Result r = Tool.run(Duration.ofMinutes(1), cmd.toArray(String[]::new));
         assertTrue(r.ok() && !r.output().contains("failed"), r::describe);
-    }
-
-    private static int bootPort(IcbdExport icbd) throws Exception {
-        Pattern p = Pattern.compile("boot endpoint on http://\\S+?:(\\d+)/boot");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            Matcher m = p.matcher(Files.readString(icbd.log()));
-            if (m.find()) return Integer.parseInt(m.group(1));
-            Thread.sleep(100);
-        }
-        throw new AssertionError("serve did not name its boot endpoint:\n" + Files.readString(icbd.log()));
     }
 
     private static int freePort() throws Exception {
