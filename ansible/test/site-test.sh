@@ -47,6 +47,8 @@ cleanup() {
     for c in unified systemd; do [[ -d "/sys/fs/cgroup/$c/$m" ]] && find "/sys/fs/cgroup/$c/$m" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   done
   ip link del "$br" 2>/dev/null; ip link del icbdst-tap0 2>/dev/null
+  # the logs of the last run stay for a look afterwards (playbooks, consoles, the client's I/O)
+  rm -rf "$cache/last-run" && mkdir -p "$cache/last-run" && find "$run" -maxdepth 1 -type f \( -name '*.log' -o -name '*.txt' -o -name '*.console' -o -name '*.serial' \) -exec cp {} "$cache/last-run/" \;
   rm -rf "$run"
   exit $rc
 }
@@ -196,31 +198,36 @@ log "SERVING: bare machines -> ws01 served through $vip in ${t_serving}s (site.y
 [[ $(leader | wc -l) == 1 ]] || fail "the VIP is on $(leader | wc -l) nodes"
 
 # --- a diskless workstation boots through proxy DHCP, TFTP and iPXE from the VIP ---------------------------
-for f in undionly.kpxe snponly.efi; do
-  curl -sf -o "$run/$f" "tftp://${ip[icbdst-boot]}/$f" || true
-  [[ -s "$run/$f" ]] || fail "the boot server does not serve $f over TFTP"
-done
-log "TFTP serves iPXE for BIOS (undionly.kpxe) and UEFI (snponly.efi)"
-ip tuntap add icbdst-tap0 mode tap && ip link set icbdst-tap0 master "$br" up
-qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$run/ws.serial" -no-reboot \
-  -netdev tap,id=n0,ifname=icbdst-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
-  >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
-booted=""
-endpoint=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
-for _ in $(seq 240); do
-  grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
-  # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
-  [[ $endpoint == 000 ]] && on icbdst-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
-  sleep 1
-done
-kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
-on icbdst-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
-if [[ -n $booted ]]; then
-  log "BOOT: the workstation booted ws01 through DHCP, proxy DHCP, TFTP, iPXE and the boot endpoint on $vip"
+# (WORKSTATION_BOOT=1: needs workstations served by cluster nodes)
+if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
+  for f in undionly.kpxe snponly.efi; do
+    curl -sf -o "$run/$f" "tftp://${ip[icbdst-boot]}/$f" || true
+    [[ -s "$run/$f" ]] || fail "the boot server does not serve $f over TFTP"
+  done
+  log "TFTP serves iPXE for BIOS (undionly.kpxe) and UEFI (snponly.efi)"
+  ip tuntap add icbdst-tap0 mode tap && ip link set icbdst-tap0 master "$br" up
+  qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$run/ws.serial" -no-reboot \
+    -netdev tap,id=n0,ifname=icbdst-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
+    >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
+  booted=""
+  endpoint=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
+  for _ in $(seq 240); do
+    grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
+    # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
+    [[ $endpoint == 000 ]] && on icbdst-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
+    sleep 1
+  done
+  kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
+  on icbdst-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
+  if [[ -n $booted ]]; then
+    log "BOOT: the workstation booted ws01 through DHCP, proxy DHCP, TFTP, iPXE and the boot endpoint on $vip"
+  else
+    grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
+    log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$endpoint' (000: nothing listens): this icbd has no boot endpoint yet"
+    boot_blocked=1
+  fi
 else
-  grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
-  log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$endpoint' (000: nothing listens): this icbd has no boot endpoint yet"
-  boot_blocked=1
+  log "workstation boot skipped (WORKSTATION_BOOT=1 runs it)"
 fi
 
 # --- kill -9 of the leader's icbd ---------------------------------------------------------------------------
