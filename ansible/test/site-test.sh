@@ -246,7 +246,11 @@ for _ in $(seq 60); do
   new=""; sleep 1
 done
 [[ -n $new ]] || fail "no other node serves ws01 through the VIP after kill -9 of $old's icbd"
-log "FAILOVER: kill -9 of $old's icbd -> $new serves ws01 (write before the kill read back) through $vip after $(( $(date +%s) - t_kill ))s"
+t_failover=$(( $(date +%s) - t_kill ))
+qemu-io -f raw -c "write -P 0xb2 2M 64k" -c "read -P 0xb2 2M 64k" -c "read -P 0xa1 1M 64k" "$url" >"$run/after-failover.log" 2>&1
+[[ $(grep -c "read 65536/65536" "$run/after-failover.log") == 2 ]] && grep -q "wrote 65536/65536" "$run/after-failover.log" \
+  || { cat "$run/after-failover.log"; fail "ws01 cannot be written and read back through the VIP on $new"; }
+log "FAILOVER: kill -9 of $old's icbd -> $new serves ws01 through $vip after ${t_failover}s (the write before the kill read back; a new write read back)"
 for _ in $(seq 60); do on "$old" systemctl is-active -q icbd && break; sleep 1; done   # Restart=on-failure: rejoins as standby
 
 # --- site.yml again: nothing changes ------------------------------------------------------------------------
