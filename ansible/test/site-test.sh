@@ -2,12 +2,13 @@
 # The site test: real Debian hosts (systemd-nspawn machines booting systemd, each with its own root,
 # network namespace, sshd, journal and loop-backed btrfs data disk) on a bridge this script makes, rolled
 # out by site.yml over SSH from this controller, then:
-#   - the leader serves ws01's clone through the VIP; a diskless QEMU workstation boots through the
+#   - the leader serves ws01's clone through the VIP; with WORKSTATION_BOOT=1, the nodes' boot endpoint
+#     enrols unknown MACs and a diskless QEMU workstation (TCG, on the bridge through a tap) boots through the
 #     site's DHCP + the boot server's proxy DHCP/TFTP/iPXE, chaining to the boot endpoint on the VIP
 #   - kill -9 of the leader's icbd: node-b serves the disk through the VIP, nothing acknowledged lost
 #   - site.yml again changes nothing
 #   - rolling-upgrade.yml to a newer package while a workstation reads and writes: no I/O error
-# Usage (root): ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
+# Usage (root): [WORKSTATION_BOOT=1] ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
 # Caches the trixie base under /var/tmp/icbd-ansible; everything else is removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 (( $(id -u) == 0 )) || { echo "run as root (nspawn machines, a bridge, loop devices)" >&2; exit 2; }
@@ -180,6 +181,16 @@ icbd_images: [{name: bootdemo, file: $run/ws.raw}]
 icbd_workstations: [{name: ws01, mac: "52:54:00:17:00:01", image: bootdemo@1}]
 icbd_secrets_dir: $run/secrets
 EOF
+if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
+  # the nodes' boot endpoint on the VIP enrols an unknown MAC with a clone of bootdemo (workstations in a cluster)
+  cat >>"$run/inventory/group_vars/all.yml" <<EOF
+icbd_extra_config:
+  workstations:
+    boot: $vip:8080
+    networks: [$net.0/24]
+    enrol: {image: bootdemo, mode: persistent, name: "pc-{mac}"}
+EOF
+fi
 export ANSIBLE_CONFIG="$here/ansible.cfg" ANSIBLE_ROLES_PATH="$here/roles" ANSIBLE_NOCOLOR=1 ANSIBLE_FORKS=5
 playbook() { ansible-playbook -i "$run/inventory/hosts.yml" "$@"; }
 
@@ -209,9 +220,9 @@ if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
   qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$run/ws.serial" -no-reboot \
     -netdev tap,id=n0,ifname=icbdst-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
     >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
-  booted=""
-  endpoint=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
-  for _ in $(seq 240); do
+  booted=""; t_boot=$(date +%s)
+  endpoint=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
+  for _ in $(seq 420); do
     grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
     # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
     [[ $endpoint == 000 ]] && on icbdst-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
@@ -220,10 +231,11 @@ if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
   kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
   on icbdst-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
   if [[ -n $booted ]]; then
-    log "BOOT: the workstation booted ws01 through DHCP, proxy DHCP, TFTP, iPXE and the boot endpoint on $vip"
+    log "BOOT: the diskless workstation booted its disk (enrolled at its first request: a clone of bootdemo) through DHCP, proxy DHCP, TFTP, iPXE, the boot endpoint and iSCSI on $vip in $(( $(date +%s) - t_boot ))s"
   else
     grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
-    log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$endpoint' (000: nothing listens): this icbd has no boot endpoint yet"
+    [[ $endpoint == 000 ]] || { tail -c 2000 "$run/ws.serial"; fail "the workstation got icbd.ipxe, the boot endpoint answers $endpoint, but its disk did not boot (no ICBD-SITE-BOOT-OK on its serial console)"; }
+    log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, where nothing listens: this icbd serves no workstations in a cluster"
     boot_blocked=1
   fi
 else
