@@ -8,7 +8,7 @@
 #   - kill -9 of the leader's icbd: node-b serves the disk through the VIP, nothing acknowledged lost
 #   - site.yml again changes nothing
 #   - rolling-upgrade.yml to a newer package while a workstation reads and writes: no I/O error
-# Usage (root): [WORKSTATION_BOOT=1] ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
+# Usage (root): [WORKSTATION_BOOT=1] [STOP_AFTER=boot] ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
 # Caches the trixie base under /var/tmp/icbd-ansible; everything else is removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 (( $(id -u) == 0 )) || { echo "run as root (nspawn machines, a bridge, loop devices)" >&2; exit 2; }
@@ -240,6 +240,11 @@ if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
   fi
 else
   log "workstation boot skipped (WORKSTATION_BOOT=1 runs it)"
+fi
+if [[ ${STOP_AFTER:-} == boot ]]; then
+  log "TIMES: bare -> serving ${t_serving}s; STOP_AFTER=boot: failover, idempotence and upgrade not run"
+  [[ -z "${boot_blocked:-}" ]] || exit 3
+  exit 0
 fi
 
 # --- kill -9 of the leader's icbd ---------------------------------------------------------------------------
