@@ -293,9 +293,11 @@ sleep 5
 t=$(date +%s)
 playbook "$here/rolling-upgrade.yml" >"$run/upgrade.log" 2>&1 || { tail -40 "$run/upgrade.log"; fail "rolling-upgrade.yml failed"; }
 t_upgrade=$(( $(date +%s) - t ))
+log "rolling-upgrade.yml finished in ${t_upgrade}s"
 sleep 5; kill "$io" 2>/dev/null; wait "$io" 2>/dev/null || true
 for m in $site-a $site-b; do
-  v=$(on "$m" dpkg-query -W -f='${Version}' icbd); [[ $v == "$newver" ]] || fail "$m runs icbd $v after the upgrade, not $newver"
+  # one quoted word: ssh hands the remote shell one line, which would expand ${Version}
+  v=$(on "$m" "dpkg-query -W -f='\${Version}' icbd"); [[ $v == "$newver" ]] || fail "$m runs icbd $v after the upgrade, not $newver"
 done
 ops=$(grep -c 'wrote 4096/4096' "$run/io.log" || true)
 if grep -qiE 'error|failed|Pattern verification' "$run/io.log"; then grep -iE 'error|failed|Pattern' "$run/io.log" | head; fail "the workstation saw an I/O error during the rolling upgrade"; fi
