@@ -26,7 +26,12 @@ declare -A ip=([$site-a]=$net.11 [$site-b]=$net.12 [$site-boot]=$net.13)
 declare -A pids=()
 t0=$(date +%s)
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - t0 )) "$*"; }
-fail() { log "FAIL: $*"; exit 1; }
+fail() {
+  log "FAIL: $*"
+  # what the machines' services said, kept with the run's logs
+  for m in "${!pids[@]}"; do on "$m" journalctl -u icbd -u icbd-zookeeper -u dnsmasq -n 300 --no-pager >"$run/$m-journal.log" 2>&1; done
+  exit 1
+}
 
 for tool in mmdebstrap systemd-nspawn apt-cacher-ng dnsmasq dpkg-scanpackages qemu-io qemu-system-x86_64 ansible-playbook zstd; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install mmdebstrap systemd-container apt-cacher-ng dnsmasq-base dpkg-dev qemu-utils qemu-block-extra qemu-system-x86 ansible-core zstd" >&2; exit 2; }
