@@ -11,9 +11,11 @@ cd "$here"
 java=("${JAVA_HOME:?JAVA_HOME must point at a JDK 21+}/bin/java" -jar "$jar")
 work=$(mktemp -d /tmp/icbd-ansible-check.XXXXXX)
 zk_pid=""
+ensemble_pids=()
 cleanup() {
   local rc=$?
   if [[ -n "$zk_pid" ]]; then kill "$zk_pid" 2>/dev/null; wait "$zk_pid" 2>/dev/null || true; fi
+  for p in "${ensemble_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
   exit "$rc"
 }
@@ -77,4 +79,44 @@ if grep -hv '^#' "$work"/site/*/nftables.d/*.nft | grep -q 9261; then fail "a ru
 dnsmasq --test --conf-file="$work/site/boot1/dnsmasq.d/icbd-boot.conf" 2>&1 | grep -q "syntax check OK" || fail "dnsmasq rejects boot1's configuration"
 grep -q 'chain http://10.0.0.100:8080/boot?mac=${net0/mac}' "$work/site/boot1/tftp/icbd.ipxe" || fail "the iPXE script does not chain to the boot endpoint on the VIP"
 echo "dnsmasq ok: boot1"
+echo "== a ZooKeeper ensemble of three, rendered and run on loopback"
+# three servers on addresses of 127/8 (one per server, as on three hosts), each started exactly as the
+# unit does: --listen ZK_LISTEN and ZK_ENSEMBLE split into words
+read -r cport qport eport < <(python3 -c 'import socket
+ss=[socket.socket() for _ in range(3)]
+[s.bind(("127.0.0.1",0)) for s in ss]; print(*[s.getsockname()[1] for s in ss])')
+lo="127.$(( RANDOM % 200 + 20 )).$(( RANDOM % 200 + 20 ))"
+mkdir -p "$work/ensemble/inventory"
+cat >"$work/ensemble/inventory/hosts.yml" <<EOF
+all:
+  vars: {icbd_zookeeper_client_port: $cport, icbd_zookeeper_quorum_port: $qport, icbd_zookeeper_election_port: $eport}
+  children:
+    icbd_zookeeper:
+      hosts:
+        zk1: {ansible_host: $lo.1, icbd_zookeeper_myid: 1}
+        zk2: {ansible_host: $lo.2, icbd_zookeeper_myid: 2}
+        zk3: {ansible_host: $lo.3, icbd_zookeeper_myid: 3}
+EOF
+ansible-playbook -i "$work/ensemble/inventory/hosts.yml" render.yml -e icbd_render_dir="$work/ensemble/site" >"$work/ensemble/render.log" \
+  || { cat "$work/ensemble/render.log"; fail "render.yml of a three-server ensemble"; }
+grep -qx "ZK_ENSEMBLE=--id 2 --server 1=$lo.1:$qport:$eport --server 2=$lo.2:$qport:$eport --server 3=$lo.3:$qport:$eport" \
+  "$work/ensemble/site/zk2/zookeeper.env" || { cat "$work/ensemble/site/zk2/zookeeper.env"; fail "zk2's zookeeper.env does not name the ensemble"; }
+grep -q "saddr $lo.1 tcp dport { $qport, $eport } accept" "$work/ensemble/site/zk2/nftables.d/20-icbd-zookeeper.nft" \
+  || fail "zk2 does not open the quorum ports to zk1"
+if grep -q "saddr $lo.2 tcp dport { $qport" "$work/ensemble/site/zk2/nftables.d/20-icbd-zookeeper.nft"; then fail "zk2 opens the quorum ports to itself"; fi
+for i in 1 2 3; do
+  env="$work/ensemble/site/zk$i/zookeeper.env"
+  listen=$(sed -n 's/^ZK_LISTEN=//p' "$env"); ensemble=$(sed -n 's/^ZK_ENSEMBLE=//p' "$env")
+  # shellcheck disable=SC2086 # split like systemd splits an unbraced $ZK_ENSEMBLE
+  "${java[@]}" zookeeper --listen "$listen" --data "$work/ensemble/zk$i" $ensemble >"$work/ensemble/zk$i.log" 2>&1 &
+  ensemble_pids+=($!)
+done
+mode() { { exec 3<>"/dev/tcp/$lo.$1/$cport" && echo srvr >&3 && sed -n 's/^Mode: //p' <&3; } 2>/dev/null; }
+modes=""
+for _ in $(seq 150); do
+  modes=$(for i in 1 2 3; do mode "$i" || true; done | sort | tr '\n' ' ')
+  [[ $modes == "follower follower leader " ]] && break; sleep 0.4
+done
+[[ $modes == "follower follower leader " ]] || { tail -5 "$work"/ensemble/zk*.log; fail "the rendered ensemble has no quorum (modes: '$modes')"; }
+echo "ensemble ok: three servers from the rendered zookeeper.env, one leader and two followers"
 echo "ALL CHECKS PASSED"

@@ -2,12 +2,13 @@
 # The site test: real Debian hosts (systemd-nspawn machines booting systemd, each with its own root,
 # network namespace, sshd, journal and loop-backed btrfs data disk) on a bridge this script makes, rolled
 # out by site.yml over SSH from this controller, then:
-#   - the leader serves ws01's clone through the VIP; a diskless QEMU workstation boots through the
+#   - the leader serves ws01's clone through the VIP; with WORKSTATION_BOOT=1, the nodes' boot endpoint
+#     enrols unknown MACs and a diskless QEMU workstation (TCG, on the bridge through a tap) boots through the
 #     site's DHCP + the boot server's proxy DHCP/TFTP/iPXE, chaining to the boot endpoint on the VIP
 #   - kill -9 of the leader's icbd: node-b serves the disk through the VIP, nothing acknowledged lost
 #   - site.yml again changes nothing
 #   - rolling-upgrade.yml to a newer package while a workstation reads and writes: no I/O error
-# Usage (root): ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
+# Usage (root): [WORKSTATION_BOOT=1] [STOP_AFTER=boot] ansible/test/site-test.sh /path/to/icbd_VERSION_all.deb
 # Caches the trixie base under /var/tmp/icbd-ansible; everything else is removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 (( $(id -u) == 0 )) || { echo "run as root (nspawn machines, a bridge, loop devices)" >&2; exit 2; }
@@ -16,14 +17,21 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cache=/var/tmp/icbd-ansible
 base="$cache/trixie-base"
 run=$(mktemp -d "$cache/run.XXXXXX")
-net=10.117.0            # machine-private addresses, only on this script's bridge
-br="icbdst$$"; br=${br:0:15}
+# SITE_NET and SITE_NAME let two runs go side by side (each its own subnet, machines, bridge, logs)
+net=${SITE_NET:-10.117.0}   # machine-private addresses, only on this script's bridge
+site=${SITE_NAME:-icbdst}; [[ $site =~ ^[a-z0-9]{1,8}$ ]] || { echo "SITE_NAME: 1 to 8 lower-case letters or digits" >&2; exit 2; }
+br="$site$$"; br=${br:0:15}
 vip=$net.100
-declare -A ip=([icbdst-a]=$net.11 [icbdst-b]=$net.12 [icbdst-boot]=$net.13)
+declare -A ip=([$site-a]=$net.11 [$site-b]=$net.12 [$site-boot]=$net.13)
 declare -A pids=()
 t0=$(date +%s)
 log() { printf '[%4ds] %s\n' $(( $(date +%s) - t0 )) "$*"; }
-fail() { log "FAIL: $*"; exit 1; }
+fail() {
+  log "FAIL: $*"
+  # what the machines' services said, kept with the run's logs
+  for m in "${!pids[@]}"; do on "$m" journalctl -u icbd -u icbd-zookeeper -u dnsmasq -n 300 --no-pager >"$run/$m-journal.log" 2>&1; done
+  exit 1
+}
 
 for tool in mmdebstrap systemd-nspawn apt-cacher-ng dnsmasq dpkg-scanpackages qemu-io qemu-system-x86_64 ansible-playbook zstd; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install mmdebstrap systemd-container apt-cacher-ng dnsmasq-base dpkg-dev qemu-utils qemu-block-extra qemu-system-x86 ansible-core zstd" >&2; exit 2; }
@@ -46,7 +54,9 @@ cleanup() {
     # nspawn leaves its payload/supervisor cgroups inside the machine's: remove them deepest first
     for c in unified systemd; do [[ -d "/sys/fs/cgroup/$c/$m" ]] && find "/sys/fs/cgroup/$c/$m" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   done
-  ip link del "$br" 2>/dev/null; ip link del icbdst-tap0 2>/dev/null
+  ip link del "$br" 2>/dev/null; ip link del $site-tap0 2>/dev/null
+  # the logs of the last run stay for a look afterwards (playbooks, consoles, the client's I/O)
+  rm -rf "$cache/last-run-$site" && mkdir -p "$cache/last-run-$site" && find "$run" -maxdepth 1 -type f \( -name '*.log' -o -name '*.txt' -o -name '*.console' -o -name '*.serial' \) -exec cp {} "$cache/last-run-$site/" \;
   rm -rf "$run"
   exit $rc
 }
@@ -66,13 +76,15 @@ fi
 # --- network, package sources ----------------------------------------------------------------------------
 ip link add "$br" type bridge && ip addr add "$net.1/24" dev "$br" && ip link set "$br" up
 mkdir -p "$run/repo" "$run/acng" "$cache/acng-cache"
+acng_cache="$cache/acng-cache"   # a run beside the default one works on a copy (one cache, one writer)
+[[ $site == icbdst ]] || { cp -a "$cache/acng-cache" "$run/acng-cache"; acng_cache="$run/acng-cache"; }
 cp "$deb" "$run/repo/"
 (cd "$run/repo" && dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null)
-repo_port=18117
+repo_port=18117   # on $net.1 only
 python3 -m http.server "$repo_port" --bind "$net.1" --directory "$run/repo" >"$run/repo.log" 2>&1 & bg_pids+=($!)
 # the Debian archive through deb.debian.org (the package's default backend may not be reachable from here)
 cp -r /etc/apt-cacher-ng "$run/acng-conf" && echo http://deb.debian.org/debian/ >"$run/acng-conf/backends_debian"
-apt-cacher-ng -c "$run/acng-conf" ForeGround=1 BindAddress="$net.1" Port=3142 CacheDir="$cache/acng-cache" LogDir="$run/acng" \
+apt-cacher-ng -c "$run/acng-conf" ForeGround=1 BindAddress="$net.1" Port=3142 CacheDir="$acng_cache" LogDir="$run/acng" \
   SocketPath="$run/acng.sock" PidFile="$run/acng.pid" >"$run/acng.log" 2>&1 & bg_pids+=($!)
 # the site's own DHCP server (addresses only; the boot server answers as proxy DHCP)
 dnsmasq --keep-in-foreground --port=0 --interface="$br" --bind-interfaces --except-interface=lo \
@@ -110,7 +122,7 @@ Acquire::http::Proxy "http://$net.1:3142";
 Acquire::http::Proxy::$net.1 "DIRECT";
 EOF
   echo "deb [trusted=yes] http://$net.1:$repo_port/ ./" >"$r/etc/apt/sources.list.d/icbd.list"
-  if [[ $m != icbdst-boot ]]; then
+  if [[ $m != $site-boot ]]; then
     truncate -s 4G "$run/$m.btrfs" && mkfs.btrfs -q "$run/$m.btrfs" && mkdir -p "$d/data" && mount -o loop "$run/$m.btrfs" "$d/data"
     binds+=(--bind="$d/data:/var/lib/icbd")
   fi
@@ -123,8 +135,8 @@ EOF
 }
 
 log "starting the machines"
-for m in icbdst-a icbdst-b icbdst-boot; do start_machine "$m"; done
-for m in icbdst-a icbdst-b icbdst-boot; do
+for m in $site-a $site-b $site-boot; do start_machine "$m"; done
+for m in $site-a $site-b $site-boot; do
   for _ in $(seq 120); do on "$m" true 2>/dev/null && break; sleep 1; done
   on "$m" true || { tail -30 "$run/$m.console"; fail "$m is not reachable over SSH"; }
 done
@@ -152,14 +164,14 @@ all:
   children:
     icbd_zookeeper:
       hosts:
-        zk1: {ansible_host: ${ip[icbdst-a]}}
+        zk1: {ansible_host: ${ip[$site-a]}}
     icbd_nodes:
       hosts:
-        node-a: {ansible_host: ${ip[icbdst-a]}}
-        node-b: {ansible_host: ${ip[icbdst-b]}}
+        node-a: {ansible_host: ${ip[$site-a]}}
+        node-b: {ansible_host: ${ip[$site-b]}}
     icbd_boot:
       hosts:
-        boot1: {ansible_host: ${ip[icbdst-boot]}}
+        boot1: {ansible_host: ${ip[$site-boot]}}
 EOF
 cat >"$run/inventory/group_vars/all.yml" <<EOF
 ansible_user: root
@@ -178,6 +190,16 @@ icbd_images: [{name: bootdemo, file: $run/ws.raw}]
 icbd_workstations: [{name: ws01, mac: "52:54:00:17:00:01", image: bootdemo@1}]
 icbd_secrets_dir: $run/secrets
 EOF
+if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
+  # the nodes' boot endpoint on the VIP enrols an unknown MAC with a clone of bootdemo (workstations in a cluster)
+  cat >>"$run/inventory/group_vars/all.yml" <<EOF
+icbd_extra_config:
+  workstations:
+    boot: $vip:8080
+    networks: [$net.0/24]
+    enrol: {image: bootdemo, mode: persistent, name: "pc-{mac}"}
+EOF
+fi
 export ANSIBLE_CONFIG="$here/ansible.cfg" ANSIBLE_ROLES_PATH="$here/roles" ANSIBLE_NOCOLOR=1 ANSIBLE_FORKS=5
 playbook() { ansible-playbook -i "$run/inventory/hosts.yml" "$@"; }
 
@@ -188,7 +210,7 @@ playbook "$here/site.yml" >"$run/site1.log" 2>&1 || { tail -60 "$run/site1.log";
 chap=$(cat "$run/secrets/chap-ws01")
 iqn=iqn.2026-11.org.example:ws01
 url="iscsi://ws01%$chap@$vip/$iqn/0"
-leader() { for m in icbdst-a icbdst-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; return 0; }
+leader() { for m in $site-a $site-b; do [[ -n $(on "$m" ip -o addr show to "$vip") ]] && echo "$m"; done; return 0; }
 for _ in $(seq 60); do qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" >/dev/null 2>&1 && break; sleep 1; done
 qemu-io -f raw -r -c "read -P 0x55 510 1" "$url" | grep -q "read 1/1" || fail "ws01 is not served through the VIP"
 t_serving=$(( $(date +%s) - t_site ))
@@ -196,31 +218,42 @@ log "SERVING: bare machines -> ws01 served through $vip in ${t_serving}s (site.y
 [[ $(leader | wc -l) == 1 ]] || fail "the VIP is on $(leader | wc -l) nodes"
 
 # --- a diskless workstation boots through proxy DHCP, TFTP and iPXE from the VIP ---------------------------
-for f in undionly.kpxe snponly.efi; do
-  curl -sf -o "$run/$f" "tftp://${ip[icbdst-boot]}/$f" || true
-  [[ -s "$run/$f" ]] || fail "the boot server does not serve $f over TFTP"
-done
-log "TFTP serves iPXE for BIOS (undionly.kpxe) and UEFI (snponly.efi)"
-ip tuntap add icbdst-tap0 mode tap && ip link set icbdst-tap0 master "$br" up
-qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$run/ws.serial" -no-reboot \
-  -netdev tap,id=n0,ifname=icbdst-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
-  >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
-booted=""
-endpoint=$(curl -s -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
-for _ in $(seq 240); do
-  grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
-  # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
-  [[ $endpoint == 000 ]] && on icbdst-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
-  sleep 1
-done
-kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
-on icbdst-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
-if [[ -n $booted ]]; then
-  log "BOOT: the workstation booted ws01 through DHCP, proxy DHCP, TFTP, iPXE and the boot endpoint on $vip"
+# (WORKSTATION_BOOT=1: needs workstations served by cluster nodes)
+if [[ -n "${WORKSTATION_BOOT:-}" ]]; then
+  for f in undionly.kpxe snponly.efi; do
+    curl -sf -o "$run/$f" "tftp://${ip[$site-boot]}/$f" || true
+    [[ -s "$run/$f" ]] || fail "the boot server does not serve $f over TFTP"
+  done
+  log "TFTP serves iPXE for BIOS (undionly.kpxe) and UEFI (snponly.efi)"
+  ip tuntap add $site-tap0 mode tap && ip link set $site-tap0 master "$br" up
+  qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -serial "file:$run/ws.serial" -no-reboot \
+    -netdev tap,id=n0,ifname=$site-tap0,script=no,downscript=no -device e1000,netdev=n0,mac=52:54:00:17:00:01 -boot n \
+    >"$run/qemu.log" 2>&1 & qemu=$!; bg_pids+=($qemu)
+  booted=""; t_boot=$(date +%s)
+  endpoint=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://$vip:8080/boot?mac=52:54:00:17:00:01" || true)
+  for _ in $(seq 420); do
+    grep -q ICBD-SITE-BOOT-OK "$run/ws.serial" 2>/dev/null && { booted=1; break; }
+    # with no boot endpoint to chain to, seeing iPXE fetch the chain script is as far as the boot can go
+    [[ $endpoint == 000 ]] && on $site-boot journalctl -u dnsmasq --no-pager 2>/dev/null | grep -q "sent /srv/tftp/icbd.ipxe" && break
+    sleep 1
+  done
+  kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true
+  on $site-boot journalctl -u dnsmasq --no-pager >"$run/boot-dnsmasq.log" 2>&1 || true
+  if [[ -n $booted ]]; then
+    log "BOOT: the diskless workstation booted its disk (enrolled at its first request: a clone of bootdemo) through DHCP, proxy DHCP, TFTP, iPXE, the boot endpoint and iSCSI on $vip in $(( $(date +%s) - t_boot ))s"
+  else
+    grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
+    [[ $endpoint == 000 ]] || { tail -c 2000 "$run/ws.serial"; fail "the workstation got icbd.ipxe, the boot endpoint answers $endpoint, but its disk did not boot (no ICBD-SITE-BOOT-OK on its serial console)"; }
+    log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, where nothing listens: this icbd serves no workstations in a cluster"
+    boot_blocked=1
+  fi
 else
-  grep -q "sent /srv/tftp/icbd.ipxe" "$run/boot-dnsmasq.log" || { tail -20 "$run/boot-dnsmasq.log"; fail "the workstation did not get icbd.ipxe over TFTP"; }
-  log "BOOT BLOCKED: the workstation got icbd.ipxe from the boot server (proxy DHCP + TFTP) and chained to http://$vip:8080/boot, which answers '$endpoint' (000: nothing listens): this icbd has no boot endpoint yet"
-  boot_blocked=1
+  log "workstation boot skipped (WORKSTATION_BOOT=1 runs it)"
+fi
+if [[ ${STOP_AFTER:-} == boot ]]; then
+  log "TIMES: bare -> serving ${t_serving}s; STOP_AFTER=boot: failover, idempotence and upgrade not run"
+  [[ -z "${boot_blocked:-}" ]] || exit 3
+  exit 0
 fi
 
 # --- kill -9 of the leader's icbd ---------------------------------------------------------------------------
@@ -239,7 +272,11 @@ for _ in $(seq 60); do
   new=""; sleep 1
 done
 [[ -n $new ]] || fail "no other node serves ws01 through the VIP after kill -9 of $old's icbd"
-log "FAILOVER: kill -9 of $old's icbd -> $new serves ws01 (write before the kill read back) through $vip after $(( $(date +%s) - t_kill ))s"
+t_failover=$(( $(date +%s) - t_kill ))
+qemu-io -f raw -c "write -P 0xb2 2M 64k" -c "read -P 0xb2 2M 64k" -c "read -P 0xa1 1M 64k" "$url" >"$run/after-failover.log" 2>&1
+[[ $(grep -c "read 65536/65536" "$run/after-failover.log") == 2 ]] && grep -q "wrote 65536/65536" "$run/after-failover.log" \
+  || { cat "$run/after-failover.log"; fail "ws01 cannot be written and read back through the VIP on $new"; }
+log "FAILOVER: kill -9 of $old's icbd -> $new serves ws01 through $vip after ${t_failover}s (the write before the kill read back; a new write read back)"
 for _ in $(seq 60); do on "$old" systemctl is-active -q icbd && break; sleep 1; done   # Restart=on-failure: rejoins as standby
 
 # --- site.yml again: nothing changes ------------------------------------------------------------------------
@@ -261,9 +298,11 @@ sleep 5
 t=$(date +%s)
 playbook "$here/rolling-upgrade.yml" >"$run/upgrade.log" 2>&1 || { tail -40 "$run/upgrade.log"; fail "rolling-upgrade.yml failed"; }
 t_upgrade=$(( $(date +%s) - t ))
+log "rolling-upgrade.yml finished in ${t_upgrade}s"
 sleep 5; kill "$io" 2>/dev/null; wait "$io" 2>/dev/null || true
-for m in icbdst-a icbdst-b; do
-  v=$(on "$m" dpkg-query -W -f='${Version}' icbd); [[ $v == "$newver" ]] || fail "$m runs icbd $v after the upgrade, not $newver"
+for m in $site-a $site-b; do
+  # one quoted word: ssh hands the remote shell one line, which would expand ${Version}
+  v=$(on "$m" "dpkg-query -W -f='\${Version}' icbd"); [[ $v == "$newver" ]] || fail "$m runs icbd $v after the upgrade, not $newver"
 done
 ops=$(grep -c 'wrote 4096/4096' "$run/io.log" || true)
 if grep -qiE 'error|failed|Pattern verification' "$run/io.log"; then grep -iE 'error|failed|Pattern' "$run/io.log" | head; fail "the workstation saw an I/O error during the rolling upgrade"; fi
