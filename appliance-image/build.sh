@@ -43,11 +43,13 @@ lb config --distribution trixie --archive-areas main --architectures amd64 \
     --mirror-chroot-security "$SECURITY_MIRROR" --mirror-binary-security "$SECURITY_MIRROR" \
     --parent-mirror-bootstrap "$MIRROR" --parent-mirror-chroot "$MIRROR" --parent-mirror-binary "$MIRROR" \
     --parent-mirror-chroot-security "$SECURITY_MIRROR" --parent-mirror-binary-security "$SECURITY_MIRROR" \
+    --debootstrap-options "--variant=minbase" --apt-indices false \
+    --chroot-squashfs-compression-type zstd --chroot-squashfs-compression-level 19 \
     --binary-images iso-hybrid --bootloaders "syslinux,grub-efi" --debian-installer none \
     --firmware-chroot false --firmware-binary false --apt-recommends false \
     --cache-stages "" --memtest none --checksums sha256 --mirror-debian-installer "$MIRROR" \
     --iso-application icbd --iso-volume ICBD --image-name icbd-appliance \
-    --bootappend-live "boot=live components hostname=icbd console=ttyS0,115200n8 console=tty0" \
+    --bootappend-live "boot=live console=ttyS0,115200n8 console=tty0" \
     >/dev/null
 cp -a "$here"/config/. config/
 mkdir -p config/packages.chroot
