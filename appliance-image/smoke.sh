@@ -7,12 +7,13 @@
 #   2. boot the installed system disk; wait until it serves iSCSI; over SSH check that systemd has
 #      icbd.service active and ready (sd_notify) and print its systemd-analyze security verdict;
 #   3. make an image, a version and a workstation clone on it over SSH and serve the clone with CHAP;
-#   4. boot a diskless QEMU workstation through iPXE sanboot from that clone.
+#   4. boot a diskless QEMU workstation through iPXE sanboot from that clone;
+#   5. (BIOS runs, when OVMF is installed) boot the same installed disk under UEFI until it serves again.
 # Prints each step's time. Serial logs go to appliance-image/run/smoke-*/. One QEMU at a time.
 # Needs qemu-system-x86, ipxe-qemu, xorriso, libiscsi-bin, openssh-client, python3 (and ovmf for --uefi).
-#   appliance-image/smoke.sh [--uefi] [--no-live] [ISO]   (default appliance-image/out/icbd-appliance.iso)
-#     --uefi     the appliance's machines boot OVMF (UEFI) instead of SeaBIOS (BIOS)
-#     --no-live  skip step 0
+#   appliance-image/smoke.sh [--uefi] [--no-live|--live-only] [ISO]   (default appliance-image/out/icbd-appliance.iso)
+#     --uefi       the appliance's machines boot OVMF (UEFI) instead of SeaBIOS (BIOS)
+#     --no-live    skip step 0;  --live-only: step 0 only
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 firmware=bios live=yes iso=""
@@ -20,6 +21,7 @@ for a in "$@"; do
     case "$a" in
     --uefi) firmware=uefi ;;
     --no-live) live=no ;;
+    --live-only) live=only ;;
     -*) echo "smoke.sh: unknown option $a" >&2; exit 2 ;;
     *) iso="$a" ;;
     esac
@@ -63,7 +65,7 @@ wait_iscsi() {  # wait_iscsi PORT LOG SECONDS: until the portal answers a discov
 step "ISO $(basename "$iso"): $(( $(stat -c %s "$iso") / 1048576 )) MiB; firmware $firmware"
 
 # 0. the live system, through the ISO's own boot loader (its menu boots the live entry after 5 s)
-if [[ $live == yes ]]; then
+if [[ $live != no ]]; then
     port=$(free_port)
     s=$SECONDS
     # shellcheck disable=SC2046 # the firmware's arguments are words
@@ -73,6 +75,7 @@ if [[ $live == yes ]]; then
     wait_iscsi "$port" "$work/live.log" 600 || fail "the live system did not serve iSCSI within 600 s"
     step "0. live ISO ($firmware boot loader): QEMU start -> serving iSCSI in $((SECONDS - s)) s"
     stop "$qemu"
+    [[ $live == only ]] && { step "smoke passed ($firmware, live only)"; exit 0; }
 fi
 
 xorriso -osirrox on -indev "$iso" -extract /live/vmlinuz "$work/vmlinuz" -extract /live/initrd.img "$work/initrd.img" >/dev/null 2>&1 \
@@ -93,7 +96,7 @@ s=$SECONDS
 qemu=$!; pids+=("$qemu")
 while kill -0 "$qemu" 2>/dev/null; do
     (( SECONDS - s < 1500 )) || fail "install did not finish in 25 min (see $work/install.log)"
-    if grep -aq 'Failed to start icbd-install\|icbd-install: nothing was written\|icbd-install.service: Main process exited' "$work/install.log"; then
+    if grep -aq 'Failed to start icbd-install\|icbd-install: nothing was written\|icbd-install.service: Main process exited' "$work/install.log" 2>/dev/null; then
         grep -a 'icbd-install' "$work/install.log" | tail -20; fail "the installer failed (see $work/install.log)"
     fi
     sleep 2
@@ -109,7 +112,7 @@ s=$SECONDS
 "${QEMU[@]}" $(firmware_args system) -serial "file:$work/boot.log" \
     -drive "file=$work/system.qcow2,if=virtio" -drive "file=$work/data.qcow2,if=virtio" \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$iscsi_port-:3260,hostfwd=tcp:127.0.0.1:$ssh_port-:22" &
-pids+=($!)
+appliance=$!; pids+=("$appliance")
 wait_iscsi "$iscsi_port" "$work/boot.log" 600 || fail "the installed system did not serve iSCSI within 600 s"
 step "2. installed disk ($firmware): QEMU start -> serving iSCSI in $((SECONDS - s)) s"
 SSH=(ssh -q -i "$work/key" -p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 root@127.0.0.1)
@@ -164,10 +167,29 @@ printf '#!ipxe\ndhcp\nset username ws01\nset password 0123456789ab\nsanboot iscs
 s=$SECONDS
 qemu-system-x86_64 -accel tcg -m 128 -display none -monitor none -no-reboot -serial "file:$work/ws.log" \
     -netdev "user,id=n0,tftp=$work/tftp,bootfile=boot.ipxe" -device e1000,netdev=n0 -boot n &
-pids+=($!)
+ws=$!; pids+=("$ws")
 until grep -qa "$marker" "$work/ws.log" 2>/dev/null; do
     (( SECONDS - s < 300 )) || { tail -c 2000 "$work/ws.log"; fail "the workstation did not boot the clone within 300 s"; }
     sleep 1
 done
 step "4. diskless workstation booted the clone through iPXE sanboot: $((SECONDS - s)) s"
+stop "$ws"
+
+# 5. the disk installed under BIOS boots under UEFI too (GRUB x86_64-efi on the removable path)
+if [[ $firmware == bios && -r $OVMF_CODE && -r $OVMF_VARS ]]; then
+    "${SSH[@]}" systemctl poweroff || true
+    wait "$appliance" 2>/dev/null || true
+    firmware=uefi
+    s=$SECONDS
+    # shellcheck disable=SC2046
+    "${QEMU[@]}" $(firmware_args system) -serial "file:$work/boot-uefi.log" \
+        -drive "file=$work/system.qcow2,if=virtio" -drive "file=$work/data.qcow2,if=virtio" \
+        -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$iscsi_port-:3260" &
+    pids+=($!)
+    wait_iscsi "$iscsi_port" "$work/boot-uefi.log" 600 || fail "the installed disk did not serve iSCSI under UEFI within 600 s"
+    step "5. installed disk under UEFI (OVMF): QEMU start -> serving iSCSI in $((SECONDS - s)) s"
+    firmware=bios
+elif [[ $firmware == bios ]]; then
+    step "5. skipped: no OVMF (apt-get install ovmf) to boot the installed disk under UEFI"
+fi
 step "smoke passed ($firmware)"
