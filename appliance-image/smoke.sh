@@ -47,7 +47,9 @@ step() { echo "[$(printf '%4d' $((SECONDS - T0))) s] $*"; }
 fail() { echo "SMOKE FAILED ($firmware): $*" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1536 -display none -monitor none)
+# no ERMS/FSRM: the guest kernel zeroes every page it allocates (init_on_alloc) and would do it with
+# 'rep stosb', which TCG runs a byte at a time (soft lockups in clear_page_erms, minutes before systemd)
+QEMU=(qemu-system-x86_64 -accel tcg -cpu max,-erms,-fsrm -smp 2 -m 1536 -display none -monitor none)
 # the firmware of one machine (its own copy of the UEFI variables)
 firmware_args() {
     [[ $firmware == uefi ]] || return 0
