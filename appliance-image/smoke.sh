@@ -120,8 +120,8 @@ step "2. installed disk ($firmware): QEMU start -> serving iSCSI in $((SECONDS -
 SSH=(ssh -q -i "$work/key" -p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 root@127.0.0.1)
 s=$SECONDS
 until "${SSH[@]}" true 2>/dev/null; do (( SECONDS - s < 180 )) || fail "no SSH with the installed key"; sleep 2; done
-# the portal may answer a moment before READY=1 reaches systemd (under TCG, seconds: the first sd_notify
-# loads jnr-ffi), so the unit is given up to 3 minutes to turn active
+# the portal answers before icbd tells systemd READY=1: it opens the metrics endpoint and the admin API
+# in between (8 s under TCG here), so the unit is given up to 3 minutes to turn active
 s=$SECONDS
 until state=$("${SSH[@]}" systemctl show icbd.service -p ActiveState -p SubState -p Type -p StatusText | tr '\n' ' ')
       [[ $state == *ActiveState=active* ]] || (( SECONDS - s >= 180 )); do
