@@ -37,24 +37,36 @@ unmount_leftovers
 # RESUME=1 keeps what the last build finished (after a failure); otherwise start clean but keep the
 # package cache (lb clean --all, not --purge)
 [[ ${RESUME:-0} == 1 ]] || lb clean --all >/dev/null 2>&1 || true
+# the bootstrap stage is cached (cache/bootstrap: a warm build skips debootstrap), but only a cache made
+# with these options and holding a bare debootstrap: one build found a finished system there (icbd, Java,
+# live-config) and built on it, with none of this configuration's package choices
+bootstrap_key="trixie amd64 minbase $MIRROR"
+if [[ -d cache/bootstrap ]] && { [[ -e cache/bootstrap/usr/bin/icbd || -e cache/bootstrap/usr/lib/jvm ]] \
+        || [[ $(cat cache/bootstrap.key 2>/dev/null) != "$bootstrap_key" ]]; }; then
+    echo "== dropping a stale bootstrap cache" >&2
+    rm -rf cache/bootstrap
+fi
 rm -rf config
 lb config --distribution trixie --archive-areas main --architectures amd64 \
     --mirror-bootstrap "$MIRROR" --mirror-chroot "$MIRROR" --mirror-binary "$MIRROR" \
     --mirror-chroot-security "$SECURITY_MIRROR" --mirror-binary-security "$SECURITY_MIRROR" \
     --parent-mirror-bootstrap "$MIRROR" --parent-mirror-chroot "$MIRROR" --parent-mirror-binary "$MIRROR" \
     --parent-mirror-chroot-security "$SECURITY_MIRROR" --parent-mirror-binary-security "$SECURITY_MIRROR" \
+    --debootstrap-options "--variant=minbase" --apt-indices false \
+    --chroot-squashfs-compression-type zstd --chroot-squashfs-compression-level 3 \
     --binary-images iso-hybrid --bootloaders "syslinux,grub-efi" --debian-installer none \
     --firmware-chroot false --firmware-binary false --apt-recommends false \
-    --cache-stages "" --memtest none --checksums sha256 --mirror-debian-installer "$MIRROR" \
+    --cache-stages bootstrap --memtest none --checksums sha256 --mirror-debian-installer "$MIRROR" \
     --iso-application icbd --iso-volume ICBD --image-name icbd-appliance \
-    --bootappend-live "boot=live components hostname=icbd console=ttyS0,115200n8 console=tty0" \
+    --bootappend-live "boot=live console=ttyS0,115200n8 console=tty0" \
     >/dev/null
 cp -a "$here"/config/. config/
 mkdir -p config/packages.chroot
 cp "$deb" config/packages.chroot/icbd_all.deb
 echo "== lb build (log: $work/build.log)" >&2
 # (no lb installer: its copy of the chroot needs the bootstrap cache, and there is no debian-installer)
-if ! { lb bootstrap && unmount_leftovers && lb chroot && unmount_leftovers && lb binary; } > build.log 2>&1; then
+if ! { lb bootstrap && echo "$bootstrap_key" > cache/bootstrap.key && unmount_leftovers \
+        && lb chroot && unmount_leftovers && lb binary; } > build.log 2>&1; then
     tail -40 build.log >&2
     echo "build.sh: lb build failed after $((SECONDS - t0)) s (log: $work/build.log)" >&2
     exit 1

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The built .deb as an administrator gets it: its files and modes, its metadata, lintian's verdict, the
  * shipped configuration accepted by the packaged launcher and jar, units that systemd accepts and keeps
- * hardened, and the virtual IP removed by the unit's ExecStopPost. Runs after {@code package}.
+ * hardened, and the virtual IP removed by the unit's ExecStopPost command. Runs after {@code package}.
  */
 class DebianPackageTest {
 
@@ -57,7 +57,6 @@ class DebianPackageTest {
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("./usr/share/icbd/icbd.jar", "-rw-r--r--");
         expected.put("./usr/bin/icbd", "-rwxr-xr-x");
-        expected.put("./usr/lib/icbd/drop-vip", "-rwxr-xr-x");
         expected.put("./usr/lib/systemd/system/icbd.service", "-rw-r--r--");
         expected.put("./usr/lib/systemd/system/icbd-zookeeper.service", "-rw-r--r--");
         expected.put("./etc/icbd/icbd.yaml", "-rw-r-----");   // it will hold CHAP secrets
@@ -160,15 +159,20 @@ class DebianPackageTest {
     }
 
     @Test
-    void dropVipRemovesTheVirtualIpOfTheConfiguration(@TempDir Path dir) throws Exception {
+    void theServicesStopCommandRemovesTheVirtualIpOfTheConfiguration(@TempDir Path dir) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for a network namespace");
         assumeTrue(onPath("ip"), "needs iproute2");
         Path tree = extract(dir);
+        // the unit's own ExecStopPost line, run through the packaged launcher on a configuration of ours
+        Matcher stopPost = Pattern.compile("(?m)^ExecStopPost=/usr/bin/icbd (.+) --config /etc/icbd/icbd\\.yaml$")
+                .matcher(Files.readString(tree.resolve("usr/lib/systemd/system/icbd.service")));
+        assertTrue(stopPost.find(), "icbd.service's ExecStopPost runs /usr/bin/icbd ... --config /etc/icbd/icbd.yaml");
         Path config = Files.writeString(dir.resolve("icbd.yaml"), String.join("\n",
-                "portals: ['0.0.0.0:3260']  # not the VIP",
+                "data-root: " + dir.resolve("data"),
                 "cluster:",
                 "  name: site1",
                 "  node: node-a",
+                "  zookeeper: 127.0.0.1:2181   # not contacted",
                 "  virtual-ip: '10.77.0.100/24'   # the VIP",
                 "  interface: vipdev0",
                 "targets: []", ""));
@@ -179,12 +183,19 @@ class DebianPackageTest {
             exec(ns, "ip", "link", "set", "vipdev0", "up");
             exec(ns, "ip", "addr", "add", "10.77.0.5/24", "dev", "vipdev0");
             exec(ns, "ip", "addr", "add", "10.77.0.100/24", "dev", "vipdev0");
-            Result drop = run("ip", "netns", "exec", ns, tree.resolve("usr/lib/icbd/drop-vip").toString(), config.toString());
+            List<String> stop = new ArrayList<>(List.of("ip", "netns", "exec", ns, tree.resolve("usr/bin/icbd").toString()));
+            stop.addAll(List.of(stopPost.group(1).split(" ")));
+            stop.addAll(List.of("--config", config.toString()));
+            Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"));
+            Result drop = run(env, stop.toArray(String[]::new));
             assertEquals(0, drop.code, drop.out);
+            assertTrue(drop.out.contains("removed 10.77.0.100/24 from vipdev0"), drop.out);
             String addrs = exec(ns, "ip", "-o", "-4", "addr", "show", "dev", "vipdev0");
             assertTrue(!addrs.contains("10.77.0.100/") && addrs.contains("10.77.0.5/"), addrs);
             // after a clean stop the VIP is gone already: nothing to do, no failure (ExecStopPost must not fail)
-            assertEquals(0, run("ip", "netns", "exec", ns, tree.resolve("usr/lib/icbd/drop-vip").toString(), config.toString()).code);
+            Result again = run(env, stop.toArray(String[]::new));
+            assertEquals(0, again.code, again.out);
+            assertTrue(again.out.contains("was not on vipdev0"), again.out);
         } finally {
             run("ip", "netns", "del", ns);
         }
