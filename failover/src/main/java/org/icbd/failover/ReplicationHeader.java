@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
@@ -83,7 +84,7 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
             if (in.available() != 0) throw new IOException("trailing bytes after the replication header");
             return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent),
                     protocol == PUBLISHED_VERSION, uuid);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw new IOException("truncated replication header", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad replication header: " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +50,7 @@ class VirtualIpTest {
 
     @Test
     void theGuardKeepsTheAddressWhileHeartbeatsComeAndRemovesItWhenTheyStop() throws Exception {
-        VirtualIp vip = new IpCommandVirtualIp("10.77.0.11/24", "vip0", List.of("ip", "netns", "exec", ns), java.time.Duration.ofMillis(600));
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.11/24", "vip0", List.of("ip", "netns", "exec", ns), Duration.ofMillis(600));
         try {
             vip.acquire();
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000);
@@ -73,7 +74,7 @@ class VirtualIpTest {
 
     @Test
     void releaseRemovesTheAddressThroughItsGuardAndAcquireStartsAnother() throws Exception {
-        VirtualIp vip = new IpCommandVirtualIp("10.77.0.12/24", "vip0", List.of("ip", "netns", "exec", ns), java.time.Duration.ofSeconds(30));
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.12/24", "vip0", List.of("ip", "netns", "exec", ns), Duration.ofSeconds(30));
         vip.acquire();
         vip.release();
         assertFalse(vip.held());

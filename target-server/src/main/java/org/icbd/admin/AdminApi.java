@@ -1,5 +1,6 @@
 package org.icbd.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -134,7 +136,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static List<String> segments(String path) {
-        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     }
 
     private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes, ImportSources imports)
@@ -248,7 +250,7 @@ public final class AdminApi implements AutoCloseable {
             JsonNode n = JSON.readTree(raw);
             if (n == null || !n.isObject()) throw new Refused(400, "expected a JSON object");
             return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new Refused(400, "not valid JSON: " + e.getOriginalMessage());
         }
     }

@@ -1,5 +1,6 @@
 package org.icbd.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.icbd.volume.VolumeManager;
@@ -27,7 +28,7 @@ abstract class VolumeCommand implements Callable<Integer> {
     abstract void run(VolumeManager volumes) throws Exception;
 
     /** A node serving this data root serves what the catalog now says (it would otherwise at its next change). */
-    static void tellNode(VolumeManager m) throws java.io.IOException {
+    static void tellNode(VolumeManager m) throws IOException {
         var node = RunningNode.at(m.layout().nodeSocket());
         if (node.isPresent()) node.get().ask("changed");
     }

@@ -1,5 +1,6 @@
 package org.icbd.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -41,7 +42,7 @@ final class ZooKeeperCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try {
             Files.createDirectories(data);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ParameterException(spec.commandLine(), "--data: cannot create " + data + ": " + e.getMessage());
         }
         System.setProperty("zookeeper.admin.enableServer", "false");

@@ -2,14 +2,18 @@ package org.icbd.node;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -176,7 +180,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
             }
             receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
-            new DivergedCopies(config.dataRoot()).prune(r.diverged(), java.time.Instant.now()); // also when it takes over
+            new DivergedCopies(config.dataRoot()).prune(r.diverged(), Instant.now()); // also when it takes over
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
             catalog.follow();
         }
@@ -186,12 +190,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     /** Read-only LUN files (published versions) the configuration serves that are not here: they arrive by replication. */
     private List<Path> missingVersions() {
         return config.targets().stream().flatMap(t -> t.luns().stream()).filter(l -> l.readOnly())
-                .map(l -> l.path()).filter(p -> !java.nio.file.Files.exists(p)).toList();
+                .map(l -> l.path()).filter(p -> !Files.exists(p)).toList();
     }
 
     /** The clones whose writes reach the standbys' write logs before they are acknowledged. */
     private Set<String> syncClones() {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         for (WritableClone c : clones) if (c.sync()) out.add(c.name());
         return out;
     }
@@ -263,7 +267,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                     syncClones, inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
         }
         WriteLog mirror = writeLog;
-        io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
+        Timer waits = Timer.builder("icbd_replication_log_wait")
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
         Map<Path, QuiescingBlockDevice> writable = new HashMap<>();
         LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
@@ -326,7 +330,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 if (inSync != null) {
                     Map<String, Set<String>> now = new HashMap<>();
                     inSync.forEach((volume, nodes) -> {
-                        Set<String> all = new java.util.TreeSet<>(nodes);
+                        Set<String> all = new TreeSet<>(nodes);
                         all.addAll(round.received().getOrDefault(volume, Set.of()));
                         now.put(volume, all);
                     });

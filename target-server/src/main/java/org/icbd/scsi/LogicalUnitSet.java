@@ -1,8 +1,10 @@
 package org.icbd.scsi;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -146,8 +148,8 @@ public final class LogicalUnitSet implements ScsiTarget {
     }
 
     /** Every I_T nexus that has logged in, for unit attentions that concern them all. */
-    java.util.Collection<Nexus> nexuses() {
-        return java.util.Collections.unmodifiableSet(nexuses);
+    Collection<Nexus> nexuses() {
+        return Collections.unmodifiableSet(nexuses);
     }
 
     @Override
@@ -199,11 +201,11 @@ public final class LogicalUnitSet implements ScsiTarget {
      * Takes every LUN's persistent reservations from {@code store} and saves each later change there
      * (a cluster leader: the next one continues from them). Call before the target is served.
      */
-    public void keepReservationsIn(ReservationStore store) throws java.io.IOException {
+    public void keepReservationsIn(ReservationStore store) throws IOException {
         for (var e : units.entrySet()) {
             long lun = e.getKey();
             ReservationState rs = e.getValue().reservations();
-            java.util.Optional<ReservationSnapshot> saved = store.load(targetName, lun);
+            Optional<ReservationSnapshot> saved = store.load(targetName, lun);
             if (saved.isPresent()) rs.restore(saved.get());
             rs.persistWith(state -> store.save(targetName, lun, state));
         }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -129,7 +130,7 @@ public record CatalogState(SortedMap<String, Image> images, SortedMap<String, Cl
     }
 
     /** The workstation one of whose MACs is {@code mac} (normalized). */
-    public java.util.Optional<Workstation> workstationWithMac(String mac) {
+    public Optional<Workstation> workstationWithMac(String mac) {
         return workstations.values().stream().filter(w -> w.macs().contains(mac)).findFirst();
     }
 

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.iscsi.IscsiSettings;
 import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,7 @@ class ConfigLoaderTest {
     @BeforeEach
     void images() throws IOException {
         for (String name : List.of("ws01.img", "base.img", "data.img")) {
-            try (var f = new java.io.RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+            try (var f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
                 f.setLength(1 << 20);
             }
         }
@@ -110,7 +112,7 @@ class ConfigLoaderTest {
         IcbdConfig c = loader.parse("targets: [{iqn: 'iqn.2026-11.org.example:t', open: true, luns: [ws01.img]}]", dir);
         assertEquals(List.of(IcbdConfig.DEFAULT_PORTAL), c.portals());
         assertEquals(Optional.of(IcbdConfig.DEFAULT_METRICS), c.metrics());
-        assertEquals(org.icbd.iscsi.IscsiSettings.defaults(), c.iscsi());
+        assertEquals(IscsiSettings.defaults(), c.iscsi());
         assertTrue(c.discoveryChap().isEmpty());
     }
 
@@ -427,10 +429,10 @@ class ConfigLoaderTest {
         assertEquals("site1", cl.name());
         assertEquals("node-a", cl.node());
         assertEquals("10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181", cl.zookeeper());
-        assertEquals(java.time.Duration.ofSeconds(3), cl.sessionTimeout());
+        assertEquals(Duration.ofSeconds(3), cl.sessionTimeout());
         assertEquals(List.of(new HostPort("10.0.0.100", 3260)), c.portals());
         assertTrue(loader.parse(CLUSTER.replace("interface: eth0", "interface: eth0\n  session-timeout: 5s") + READ_ONLY_TARGET, dir)
-                .cluster().orElseThrow().sessionTimeout().equals(java.time.Duration.ofSeconds(5)));
+                .cluster().orElseThrow().sessionTimeout().equals(Duration.ofSeconds(5)));
     }
 
     @Test
