@@ -33,6 +33,8 @@ public final class IpCommandVirtualIp implements VirtualIp {
     /** The guard of the address while this node holds it; null otherwise. */
     private volatile VipGuard guard;
 
+    private volatile Boolean habets;
+
     public IpCommandVirtualIp(String cidr, String iface, List<String> prefix) {
         this(cidr, iface, prefix, Duration.ZERO);
     }
@@ -61,8 +63,6 @@ public final class IpCommandVirtualIp implements VirtualIp {
         if (habetsArping()) announce("arping", "-q", "-U", "-S", address, "-c", "3", "-i", iface, address);
         else announce("arping", "-q", "-U", "-c", "3", "-I", iface, address);
     }
-
-    private volatile Boolean habets;
 
     private boolean habetsArping() throws IOException {
         if (habets == null) habets = run(false, "arping", "--help").contains("Habets");

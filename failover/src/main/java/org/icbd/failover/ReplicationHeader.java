@@ -28,11 +28,11 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
      */
     private static final int CHECKPOINT = 4;
     private static final int PUBLISHED_VERSION = 5;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent, UUID uuid) {
         this(cluster, epoch, volume, snapshot, parent, false, uuid);
     }
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader {
         new ClusterPaths(cluster);

@@ -61,6 +61,8 @@ final class CheckpointSchedule implements AutoCloseable {
     /** Guarded by this: the volumes last reported as having no standby in sync. */
     private Set<String> unprotected = Set.of();
 
+    private static final Duration CATCH_UP = Duration.ofSeconds(1);
+
     CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
                        ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
                        long epoch, Duration interval, VersionShipper versions, WriteLog writeLog, MeterRegistry meters) {
@@ -132,8 +134,6 @@ final class CheckpointSchedule implements AutoCloseable {
             }
         }
     }
-
-    private static final Duration CATCH_UP = Duration.ofSeconds(1);
 
     /**
      * The last round of a leader handing over: its sessions are closed, so no write can come, and each

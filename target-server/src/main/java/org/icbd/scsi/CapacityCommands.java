@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 
 /** READ CAPACITY(10/16) and GET LBA STATUS. */
 final class CapacityCommands {
+    /** Descriptors per answer; initiators walk the LUN with repeated commands anyway. */
+    private static final int MAX_LBA_STATUS_DESCRIPTORS = 64;
 
     private CapacityCommands() {
     }
@@ -37,9 +39,6 @@ final class CapacityCommands {
         if (lu.device().supportsUnmap()) b[14] = (byte) 0xC0; // LBPME, LBPRZ
         return Responses.parameterData(b, Cdb.u32(cdb, 10));
     }
-
-    /** Descriptors per answer; initiators walk the LUN with repeated commands anyway. */
-    private static final int MAX_LBA_STATUS_DESCRIPTORS = 64;
 
     /**
      * GET LBA STATUS: runs of mapped and deallocated blocks from the LBA on, as the storage reports

@@ -25,15 +25,6 @@ class ConfigLoaderTest {
 
     private final ConfigLoader loader = new ConfigLoader();
 
-    @BeforeEach
-    void images() throws IOException {
-        for (String name : List.of("ws01.img", "base.img", "data.img")) {
-            try (var f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
-                f.setLength(1 << 20);
-            }
-        }
-    }
-
     private static final String FULL = """
             portals: ["0.0.0.0:3260", "[::1]:3261"]
             metrics: 127.0.0.1:9999
@@ -70,6 +61,31 @@ class ConfigLoaderTest {
                 luns:
                   - data.img
             """;
+
+    private static final String CLUSTER = """
+            cluster:
+              name: site1
+              node: node-a
+              zookeeper: 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181
+              virtual-ip: 10.0.0.100/24
+              interface: eth0
+            """;
+
+    private static final String READ_ONLY_TARGET = """
+            targets:
+              - iqn: iqn.2026-11.org.example:gold
+                open: true
+                luns: [{path: base.img, read-only: true}]
+            """;
+
+    @BeforeEach
+    void images() throws IOException {
+        for (String name : List.of("ws01.img", "base.img", "data.img")) {
+            try (var f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+                f.setLength(1 << 20);
+            }
+        }
+    }
 
     @Test
     void readsEverySetting() throws ConfigException {
@@ -405,22 +421,6 @@ class ConfigLoaderTest {
     private static String bareTarget(String image) {
         return "targets:\n  - iqn: iqn.2026-11.org.example:t\n    luns: [" + image + "]\n";
     }
-
-    private static final String CLUSTER = """
-            cluster:
-              name: site1
-              node: node-a
-              zookeeper: 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181
-              virtual-ip: 10.0.0.100/24
-              interface: eth0
-            """;
-
-    private static final String READ_ONLY_TARGET = """
-            targets:
-              - iqn: iqn.2026-11.org.example:gold
-                open: true
-                luns: [{path: base.img, read-only: true}]
-            """;
 
     @Test
     void aClusterServesOnItsVirtualIpWithTheDefaultSessionTimeout() throws ConfigException {

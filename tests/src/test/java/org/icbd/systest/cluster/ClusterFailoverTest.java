@@ -56,6 +56,9 @@ class ClusterFailoverTest {
     /** What the last read attempt printed, for failure messages. */
     private String lastAttempt = "";
 
+    private static final String HOLDER = "iqn.2026-11.org.example:cluster-node-1";
+    private static final String OTHER = "iqn.2026-11.org.example:cluster-node-2";
+
     @BeforeEach
     void network() throws Exception {
         cluster = ClusterLab.open(tmp);
@@ -203,9 +206,6 @@ class ClusterFailoverTest {
         assertEquals(List.of("reservation key=0xaaaa type=1", "write RESERVATION_CONFLICT"), reservations(OTHER, "read-reservation", "write"));
         assertEquals(List.of("write CHECK_CONDITION key=0x7"), reservations(HOLDER, "write"), "DATA PROTECT, not a conflict");
     }
-
-    private static final String HOLDER = "iqn.2026-11.org.example:cluster-node-1";
-    private static final String OTHER = "iqn.2026-11.org.example:cluster-node-2";
 
     /** Runs {@link PrClient} as {@code initiator} in the client namespace against the version's LUN; its output lines. */
     private List<String> reservations(String initiator, String... steps) throws Exception {
