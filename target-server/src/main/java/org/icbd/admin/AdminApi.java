@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
+import org.icbd.http.HttpEndpoint;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
@@ -53,12 +51,10 @@ public final class AdminApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 64 << 10;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpEndpoint http;
 
-    private AdminApi(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private AdminApi(HttpEndpoint http) {
+        this.http = http;
     }
 
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
@@ -67,15 +63,9 @@ public final class AdminApi implements AutoCloseable {
 
     /** @param iqnPrefix the site's prefix of workstations' target names */
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
         var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
-        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations));
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.start();
-        AdminApi api = new AdminApi(server, executor);
-        log.info("admin API on http://{}/api/v1", MetricsEndpoint.hostPort(api.boundAddress()));
-        return api;
+        return new AdminApi(HttpEndpoint.start(address, 16,
+                exchange -> handle(exchange, volumes, token, imports, workstations), "admin API", "/api/v1"));
     }
 
     /** A request the API refuses, with its status. */
@@ -283,12 +273,11 @@ public final class AdminApi implements AutoCloseable {
     }
 
     public InetSocketAddress boundAddress() {
-        return server.getAddress();
+        return http.boundAddress();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdown();
+        http.close();
     }
 }
