@@ -30,6 +30,8 @@ class FairnessTest {
 
     static final String IQN = "iqn.2026-11.org.icbd:fairness";
     static final int ROUNDS = Integer.getInteger("icbd.fairness.rounds", 5);
+    /** I/Os of each kind per measurement: more make a round longer and less sensitive to a passing neighbour. */
+    static final int COUNT = Integer.getInteger("icbd.fairness.count", 4000);
     static final double BOUND = 2.0;
 
     @TempDir
@@ -92,12 +94,12 @@ class FairnessTest {
         return xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     }
 
-    /** Seconds for 4000 64 KiB writes then 4000 64 KiB reads at depth 8; fails on any I/O error. */
+    /** Seconds for {@link #COUNT} 64 KiB writes then as many 64 KiB reads at depth 8; fails on any I/O error. */
     static double bench(IcbdExport icbd) throws Exception {
         long t0 = System.nanoTime();
         for (String mode : List.of("-w", "")) {
             List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", "raw", "-t", "none", "-d", "8",
-                    "-s", "65536", "-c", "4000"));
+                    "-s", "65536", "-c", Integer.toString(COUNT)));
             if (!mode.isEmpty()) cmd.add(mode);
             cmd.add(icbd.url(0));
             Tool.Result r = Tool.run(Duration.ofMinutes(3), cmd.toArray(String[]::new));
