@@ -1,5 +1,6 @@
 package org.icbd.btrfs;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -253,7 +254,7 @@ public final class Btrfs {
         for (Path c : cloneSources) argv.addAll(List.of("-c", c.toAbsolutePath().normalize().toString()));
         argv.add(snap.toString());
         try {
-            Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
             return new SendStream(p, snap);
         } catch (IOException e) {

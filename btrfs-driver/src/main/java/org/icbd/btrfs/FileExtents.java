@@ -1,5 +1,6 @@
 package org.icbd.btrfs;
 
+import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class FileExtents {
         return new Mapper(NativeFd.open("FIEMAP", file, LibC.O_RDONLY));
     }
 
-    public static final class Mapper implements java.io.Closeable {
+    public static final class Mapper implements Closeable {
         private final NativeFd fd;
         private volatile boolean closed;
 

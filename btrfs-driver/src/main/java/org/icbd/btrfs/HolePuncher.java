@@ -1,6 +1,7 @@
 package org.icbd.btrfs;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,7 +41,7 @@ public final class HolePuncher implements Closeable {
             long end = Files.size(file);
             long past = (end + 4095) & ~4095L;
             return LibC.INSTANCE.fallocate(p.fd.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, past, 4096) == 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

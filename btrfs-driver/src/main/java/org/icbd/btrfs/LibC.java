@@ -20,6 +20,9 @@ public interface LibC {
     int O_DIRECTORY = 0x10000;
     int O_CLOEXEC = 0x80000;
 
+    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+    Runtime RUNTIME = Runtime.getRuntime(INSTANCE);
+
     @SaveError int open(String path, int flags, int mode);
     int close(int fd);
     @SaveError int ioctl(int fd, long request, Pointer arg);
@@ -29,9 +32,6 @@ public interface LibC {
     int posix_fadvise(int fd, long offset, long length, int advice);
     @SaveError int statfs(String path, Pointer buf);
     int geteuid();
-
-    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
-    Runtime RUNTIME = Runtime.getRuntime(INSTANCE);
 
     static int errno() {
         return LastError.getLastError(RUNTIME);

@@ -1,6 +1,7 @@
 package org.icbd.btrfs;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -53,7 +54,7 @@ public final class SendStream implements Closeable {
         }
         try {
             process.getInputStream().close();
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // nothing left to tell anyone
         }
     }

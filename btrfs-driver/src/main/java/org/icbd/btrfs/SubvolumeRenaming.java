@@ -24,6 +24,15 @@ final class SubvolumeRenaming extends InputStream {
     private static final int CMD_SNAPSHOT = 2;
     private static final int ATTR_PATH = 15;
     private static final int MAX_FIRST_COMMAND = 1 << 16;
+    private static final int[] TABLE = new int[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            int c = i;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? (c >>> 1) ^ 0x82F63B78 : c >>> 1;
+            TABLE[i] = c;
+        }
+    }
 
     private final InputStream in;
     private final String name;
@@ -109,16 +118,6 @@ final class SubvolumeRenaming extends InputStream {
 
     private static byte[] le16(int v) {
         return new byte[] {(byte) v, (byte) (v >>> 8)};
-    }
-
-    private static final int[] TABLE = new int[256];
-
-    static {
-        for (int i = 0; i < 256; i++) {
-            int c = i;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? (c >>> 1) ^ 0x82F63B78 : c >>> 1;
-            TABLE[i] = c;
-        }
     }
 
     /** CRC-32C as btrfs computes a send command's: from {@code seed}, without the usual inversions. */

@@ -13,9 +13,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -45,9 +49,9 @@ class FileOpsTest {
         assertEquals(8L * MiB, Files.size(f), "KEEP_SIZE: the size must not change");
         assertTrue(after <= before - (4L * MiB / 512), "blocks before " + before + " after " + after);
         byte[] read = Files.readAllBytes(f);
-        assertArrayEquals(new byte[4 * MiB], java.util.Arrays.copyOfRange(read, 2 * MiB, 6 * MiB));
-        assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 2 * MiB), java.util.Arrays.copyOfRange(read, 0, 2 * MiB));
-        assertArrayEquals(java.util.Arrays.copyOfRange(data, 6 * MiB, 8 * MiB), java.util.Arrays.copyOfRange(read, 6 * MiB, 8 * MiB));
+        assertArrayEquals(new byte[4 * MiB], Arrays.copyOfRange(read, 2 * MiB, 6 * MiB));
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 2 * MiB), Arrays.copyOfRange(read, 0, 2 * MiB));
+        assertArrayEquals(Arrays.copyOfRange(data, 6 * MiB, 8 * MiB), Arrays.copyOfRange(read, 6 * MiB, 8 * MiB));
         assertTrue(FileExtents.map(f, 2 * MiB, 4 * MiB).stream()
                 .noneMatch(e -> e.logical() < 6L * MiB && e.logicalEnd() > 2L * MiB), "the hole has no extents");
         assertTrue(HolePuncher.supported(f));
@@ -98,8 +102,8 @@ class FileOpsTest {
         writeRandom(f, 16 * MiB, 14);
         List<FileExtents.Extent> expected = FileExtents.map(f, 0, 16L * MiB);
         try (FileExtents.Mapper m = FileExtents.open(f);
-             var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+             var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> results = new ArrayList<>();
             for (int t = 0; t < 16; t++) {
                 results.add(pool.submit(() -> {
                     for (int i = 0; i < 500; i++) if (!m.map(0, 16L * MiB).equals(expected)) return false;

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.icbd.testsupport.Requires;
@@ -25,7 +27,7 @@ class PageCacheDropperTest {
         byte[] data = new byte[8 << 20];
         new Random(1).nextBytes(data);
         Path f = Files.write(dir.resolve("img"), data);
-        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
             ch.force(true); // DONTNEED leaves dirty pages alone; a snapshot's pages are always clean
         }
         Files.readAllBytes(f); // now cached

@@ -10,10 +10,12 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +47,7 @@ class SendReceiveTest {
         assertEquals(Optional.of(s1.uuid()), r1.receivedUuid());
         assertTrue(r1.readOnly());
         assertArrayEquals(data, Files.readAllBytes(r1.path().resolve("disk.img")));
-        Files.move(r1.path(), b.root().resolve("s1"), java.nio.file.StandardCopyOption.ATOMIC_MOVE); // renamed in place once complete
+        Files.move(r1.path(), b.root().resolve("s1"), StandardCopyOption.ATOMIC_MOVE); // renamed in place once complete
 
         Files.writeString(work.path().resolve("new-file"), "hello");
         Subvolume s2 = fs.snapshot(work.path(), a.root().resolve("s2"), true);
@@ -229,7 +231,7 @@ class SendReceiveTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -131,7 +132,7 @@ public final class BlockCache {
     }
 
     /** Copies part of a chunk into {@code dst}; false when it left the cache meanwhile (see {@link ChunkStore}). */
-    boolean copy(Chunk chunk, int from, int length, java.nio.ByteBuffer dst) {
+    boolean copy(Chunk chunk, int from, int length, ByteBuffer dst) {
         return store.copy(chunk, from, length, dst);
     }
 

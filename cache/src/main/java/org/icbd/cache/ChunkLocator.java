@@ -10,6 +10,23 @@ import java.util.BitSet;
  * once. Asked a window of chunks at a time, so one extent lookup answers for many chunks.
  */
 public interface ChunkLocator {
+    /** A locator that shares nothing: every chunk is keyed by the volume itself. */
+    ChunkLocator PRIVATE = new ChunkLocator() {
+        @Override
+        public Object sharedSpace() {
+            return null;
+        }
+
+        @Override
+        public ChunkSource sharedSource() {
+            return null;
+        }
+
+        @Override
+        public BitSet sharedChunks(long offset, int chunkSize, int count) {
+            return new BitSet();
+        }
+    };
 
     /** The shared space (compared with equals), or {@code null} when this volume shares nothing. */
     Object sharedSpace();
@@ -28,22 +45,4 @@ public interface ChunkLocator {
      * makes sure of that by asking again only for chunks it has not seen written.
      */
     BitSet sharedChunks(long offset, int chunkSize, int count) throws IOException;
-
-    /** A locator that shares nothing: every chunk is keyed by the volume itself. */
-    ChunkLocator PRIVATE = new ChunkLocator() {
-        @Override
-        public Object sharedSpace() {
-            return null;
-        }
-
-        @Override
-        public ChunkSource sharedSource() {
-            return null;
-        }
-
-        @Override
-        public BitSet sharedChunks(long offset, int chunkSize, int count) {
-            return new BitSet();
-        }
-    };
 }

@@ -2,6 +2,7 @@ package org.icbd.cache;
 
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -58,7 +59,7 @@ final class ChunkStore {
      */
     Chunk store(byte[] src, int offset, int length) {
         int slot = take();
-        if (slot < 0) return Chunk.onHeap(java.util.Arrays.copyOfRange(src, offset, offset + length));
+        if (slot < 0) return Chunk.onHeap(Arrays.copyOfRange(src, offset, offset + length));
         System.arraycopy(src, offset, slab(slot), position(slot), length);
         return new Chunk(slot, generations.get(slot), length, null);
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -158,8 +159,8 @@ class CachedVolumeTest {
             }
 
             @Override
-            public java.util.BitSet sharedChunks(long offset, int chunkSize, int count) {
-                java.util.BitSet all = new java.util.BitSet();
+            public BitSet sharedChunks(long offset, int chunkSize, int count) {
+                BitSet all = new BitSet();
                 all.set(0, count);
                 return all;
             }

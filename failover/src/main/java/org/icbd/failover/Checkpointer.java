@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.icbd.btrfs.Btrfs;
 import org.slf4j.Logger;
@@ -46,7 +48,7 @@ public final class Checkpointer {
      * would otherwise cost a connect or read timeout per volume, and a round of hundreds of workstation
      * clones (a clean stop's final one above all) would take hours.
      */
-    private final java.util.Set<String> unreachable = new java.util.HashSet<>();
+    private final Set<String> unreachable = new HashSet<>();
 
     /** A subvolume a standby that acknowledged nothing to this leader may hold anyway, to send against. */
     @FunctionalInterface

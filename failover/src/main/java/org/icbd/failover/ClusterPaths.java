@@ -1,5 +1,6 @@
 package org.icbd.failover;
 
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -75,7 +76,7 @@ public record ClusterPaths(String cluster) {
 
     /** The persistent reservations of LUN {@code lun} of target {@code iqn}, as the leader last saved them. */
     public String reservations(String iqn, long lun) {
-        return reservations() + "/" + iqn.toLowerCase(java.util.Locale.ROOT) + "/" + lun;
+        return reservations() + "/" + iqn.toLowerCase(Locale.ROOT) + "/" + lun;
     }
 
     /** One child per standby that cannot receive for lack of space. */

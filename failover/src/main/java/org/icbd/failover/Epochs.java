@@ -1,5 +1,6 @@
 package org.icbd.failover;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -64,7 +65,7 @@ public final class Epochs {
         while (true) {
             Stat stat = new Stat();
             long cur = decode(zk.getData().storingStatIn(stat).forPath(path));
-            if (cur != epoch) throw new java.io.IOException("epoch " + epoch + " is over (the cluster is in epoch " + cur + ")");
+            if (cur != epoch) throw new IOException("epoch " + epoch + " is over (the cluster is in epoch " + cur + ")");
             boolean exists = zk.checkExists().forPath(target) != null;
             if (!exists) createParents(target); // folders only: the fenced write is the record itself
             try {

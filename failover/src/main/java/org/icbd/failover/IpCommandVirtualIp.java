@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.icbd.exec.ExternalCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The virtual IP with iproute2 and arping: {@code ip addr add/del ADDR/PREFIX dev IFACE}, then three
@@ -18,7 +20,7 @@ import org.icbd.exec.ExternalCommand;
  */
 public final class IpCommandVirtualIp implements VirtualIp {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IpCommandVirtualIp.class);
+    private static final Logger log = LoggerFactory.getLogger(IpCommandVirtualIp.class);
 
     private static final Pattern IPV4_CIDR = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
     private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:-]{1,15}");
@@ -27,19 +29,21 @@ public final class IpCommandVirtualIp implements VirtualIp {
     private final String address;
     private final String iface;
     private final List<String> prefix;
-    private final java.time.Duration guardSilence;
+    private final Duration guardSilence;
     /** The guard of the address while this node holds it; null otherwise. */
     private volatile VipGuard guard;
 
+    private volatile Boolean habets;
+
     public IpCommandVirtualIp(String cidr, String iface, List<String> prefix) {
-        this(cidr, iface, prefix, java.time.Duration.ZERO);
+        this(cidr, iface, prefix, Duration.ZERO);
     }
 
     /**
      * @param guardSilence how long the {@link VipGuard guard} waits for a {@link #keepAlive} before it
      *                     removes the address itself (zero: it waits only for this JVM's death)
      */
-    public IpCommandVirtualIp(String cidr, String iface, List<String> prefix, java.time.Duration guardSilence) {
+    public IpCommandVirtualIp(String cidr, String iface, List<String> prefix, Duration guardSilence) {
         if (!IPV4_CIDR.matcher(cidr).matches()) throw new IllegalArgumentException("virtual IP must be IPv4 ADDR/PREFIX; got " + cidr);
         if (!IFACE.matcher(iface).matches()) throw new IllegalArgumentException("invalid interface name " + iface);
         this.cidr = cidr;
@@ -59,8 +63,6 @@ public final class IpCommandVirtualIp implements VirtualIp {
         if (habetsArping()) announce("arping", "-q", "-U", "-S", address, "-c", "3", "-i", iface, address);
         else announce("arping", "-q", "-U", "-c", "3", "-I", iface, address);
     }
-
-    private volatile Boolean habets;
 
     private boolean habetsArping() throws IOException {
         if (habets == null) habets = run(false, "arping", "--help").contains("Habets");

@@ -2,8 +2,13 @@ package org.icbd.failover;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
@@ -28,10 +33,10 @@ public final class LeaderElection implements Closeable {
 
     /** Why this node may not lead now (empty: it may); asked each time it wins the latch. */
     public interface Eligibility {
-        java.util.Optional<String> whyNot() throws Exception;
+        Optional<String> whyNot() throws Exception;
     }
 
-    private static final java.time.Duration STEP_ASIDE = java.time.Duration.ofSeconds(1);
+    private static final Duration STEP_ASIDE = Duration.ofSeconds(1);
 
     private final CuratorFramework zk;
     private final String latchPath;
@@ -49,14 +54,14 @@ public final class LeaderElection implements Closeable {
         return t;
     });
     private final ConnectionStateListener connection = this::connectionChanged;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Guarded by the events thread: starts that failed in a row (each doubles the pause before trying again, up to 32 s). */
     private int failedStarts;
     /** Guarded by the events thread: the epoch this node serves in, 0 when not serving. */
     private long serving;
 
     public LeaderElection(CuratorFramework zk, ClusterPaths paths, String nodeId, ServingListener listener) {
-        this(zk, paths, nodeId, java.util.Optional::empty, listener);
+        this(zk, paths, nodeId, Optional::empty, listener);
     }
 
     /**
@@ -107,7 +112,7 @@ public final class LeaderElection implements Closeable {
     private void post(Runnable event) {
         try {
             events.execute(event);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             // shut down: the final stop has been queued already
         }
     }
@@ -115,7 +120,7 @@ public final class LeaderElection implements Closeable {
     private void becomeLeader() {
         if (!latch.hasLeadership() || !zk.getZookeeperClient().isConnected()) return;
         try {
-            java.util.Optional<String> no = eligibility.whyNot();
+            Optional<String> no = eligibility.whyNot();
             if (no.isPresent()) {
                 stepAside(no.get());
                 return;
@@ -131,7 +136,7 @@ public final class LeaderElection implements Closeable {
         } catch (Exception e) {
             // another node may start where this one cannot (a port taken, a disk full); if none can, this
             // one tries again, less often each time, so a passing fault does not leave the cluster unserved
-            java.time.Duration pause = STEP_ASIDE.multipliedBy(1L << Math.min(failedStarts++, 5));
+            Duration pause = STEP_ASIDE.multipliedBy(1L << Math.min(failedStarts++, 5));
             log.error("could not start serving as leader; standing aside for {} s", pause.toSeconds(), e);
             stop("failed to start serving: " + e);
             leave(pause);
@@ -145,7 +150,7 @@ public final class LeaderElection implements Closeable {
         leave(STEP_ASIDE);
     }
 
-    private void leave(java.time.Duration pause) {
+    private void leave(Duration pause) {
         try {
             latch.close(LeaderLatch.CloseMode.SILENT);
         } catch (IOException | IllegalStateException e) {
@@ -210,7 +215,7 @@ public final class LeaderElection implements Closeable {
             events.shutdown();
             try {
                 // the caller may exit next: the node must be silent (VIP gone) before close returns
-                if (!events.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) log.error("stopping service took over 30 s");
+                if (!events.awaitTermination(30, TimeUnit.SECONDS)) log.error("stopping service took over 30 s");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -1,7 +1,10 @@
 package org.icbd.failover;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -49,7 +52,7 @@ public record LogHeader(String cluster, long epoch, String node, byte[] ackNonce
 
     static LogHeader decode(byte[] bytes) throws IOException {
         try {
-            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             if (in.readInt() != PROTOCOL) throw new IOException("not a write-log header");
             String cluster = in.readUTF();
             long epoch = in.readLong();
@@ -57,7 +60,7 @@ public record LogHeader(String cluster, long epoch, String node, byte[] ackNonce
             byte[] nonce = in.readNBytes(FrameCodec.NONCE_BYTES);
             if (in.available() != 0) throw new IOException("trailing bytes after the write-log header");
             return new LogHeader(cluster, epoch, node, nonce);
-        } catch (java.io.EOFException | BufferUnderflowException e) {
+        } catch (EOFException | BufferUnderflowException e) {
             throw new IOException("truncated write-log header", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad write-log header: " + e.getMessage(), e);

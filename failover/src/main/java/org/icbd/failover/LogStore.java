@@ -1,6 +1,8 @@
 package org.icbd.failover;
 
+import java.io.BufferedInputStream;
 import java.io.Closeable;
+import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -177,10 +181,10 @@ public final class LogStore implements Closeable {
     }
 
     /** The checkpoints of {@code volume} a segment kept in {@code dir} starts at: a replay can start from any of them. */
-    public static java.util.Set<String> segmentStarts(Path dir, String volume) throws IOException {
+    public static Set<String> segmentStarts(Path dir, String volume) throws IOException {
         Path vol = dir.resolve(volume);
-        if (!Files.isDirectory(vol)) return java.util.Set.of();
-        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (!Files.isDirectory(vol)) return Set.of();
+        Set<String> out = new TreeSet<>();
         for (Path p : segments(vol, volume).values()) out.add(checkpointOf(p));
         return out;
     }
@@ -192,7 +196,7 @@ public final class LogStore implements Closeable {
 
     /** Reads a segment's records in order, one at a time (a segment may be larger than any array). */
     private static void read(Path segment, boolean last, RecordConsumer each) throws IOException {
-        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(segment), 1 << 20))) {
+        try (var in = new DataInputStream(new BufferedInputStream(Files.newInputStream(segment), 1 << 20))) {
             while (true) {
                 LogRecord r;
                 try {

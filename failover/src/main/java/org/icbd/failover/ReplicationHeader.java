@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,11 +28,11 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
      */
     private static final int CHECKPOINT = 4;
     private static final int PUBLISHED_VERSION = 5;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent, UUID uuid) {
         this(cluster, epoch, volume, snapshot, parent, false, uuid);
     }
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader {
         new ClusterPaths(cluster);
@@ -83,7 +84,7 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
             if (in.available() != 0) throw new IOException("trailing bytes after the replication header");
             return new ReplicationHeader(cluster, epoch, volume, snapshot, parent.isEmpty() ? Optional.empty() : Optional.of(parent),
                     protocol == PUBLISHED_VERSION, uuid);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw new IOException("truncated replication header", e);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad replication header: " + e.getMessage(), e);

@@ -1,8 +1,13 @@
 package org.icbd.failover;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.data.Stat;
 
 /**
  * Which checkpoint of each volume each standby has acknowledged, in ZooKeeper
@@ -28,18 +33,18 @@ public final class ReplicationProgress {
     }
 
     /** One standby's last acknowledged checkpoint of one volume, and when the leader recorded it. */
-    public record Ack(String node, String volume, String snapshot, java.time.Instant at) {
+    public record Ack(String node, String volume, String snapshot, Instant at) {
     }
 
     /** Every acknowledgement recorded, by node and volume. */
-    public java.util.List<Ack> all() throws Exception {
-        java.util.List<Ack> out = new java.util.ArrayList<>();
+    public List<Ack> all() throws Exception {
+        List<Ack> out = new ArrayList<>();
         String root = paths.root() + "/replication";
-        for (String node : new java.util.TreeSet<>(ZNodes.children(zk, root))) {
-            for (String volume : new java.util.TreeSet<>(zk.getChildren().forPath(root + "/" + node))) {
-                org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        for (String node : new TreeSet<>(ZNodes.children(zk, root))) {
+            for (String volume : new TreeSet<>(zk.getChildren().forPath(root + "/" + node))) {
+                Stat stat = new Stat();
                 byte[] data = zk.getData().storingStatIn(stat).forPath(path(node, volume));
-                out.add(new Ack(node, volume, new String(data, StandardCharsets.UTF_8), java.time.Instant.ofEpochMilli(stat.getMtime())));
+                out.add(new Ack(node, volume, new String(data, StandardCharsets.UTF_8), Instant.ofEpochMilli(stat.getMtime())));
             }
         }
         return out;

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.icbd.btrfs.Btrfs;
@@ -195,7 +197,7 @@ public final class ReplicationReceiver implements Closeable {
                 if (in.available() == 0) { // acknowledge once per burst: one sync and one reply for many records
                     if (sync) logs.sync();
                     sync = false;
-                    byte[] a = java.nio.ByteBuffer.allocate(8).putLong(seq).array();
+                    byte[] a = ByteBuffer.allocate(8).putLong(seq).array();
                     acks.write(out, a, 0, a.length);
                     out.flush();
                 }
@@ -266,7 +268,7 @@ public final class ReplicationReceiver implements Closeable {
     /** A received subvolume is the one announced when btrfs receive finished it and it carries the announced uuid. */
     private void requireAnnounced(Subvolume got, ReplicationHeader h) throws IOException {
         if (!btrfs.isReadOnly(got.path())) throw new IOException(h.snapshot() + " was received but not made read-only: incomplete");
-        if (!got.receivedUuid().equals(java.util.Optional.of(h.uuid()))) {
+        if (!got.receivedUuid().equals(Optional.of(h.uuid()))) {
             throw new IOException(h.snapshot() + " was received with uuid " + got.receivedUuid().map(Object::toString).orElse("none")
                     + ", the sender announced " + h.uuid());
         }

@@ -6,8 +6,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -108,7 +112,7 @@ public final class ReplicationSender {
         while ((n = data.readNBytes(buf, 0, CHUNK)) > 0) {
             // reading a pipe and writing a socket ignore interrupts: look between chunks
             if (Thread.currentThread().isInterrupted()) {
-                throw new java.io.InterruptedIOException("sending " + header.snapshot() + " to " + standby + " interrupted");
+                throw new InterruptedIOException("sending " + header.snapshot() + " to " + standby + " interrupted");
             }
             try {
                 frames.write(out, buf, 0, n);
@@ -130,8 +134,8 @@ public final class ReplicationSender {
     /** Whether a send failed because the standby could not be reached or stopped answering (not a refusal). */
     public static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
-                    || t instanceof java.net.SocketTimeoutException) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof SocketTimeoutException) {
                 return true;
             }
         }

@@ -1,11 +1,14 @@
 package org.icbd.failover;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.curator.framework.CuratorFramework;
 
 /**
  * Which standbys hold every acknowledged write of each synchronously replicated volume, as the leader
@@ -68,7 +71,7 @@ public record SyncState(long epoch, String leader, Map<String, Set<String>> volu
     }
 
     /** The record in ZooKeeper, if a leader of synchronously replicated volumes wrote one. */
-    public static Optional<SyncState> read(org.apache.curator.framework.CuratorFramework zk, ClusterPaths paths) throws Exception {
+    public static Optional<SyncState> read(CuratorFramework zk, ClusterPaths paths) throws Exception {
         Optional<String> s = ZNodes.read(zk, paths.syncState());
         return s.isEmpty() ? Optional.empty() : Optional.of(decode(s.get()));
     }
@@ -79,13 +82,13 @@ public record SyncState(long epoch, String leader, Map<String, Set<String>> volu
      *
      * @throws IOException when a newer epoch has begun
      */
-    public void write(org.apache.curator.framework.CuratorFramework zk, ClusterPaths paths) throws Exception {
-        new Epochs(zk, paths).writeFenced(paths.syncState(), encode().getBytes(java.nio.charset.StandardCharsets.UTF_8), epoch);
+    public void write(CuratorFramework zk, ClusterPaths paths) throws Exception {
+        new Epochs(zk, paths).writeFenced(paths.syncState(), encode().getBytes(StandardCharsets.UTF_8), epoch);
     }
 
     private static Map<String, Set<String>> copy(Map<String, Set<String>> m) {
         Map<String, Set<String>> out = new TreeMap<>();
-        m.forEach((k, v) -> out.put(k, java.util.Collections.unmodifiableSet(new TreeSet<>(v))));
-        return java.util.Collections.unmodifiableMap(out);
+        m.forEach((k, v) -> out.put(k, Collections.unmodifiableSet(new TreeSet<>(v))));
+        return Collections.unmodifiableMap(out);
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -68,7 +69,7 @@ final class VipGuard {
     /** Starts a guard of {@code cidr} on {@code iface}; {@code silence} zero means it only watches for the JVM's death. */
     static VipGuard start(List<String> prefix, String cidr, String iface, Duration silence) throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
-        String seconds = silence.isZero() ? "0" : String.format(java.util.Locale.ROOT, "%d.%03d", silence.toSeconds(), silence.toMillisPart());
+        String seconds = silence.isZero() ? "0" : String.format(Locale.ROOT, "%d.%03d", silence.toSeconds(), silence.toMillisPart());
         cmd.addAll(List.of("bash", "-c", SCRIPT, "icbd-vip-guard", seconds, cidr, iface));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -100,7 +102,7 @@ class CheckpointerTest {
             zk.start();
             ReplicationProgress progress = new ReplicationProgress(zk, new ClusterPaths("site1"));
             InetSocketAddress gone;
-            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 gone = (InetSocketAddress) closed.getLocalSocketAddress();
             }
             try (ReplicationReceiver rx = new ReplicationReceiver("site1", SECRET, standby.root().resolve("replicas"), () -> 1,

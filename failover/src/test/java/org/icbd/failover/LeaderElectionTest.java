@@ -4,17 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryForever;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -119,7 +126,7 @@ class LeaderElectionTest {
         Epochs epochs = new Epochs(zk, PATHS);
         assertEquals(0, epochs.current());
         List<Thread> threads = new ArrayList<>();
-        java.util.Set<Long> taken = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<Long> taken = ConcurrentHashMap.newKeySet();
         for (int i = 0; i < 8; i++) {
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
@@ -142,7 +149,7 @@ class LeaderElectionTest {
     @Test
     void aNodeNotInSyncStepsAsideForOneThatIs() throws Exception {
         CuratorFramework zk = client(3000);
-        java.util.Map<String, java.util.Set<String>> volumes = java.util.Map.of("ws01", java.util.Set.of("b"));
+        Map<String, Set<String>> volumes = Map.of("ws01", Set.of("b"));
         new Epochs(zk, PATHS).next(); // a led in epoch 1
         new SyncState(1, "a", volumes).write(zk, PATHS);
 
@@ -162,7 +169,7 @@ class LeaderElectionTest {
     void anAdministratorCanLetANodeOutOfSyncLead() throws Exception {
         CuratorFramework zk = client(3000);
         for (int i = 0; i < 4; i++) new Epochs(zk, PATHS).next();
-        new SyncState(4, "a", java.util.Map.of("ws01", java.util.Set.of())).write(zk, PATHS);
+        new SyncState(4, "a", Map.of("ws01", Set.of())).write(zk, PATHS);
         SyncEligibility eligibility = new SyncEligibility(zk, PATHS, "c");
         assertTrue(eligibility.whyNot().orElseThrow().contains("not in sync for [ws01] with a (epoch 4)"));
         Recorder c = new Recorder();
@@ -178,28 +185,28 @@ class LeaderElectionTest {
     void theSyncStateIsFencedByEpochAndReadAsWritten() throws Exception {
         CuratorFramework zk = client(3000);
         for (int i = 0; i < 3; i++) new Epochs(zk, PATHS).next();
-        SyncState s3 = new SyncState(3, "b", java.util.Map.of("ws01", java.util.Set.of("a", "c"), "ws02", java.util.Set.of()));
+        SyncState s3 = new SyncState(3, "b", Map.of("ws01", Set.of("a", "c"), "ws02", Set.of()));
         s3.write(zk, PATHS);
-        assertEquals(java.util.Optional.of(s3), SyncState.read(zk, PATHS));
+        assertEquals(Optional.of(s3), SyncState.read(zk, PATHS));
         assertTrue(s3.eligible("b"), "the leader it names");
         assertFalse(s3.eligible("a"), "in sync for ws01 only");
-        assertEquals(java.util.Set.of("ws02"), s3.missing("a"));
-        java.io.IOException late = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> new SyncState(2, "a", java.util.Map.of()).write(zk, PATHS));
+        assertEquals(Set.of("ws02"), s3.missing("a"));
+        IOException late = Assertions.assertThrows(IOException.class,
+                () -> new SyncState(2, "a", Map.of()).write(zk, PATHS));
         assertTrue(late.getMessage().contains("epoch 2 is over (the cluster is in epoch 3)"), late.getMessage());
-        assertEquals(java.util.Optional.of(s3), SyncState.read(zk, PATHS), "a deposed leader's update did not land");
+        assertEquals(Optional.of(s3), SyncState.read(zk, PATHS), "a deposed leader's update did not land");
         assertEquals(s3, SyncState.decode(s3.encode()));
-        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> SyncState.decode("leader x\nvolume"));
+        Assertions.assertThrows(IOException.class, () -> SyncState.decode("leader x\nvolume"));
     }
 
     /** A node that cannot start serving (its port taken, say) for its first {@code failures} tries. */
     private static Recorder failing(int failures) {
-        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(failures);
+        AtomicInteger left = new AtomicInteger(failures);
         return new Recorder() {
             @Override
             public void lead(long epoch) throws Exception {
                 super.lead(epoch);
-                if (left.getAndDecrement() > 0) throw new java.io.IOException("address already in use");
+                if (left.getAndDecrement() > 0) throw new IOException("address already in use");
             }
         };
     }

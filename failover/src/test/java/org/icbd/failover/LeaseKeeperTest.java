@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryForever;
@@ -30,7 +32,7 @@ class LeaseKeeperTest {
     private TestingServer zkServer;
     private final List<AutoCloseable> closeLater = new ArrayList<>();
     private final BlockingQueue<String> lapses = new LinkedBlockingQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger beats = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger beats = new AtomicInteger();
     private final ServingLease lease = new ServingLease(ServingLease.durationFor(SESSION), System::nanoTime);
 
     @BeforeEach
@@ -106,7 +108,7 @@ class LeaseKeeperTest {
         CuratorFramework zk = client();
         long epoch = new Epochs(zk, PATHS).next();
         LeaseKeeper k = LeaseKeeper.start(zk, PATHS, epoch, lease, () -> {
-            throw new java.io.IOException("the virtual IP guard has exited");
+            throw new IOException("the virtual IP guard has exited");
         }, lapses::add);
         closeLater.add(k);
         assertEquals("the virtual IP guard has exited", lapses.poll(20, TimeUnit.SECONDS));

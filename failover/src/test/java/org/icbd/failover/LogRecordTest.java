@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -47,7 +50,7 @@ class LogRecordTest {
             } catch (IOException expected) {
                 // refused with a reason: fine
             } catch (RuntimeException e) {
-                throw new AssertionError("bytes " + java.util.HexFormat.of().formatHex(b) + " threw " + e, e);
+                throw new AssertionError("bytes " + HexFormat.of().formatHex(b) + " threw " + e, e);
             }
         }
         byte[] path = new LogRecord.Marker("ab", "ab.1.1").encode();
@@ -99,7 +102,7 @@ class LogRecordTest {
             segment = s.findFirst().orElseThrow();
         }
         long size = Files.size(segment);
-        try (var ch = java.nio.channels.FileChannel.open(segment, StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             ch.truncate(size - 10);
         }
         byte[] disk = new byte[1024];
@@ -113,7 +116,7 @@ class LogRecordTest {
 
     private static LogRecord.Write write(long offset, int value) {
         byte[] b = new byte[512];
-        java.util.Arrays.fill(b, (byte) value);
+        Arrays.fill(b, (byte) value);
         return new LogRecord.Write("ws01", offset, b, false);
     }
 
@@ -127,7 +130,7 @@ class LogRecordTest {
 
             @Override
             public void trim(long offset, long length) {
-                java.util.Arrays.fill(disk, (int) offset, (int) (offset + length), (byte) 0);
+                Arrays.fill(disk, (int) offset, (int) (offset + length), (byte) 0);
             }
         };
     }

@@ -7,22 +7,36 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.icbd.btrfs.Btrfs;
+import org.icbd.btrfs.FileExtents;
 import org.icbd.btrfs.LoopBtrfs;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.btrfs.Subvolume;
@@ -55,8 +69,8 @@ class ReplicationTest {
             assertTrue(s1.readOnly());
 
             byte[] more = random(1 << 20, 2);
-            try (var ch = java.nio.channels.FileChannel.open(vol.resolve("disk.img"), java.nio.file.StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(more), 1 << 20);
+            try (var ch = FileChannel.open(vol.resolve("disk.img"), StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(more), 1 << 20);
             }
             System.arraycopy(more, 0, data, 1 << 20, more.length);
             Path c2 = btrfs.snapshot(vol, snaps.resolve("ws01.1.2"), true).path();
@@ -159,8 +173,8 @@ class ReplicationTest {
         Files.write(work.resolve("disk.img"), random(4 << 20, 4));
         Path v1 = btrfs.snapshot(work, versions.resolve("1"), true).path();
         Path clone = btrfs.snapshot(v1, leader.root().resolve("ws01"), false).path();
-        try (var ch = java.nio.channels.FileChannel.open(clone.resolve("disk.img"), java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(random(64 << 10, 5)), 1 << 20);
+        try (var ch = FileChannel.open(clone.resolve("disk.img"), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(random(64 << 10, 5)), 1 << 20);
         }
         Path c1 = btrfs.snapshot(clone, Files.createDirectories(leader.root().resolve("checkpoints")).resolve("ws01.1.1"), true).path();
 
@@ -177,8 +191,8 @@ class ReplicationTest {
             Path replica = standby.root().resolve("replicas/ws01/ws01.1.1/disk.img");
             assertArrayEquals(Files.readAllBytes(c1.resolve("disk.img")), Files.readAllBytes(replica));
             long shared = 0;
-            var versionExtents = org.icbd.btrfs.FileExtents.map(got.resolve("disk.img"), 0, 4 << 20, true);
-            for (var e : org.icbd.btrfs.FileExtents.map(replica, 0, 4 << 20, true)) {
+            var versionExtents = FileExtents.map(got.resolve("disk.img"), 0, 4 << 20, true);
+            for (var e : FileExtents.map(replica, 0, 4 << 20, true)) {
                 boolean inVersion = versionExtents.stream()
                         .anyMatch(v -> e.physical() >= v.physical() && e.physical() + e.length() <= v.physical() + v.length());
                 if (inVersion) shared += e.length();
@@ -203,7 +217,7 @@ class ReplicationTest {
             ReplicationSender tx = new ReplicationSender("site1", SECRET);
             tx.send(rx.address(), 1, "ws01", c1, Optional.empty());
             try (WriteLogTest.Relay held = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
-                var sending = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                var sending = CompletableFuture.supplyAsync(() -> {
                     try {
                         return tx.send(held.address(), 1, "ws01", c2, Optional.of(c1));
                     } catch (IOException e) {
@@ -218,7 +232,7 @@ class ReplicationTest {
 
                 rx.leading(2); // elected meanwhile: the promotion chooses now
                 held.thaw();
-                Object outcome = sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                Object outcome = sending.get(60, TimeUnit.SECONDS);
                 assertTrue(outcome instanceof IOException e && e.getMessage().contains("epoch 1 is older than 2"), "refused: " + outcome);
             }
             assertFalse(Files.exists(replicas.resolve("ws01/ws01.1.2")), "finished after the election: never given its name");
@@ -227,7 +241,7 @@ class ReplicationTest {
         try (ReplicationReceiver rx = receiver(standby, () -> 2)) {
             // cut short: the connection breaks midway
             try (WriteLogTest.Relay breaks = new WriteLogTest.Relay(rx.address(), 1 << 20)) {
-                var sending = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                var sending = CompletableFuture.runAsync(() -> {
                     try {
                         new ReplicationSender("site1", SECRET).send(breaks.address(), 2, "ws01", c2, Optional.of(c1));
                     } catch (IOException expected) {
@@ -236,7 +250,7 @@ class ReplicationTest {
                 });
                 breaks.held.await();
                 breaks.close();
-                sending.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                sending.get(60, TimeUnit.SECONDS);
             }
             long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             Path partial = replicas.resolve("ws01/ws01.1.2" + ReplicationReceiver.PARTIAL);
@@ -283,15 +297,15 @@ class ReplicationTest {
     /** The sender's protocol, with any header: what a sender that announces the wrong subvolume would send. */
     private String rawSend(InetSocketAddress to, ReplicationHeader h, Path snapshot) throws IOException {
         try (Socket s = new Socket(to.getAddress(), to.getPort())) {
-            var in = new java.io.DataInputStream(s.getInputStream());
-            var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
+            var in = new DataInputStream(s.getInputStream());
+            var out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
             byte[] nonce = in.readNBytes(FrameCodec.NONCE_BYTES);
             FrameCodec frames = new FrameCodec(SECRET, nonce);
             byte[] header = h.encode();
             frames.write(out, header, 0, header.length);
             out.flush();
             assertEquals("GO", in.readUTF());
-            try (var stream = btrfs.send(snapshot, Optional.empty(), java.util.List.of())) {
+            try (var stream = btrfs.send(snapshot, Optional.empty(), List.of())) {
                 byte[] all = stream.stream().readAllBytes();
                 for (int off = 0; off < all.length; off += 1 << 16) frames.write(out, all, off, Math.min(1 << 16, all.length - off));
                 stream.awaitSuccess();
@@ -327,15 +341,15 @@ class ReplicationTest {
         }
     }
 
-    private static java.util.stream.Stream<Path> children(Path dir) {
+    private static Stream<Path> children(Path dir) {
         try {
             return Files.list(dir);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
-    private ReplicationReceiver receiver(LoopBtrfs standby, java.util.function.LongSupplier epoch) throws IOException {
+    private ReplicationReceiver receiver(LoopBtrfs standby, LongSupplier epoch) throws IOException {
         return new ReplicationReceiver("site1", SECRET, standby.root().resolve("replicas"), epoch,
                 new InetSocketAddress("127.0.0.1", 0));
     }
@@ -354,7 +368,7 @@ class ReplicationTest {
 
     /** A TCP relay that flips one bit of the sender's bytes at {@code flipAt}: corruption in transit. */
     static final class Tamperer implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
 
         Tamperer(InetSocketAddress target, long flipAt) throws IOException {
             Thread.ofVirtual().start(() -> {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +35,7 @@ class VipGuardTest {
 
     @BeforeEach
     void zookeeper() throws Exception {
-        assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/bash")), "the guard is a bash script");
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "the guard is a bash script");
         server = new TestingServer(new InstanceSpec(null, InstanceSpec.getRandomPort(), -1, -1, true, -1, 1000, 100), true);
         leader = client();
         observer = client();

@@ -78,7 +78,7 @@ class VirtualIpTest {
 
     @Test
     void releaseRemovesTheAddressThroughItsGuardAndAcquireStartsAnother() throws Exception {
-        VirtualIp vip = new IpCommandVirtualIp("10.77.0.12/24", "vip0", List.of("ip", "netns", "exec", ns), java.time.Duration.ofSeconds(30));
+        VirtualIp vip = new IpCommandVirtualIp("10.77.0.12/24", "vip0", List.of("ip", "netns", "exec", ns), Duration.ofSeconds(30));
         vip.acquire();
         vip.release();
         assertFalse(vip.held());

@@ -9,17 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +72,7 @@ class WriteLogTest {
         try (ReplicationReceiver rx = standby(1); WriteLog log = log(1)) {
             log.await(log.append(List.of(write(0, new byte[4096])))); // nobody connected: nothing to wait for
             inSync(log, rx.address());
-            List<Thread> writers = new java.util.ArrayList<>();
+            List<Thread> writers = new ArrayList<>();
             Object order = new Object(); // what MirroredBlockDevice's lock does: apply and append in one step
             for (int t = 0; t < 8; t++) {
                 writers.add(Thread.ofVirtual().start(() -> {
@@ -91,7 +95,7 @@ class WriteLogTest {
             }
             for (Thread t : writers) t.join();
             log.await(log.append(List.of(new LogRecord.Trim("ws01", 8192, 4096))));
-            java.util.Arrays.fill(leader, 8192, 12288, (byte) 0);
+            Arrays.fill(leader, 8192, 12288, (byte) 0);
             rx.leading(2); // promotion: the log ends here
         }
         byte[] standby = new byte[1 << 20];
@@ -142,7 +146,7 @@ class WriteLogTest {
              WriteLog log = log(1)) {
             inSync(log, evil.address());
             byte[] ones = new byte[4096];
-            java.util.Arrays.fill(ones, (byte) 1);
+            Arrays.fill(ones, (byte) 1);
             log.await(log.append(List.of(write(0, ones))));
             assertEquals(Map.of("ws01", Set.of()), recorded.get(recorded.size() - 1));
             rx.leading(2);
@@ -168,7 +172,7 @@ class WriteLogTest {
      */
     @Test
     void aClosedLogFailsWaitingWritesWithoutRecordingInZooKeeper() throws Exception {
-        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
         AtomicBoolean blocking = new AtomicBoolean();
         ReplicationReceiver rx = standby(1);
         try (WriteLog log = new WriteLog("site1", SECRET, 1, "a", TIMEOUT, List.of("ws01"), inSync -> {
@@ -203,12 +207,12 @@ class WriteLogTest {
      * chunk that would pass that many is held): a standby whose receive is held back mid-stream.
      */
     static final class Relay implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
         private final long holdAfter;
         private volatile boolean frozen;
         /** Counted down when the stream is held after {@code holdAfter} bytes. */
-        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch held = new CountDownLatch(1);
 
         Relay(InetSocketAddress target) throws IOException {
             this(target, Long.MAX_VALUE);

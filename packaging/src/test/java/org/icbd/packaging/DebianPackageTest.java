@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +118,7 @@ class DebianPackageTest {
                 "    print(m.replace('\\n', '|'), flush=True)",
                 "    if 'STOPPING=1' in m: break"), socket.toString()).redirectErrorStream(true).start();
         Process icbd = null;
-        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream()))) {
+        try (var out = new BufferedReader(new InputStreamReader(receiver.getInputStream()))) {
             assertEquals("bound", out.readLine());
             ProcessBuilder pb = new ProcessBuilder(tree.resolve("usr/bin/icbd").toString(), "serve", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("icbd.log").toFile());

@@ -1,21 +1,21 @@
 package org.icbd.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.icbd.config.IscsiNames;
 import org.icbd.volume.ImageMaintenance;
+import org.icbd.http.HttpEndpoint;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
@@ -55,12 +55,10 @@ public final class AdminApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 64 << 10;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpEndpoint http;
 
-    private AdminApi(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private AdminApi(HttpEndpoint http) {
+        this.http = http;
     }
 
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, ImportSources imports) throws IOException {
@@ -69,16 +67,10 @@ public final class AdminApi implements AutoCloseable {
 
     /** @param iqnPrefix the site's prefix of workstations' target names */
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
         var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
         var groups = new GroupResource(volumes);
-        server.createContext("/", exchange -> handle(exchange, volumes, token, imports, workstations, groups));
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.start();
-        AdminApi api = new AdminApi(server, executor);
-        log.info("admin API on http://{}/api/v1", MetricsEndpoint.hostPort(api.boundAddress()));
-        return api;
+        return new AdminApi(HttpEndpoint.start(address, 16,
+                exchange -> handle(exchange, volumes, token, imports, workstations, groups), "admin API", "/api/v1"));
     }
 
     /** A request the API refuses, with its status. */
@@ -140,7 +132,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private static List<String> segments(String path) {
-        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     }
 
     private static Object route(String method, List<String> p, HttpExchange ex, VolumeManager volumes, ImportSources imports)
@@ -272,7 +264,7 @@ public final class AdminApi implements AutoCloseable {
             JsonNode n = JSON.readTree(raw);
             if (n == null || !n.isObject()) throw new Refused(400, "expected a JSON object");
             return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new Refused(400, "not valid JSON: " + e.getOriginalMessage());
         }
     }
@@ -305,12 +297,11 @@ public final class AdminApi implements AutoCloseable {
     }
 
     public InetSocketAddress boundAddress() {
-        return server.getAddress();
+        return http.boundAddress();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdown();
+        http.close();
     }
 }

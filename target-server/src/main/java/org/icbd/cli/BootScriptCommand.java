@@ -2,6 +2,7 @@ package org.icbd.cli;
 
 import java.util.concurrent.Callable;
 import org.icbd.workstation.BootScripts;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,7 +24,7 @@ final class BootScriptCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!url.matches("https?://[^/\\s]+/?")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--url: expected http://HOST:PORT; got '" + url + "'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--url: expected http://HOST:PORT; got '" + url + "'");
         }
         spec.commandLine().getOut().print(BootScripts.chain(url));
         spec.commandLine().getOut().flush();

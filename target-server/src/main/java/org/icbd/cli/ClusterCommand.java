@@ -3,6 +3,7 @@ package org.icbd.cli;
 import java.io.PrintWriter;
 import org.icbd.config.ClusterSettings;
 import org.icbd.node.ClusterAdmin;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code icbd cluster ...}: operations on the cluster this node's configuration names. */
@@ -28,7 +29,7 @@ final class ClusterCommand extends CommandGroup {
                     "every write it acknowledged (see 'icbd replication status'). The writes that node lacks are lost;",
                     "its writable targets are held until 'icbd cluster release'."})
     static final class Promote extends ClusterSubcommand {
-        @picocli.CommandLine.Option(names = "--node", required = true, description = "the node id allowed to lead")
+        @CommandLine.Option(names = "--node", required = true, description = "the node id allowed to lead")
         String node;
 
         @Override

@@ -1,7 +1,10 @@
 package org.icbd.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
+import org.icbd.btrfs.BtrfsException;
 import org.icbd.config.ConfigException;
+import org.icbd.volume.VolumeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,8 +60,8 @@ public final class IcbdCommand implements Runnable {
             cl.getErr().flush();
             return USAGE;
         }
-        if (e instanceof org.icbd.volume.VolumeException || e instanceof org.icbd.btrfs.BtrfsException
-                || e instanceof java.nio.file.FileSystemException) {
+        if (e instanceof VolumeException || e instanceof BtrfsException
+                || e instanceof FileSystemException) {
             // an operation that could not be done: say what and why, leave the stack trace out
             cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             cl.getErr().flush();

@@ -7,6 +7,7 @@ import org.icbd.config.ConfigLoader;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
+import org.icbd.node.ClusterAdmin;
 import org.icbd.node.LunStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +36,7 @@ final class ServeCommand implements Callable<Integer> {
         ConfigLoader loader = new ConfigLoader();
         var home = loader.clusterHome(config);
         // a standby resolves its clone LUNs against the leader's catalog, so a check must see that catalog too
-        if (home.isPresent()) org.icbd.node.ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
+        if (home.isPresent()) ClusterAdmin.mirrorCatalog(home.get().cluster(), home.get().dataRoot());
         IcbdConfig cfg = loader.load(config);
         if (check) {
             // a standby opens only what it holds: the rest arrives by replication, as when it serves

@@ -1,5 +1,7 @@
 package org.icbd.config;
 
+import java.util.Optional;
+
 /**
  * The node's read cache.
  *
@@ -18,11 +20,11 @@ public record CacheSettings(boolean enabled, long maxBytes, int chunkSize) {
     }
 
     /** Why a cache of {@code sizeMib} cannot work in this JVM, if it cannot; the cache lives on the heap. */
-    public static java.util.Optional<String> sizeProblem(long sizeMib) {
+    public static Optional<String> sizeProblem(long sizeMib) {
         long heapMib = Runtime.getRuntime().maxMemory() >> 20;
-        if (sizeMib < 16) return java.util.Optional.of("must be at least 16 (MiB); got " + sizeMib);
-        if (sizeMib <= heapMib * 3 / 4) return java.util.Optional.empty();
-        return java.util.Optional.of(sizeMib + " MiB leaves too little of the " + heapMib + " MiB heap for sessions;"
+        if (sizeMib < 16) return Optional.of("must be at least 16 (MiB); got " + sizeMib);
+        if (sizeMib <= heapMib * 3 / 4) return Optional.empty();
+        return Optional.of(sizeMib + " MiB leaves too little of the " + heapMib + " MiB heap for sessions;"
                 + " use at most " + heapMib * 3 / 4 + " or give the JVM more (ICBD_JAVA_OPTS=-Xmx...)");
     }
 

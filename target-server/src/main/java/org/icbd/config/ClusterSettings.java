@@ -1,6 +1,7 @@
 package org.icbd.config;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Active-passive clustering: this node takes part in the leader election of {@code name} in ZooKeeper
@@ -16,7 +17,7 @@ import java.time.Duration;
  * @param replication    how writable volumes reach the standbys, or empty when only read-only LUNs are served
  */
 public record ClusterSettings(String name, String node, String zookeeper, Duration sessionTimeout,
-                              String virtualIp, String iface, java.util.Optional<Replication> replication) {
+                              String virtualIp, String iface, Optional<Replication> replication) {
 
     /**
      * Checkpoint replication of the writable (clone) LUNs.

@@ -12,15 +12,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.iscsi.IscsiSettings;
+import org.icbd.volume.VolumeLayout;
 
 /**
  * Reads {@code icbd.yaml} into an {@link IcbdConfig}: every key is checked here, at the edge,
@@ -42,10 +45,10 @@ public final class ConfigLoader {
             "replication");
     private static final Set<String> REPLICATION_KEYS = Set.of("listen", "secret-file", "interval", "mode", "diverged-keep",
             "diverged-max-age");
-    private static final java.util.regex.Pattern CIDR4 = java.util.regex.Pattern.compile(
+    private static final Pattern CIDR4 = Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/(3[0-2]|[12]?\\d)");
-    private static final java.util.regex.Pattern IFACE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-    private static final java.util.regex.Pattern ENSEMBLE = java.util.regex.Pattern.compile(
+    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final Pattern ENSEMBLE = Pattern.compile(
             "[A-Za-z0-9.:\\[\\]-]+:\\d{1,5}(,[A-Za-z0-9.:\\[\\]-]+:\\d{1,5})*");
     private static final Set<String> TARGET_KEYS = Set.of("iqn", "alias", "luns", "chap", "mutual-chap", "allow", "open");
     private static final Set<String> LUN_KEYS = Set.of("lun", "path", "clone", "version", "read-only", "block-size", "cache",
@@ -195,7 +198,7 @@ public final class ConfigLoader {
     private static void requireReplicableInCluster(ConfigNode root, List<TargetConfig> targets, ClusterSettings cluster,
                                                    Path dataRoot) throws ConfigException {
         List<ConfigNode> nodes = root.list("targets");
-        Path clones = new org.icbd.volume.VolumeLayout(dataRoot).clones();
+        Path clones = new VolumeLayout(dataRoot).clones();
         for (int i = 0; i < targets.size(); i++) {
             for (int j = 0; j < targets.get(i).luns().size(); j++) {
                 LunConfig lun = targets.get(i).luns().get(j);
@@ -463,7 +466,7 @@ public final class ConfigLoader {
             throw t.error("luns", (t.has("luns") ? "is empty" : "is required") + ": list the image files this target serves,"
                     + " or map volumes onto it with 'icbd lun map --target " + iqn + "'");
         }
-        out.sort(java.util.Comparator.comparingLong(LunConfig::lun));
+        out.sort(Comparator.comparingLong(LunConfig::lun));
         return out;
     }
 

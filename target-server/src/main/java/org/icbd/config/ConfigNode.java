@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -101,7 +102,7 @@ final class ConfigNode {
         JsonNode v = node.get(key);
         if (v.isBoolean()) return v.asBoolean();
         if (v.isTextual()) {
-            switch (v.asText().strip().toLowerCase(java.util.Locale.ROOT)) {
+            switch (v.asText().strip().toLowerCase(Locale.ROOT)) {
                 case "true", "yes", "on" -> { return true; }
                 case "false", "no", "off" -> { return false; }
                 default -> { }

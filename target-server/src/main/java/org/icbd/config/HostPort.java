@@ -1,6 +1,7 @@
 package org.icbd.config;
 
 import java.net.InetSocketAddress;
+import java.util.Locale;
 
 /**
  * A network address as the operator wrote it: {@code host:port}, {@code [v6]:port}, or a bare
@@ -55,7 +56,7 @@ public record HostPort(String host, int port) {
 
     /** True for names and literals that only this host can reach (localhost, 127/8, ::1). */
     public static boolean isLoopback(String host) {
-        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        String h = host.strip().toLowerCase(Locale.ROOT);
         return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 

@@ -1,5 +1,6 @@
 package org.icbd.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.icbd.iscsi.IscsiSettings;
@@ -20,7 +21,7 @@ import org.icbd.iscsi.IscsiSettings;
  */
 public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                          Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
-                         Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster,
+                         Optional<AdminSettings> admin, Path dataRoot, Optional<ClusterSettings> cluster,
                          Optional<WorkstationSettings> workstations) {
 
     public static final String DEFAULT_PATH = "/etc/icbd/icbd.yaml";
@@ -35,13 +36,13 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
 
     public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                       Optional<ChapConfig> discoveryChap, List<TargetConfig> targets, CacheSettings cache,
-                      Optional<AdminSettings> admin, java.nio.file.Path dataRoot, Optional<ClusterSettings> cluster) {
+                      Optional<AdminSettings> admin, Path dataRoot, Optional<ClusterSettings> cluster) {
         this(portals, metrics, iscsi, discoveryChap, targets, cache, admin, dataRoot, cluster, Optional.empty());
     }
 
     public IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, IscsiSettings iscsi,
                       Optional<ChapConfig> discoveryChap, List<TargetConfig> targets) {
         this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults(), Optional.empty(),
-                java.nio.file.Path.of(ConfigLoader.DEFAULT_DATA_ROOT), Optional.empty());
+                Path.of(ConfigLoader.DEFAULT_DATA_ROOT), Optional.empty());
     }
 }

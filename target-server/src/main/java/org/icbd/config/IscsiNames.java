@@ -1,6 +1,7 @@
 package org.icbd.config;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -28,7 +29,7 @@ public final class IscsiNames {
             return Optional.of("iSCSI names must be at most " + MAX_BYTES + " bytes (RFC 3720 §3.2.6.1); got "
                     + name.getBytes(StandardCharsets.UTF_8).length);
         }
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
         if (lower.startsWith("iqn.")) {
             if (!name.equals(lower)) {
                 return Optional.of("write iSCSI names in lower case (initiators normalize them, RFC 3722): " + lower);

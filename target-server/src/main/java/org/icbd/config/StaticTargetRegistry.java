@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import org.icbd.iscsi.ExportedTarget;
 import org.icbd.iscsi.TargetRegistry;
 import org.icbd.scsi.LogicalUnitSet;
+import org.icbd.scsi.ReservationStore;
 import org.icbd.storage.BlockDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,7 +139,7 @@ public final class StaticTargetRegistry implements TargetRegistry, AutoCloseable
     }
 
     /** Every LUN's persistent reservations come from {@code store} and go there when they change. */
-    public void keepReservationsIn(org.icbd.scsi.ReservationStore store) throws IOException {
+    public void keepReservationsIn(ReservationStore store) throws IOException {
         for (ExportedTarget t : all()) {
             if (t.scsi() instanceof LogicalUnitSet units) units.keepReservationsIn(store); // all built by open()
         }

@@ -1,5 +1,6 @@
 package org.icbd.config;
 
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,7 +20,7 @@ public record TargetConfig(String iqn, String alias, List<LunConfig> luns, Optio
     /** This target with its read-only LUNs only. */
     /** This target with only the LUNs whose files are here (in a cluster, the others arrive by replication). */
     public TargetConfig presentPart() {
-        return new TargetConfig(iqn, alias, luns.stream().filter(l -> java.nio.file.Files.exists(l.path())).toList(), chap,
+        return new TargetConfig(iqn, alias, luns.stream().filter(l -> Files.exists(l.path())).toList(), chap,
                 mutualChap, allowedInitiators);
     }
 

@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.VolumeException;
 import org.icbd.volume.VersionSpec;
+import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 
@@ -36,7 +38,7 @@ public final class VolumeLuns {
     /** A clone as the catalog describes it (or is about to: a reset may move it to another version). */
     public static LunConfig cloneLun(VolumeManager m, long lun, CatalogState.Clone c, int blockSize, boolean cached) throws IOException {
         VolumeName name = new VolumeName(c.name());
-        return new LunConfig(lun, org.icbd.volume.VolumeLayout.disk(m.layout().clone(name)), false, blockSize,
+        return new LunConfig(lun, VolumeLayout.disk(m.layout().clone(name)), false, blockSize,
                 VolumeManager.cloneIdentity(c), base(m, new VolumeName(c.image()), c.version()), cached);
     }
 
@@ -56,12 +58,12 @@ public final class VolumeLuns {
 
     private static SharedBase base(VolumeManager m, VolumeName image, int version) throws IOException {
         // a version not here yet (a standby gets it by replication) shares nothing until it is
-        if (!java.nio.file.Files.isDirectory(m.layout().version(image, version))) return null;
+        if (!Files.isDirectory(m.layout().version(image, version))) return null;
         return m.versionSnapshotId(image, version).map(id -> new SharedBase(uncheckedDisk(m, image, version), id)).orElse(null);
     }
 
     private static Path uncheckedDisk(VolumeManager m, VolumeName image, int version) {
-        return org.icbd.volume.VolumeLayout.disk(m.layout().version(image, version));
+        return VolumeLayout.disk(m.layout().version(image, version));
     }
 
     LunConfig clone(ConfigNode lun, long number, String name, int blockSize, boolean cached) throws ConfigException {
@@ -105,7 +107,7 @@ public final class VolumeLuns {
         List<LunConfig> out = new ArrayList<>();
         try {
             VolumeManager m = volumes(target);
-            for (CatalogState.LunMap map : m.state().lunsOf(iqn.toLowerCase(java.util.Locale.ROOT))) out.add(mappedLun(m, map));
+            for (CatalogState.LunMap map : m.state().lunsOf(iqn.toLowerCase(Locale.ROOT))) out.add(mappedLun(m, map));
         } catch (VolumeException e) {
             throw target.error("a LUN mapped with 'icbd lun map' cannot be served: " + e.getMessage());
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -114,7 +115,7 @@ public final class ChapAuthenticator {
                 if ((hex.length() & 1) == 1) hex = "0" + hex;
                 return HexFormat.of().parseHex(hex);
             }
-            if (v.startsWith("0b") || v.startsWith("0B")) return java.util.Base64.getDecoder().decode(v.substring(2));
+            if (v.startsWith("0b") || v.startsWith("0B")) return Base64.getDecoder().decode(v.substring(2));
         } catch (IllegalArgumentException e) {
             return null;
         }

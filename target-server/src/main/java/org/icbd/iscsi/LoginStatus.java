@@ -2,9 +2,6 @@ package org.icbd.iscsi;
 
 /** Login response status class and detail (RFC 7143 §11.13.5), as one int: class &lt;&lt; 8 | detail. */
 public final class LoginStatus {
-    private LoginStatus() {
-    }
-
     public static final int SUCCESS = 0x0000;
     public static final int INITIATOR_ERROR = 0x0200;
     public static final int AUTHENTICATION_FAILURE = 0x0201;
@@ -20,4 +17,7 @@ public final class LoginStatus {
     public static final int TARGET_ERROR = 0x0300;
     public static final int SERVICE_UNAVAILABLE = 0x0301;
     public static final int OUT_OF_RESOURCES = 0x0302;
+
+    private LoginStatus() {
+    }
 }

@@ -2,9 +2,6 @@ package org.icbd.iscsi;
 
 /** iSCSI opcodes (RFC 7143 §11.1.1). */
 public final class Opcode {
-    private Opcode() {
-    }
-
     // initiator to target
     public static final int NOP_OUT = 0x00;
     public static final int SCSI_COMMAND = 0x01;
@@ -29,4 +26,7 @@ public final class Opcode {
 
     /** The reserved tag value meaning "no task" (ITT/TTT). */
     public static final int NO_TAG = 0xFFFFFFFF;
+
+    private Opcode() {
+    }
 }

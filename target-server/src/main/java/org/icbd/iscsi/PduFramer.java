@@ -1,6 +1,7 @@
 package org.icbd.iscsi;
 
 import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
 
 /**
  * Cuts a TCP byte stream into PDUs, in the style of a Netty frame decoder: feed it whatever
@@ -90,7 +91,7 @@ public final class PduFramer {
 
     private static final class CrcCheck {
         static void header(byte[] bhs, byte[] ahs, int expected) throws FramingException {
-            java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+            CRC32C c = new CRC32C();
             c.update(bhs);
             c.update(ahs);
             if ((int) c.getValue() != expected) {

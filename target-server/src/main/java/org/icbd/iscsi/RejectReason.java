@@ -2,9 +2,6 @@ package org.icbd.iscsi;
 
 /** Reject reasons (RFC 7143 §11.17.1). */
 public final class RejectReason {
-    private RejectReason() {
-    }
-
     public static final int DATA_DIGEST_ERROR = 0x02;
     public static final int SNACK_REJECT = 0x03;
     public static final int PROTOCOL_ERROR = 0x04;
@@ -15,4 +12,7 @@ public final class RejectReason {
     public static final int INVALID_PDU_FIELD = 0x09;
     public static final int LONG_OP_REJECT = 0x0A;
     public static final int WAITING_FOR_LOGOUT = 0x0C;
+
+    private RejectReason() {
+    }
 }

@@ -9,10 +9,9 @@ package org.icbd.iscsi;
  */
 @FunctionalInterface
 public interface ServingGate {
+    /** A standalone target: always answers. */
+    ServingGate ALWAYS = () -> true;
 
     /** May block briefly while the right to answer is being confirmed; false means answer nothing. */
     boolean mayAnswer();
-
-    /** A standalone target: always answers. */
-    ServingGate ALWAYS = () -> true;
 }

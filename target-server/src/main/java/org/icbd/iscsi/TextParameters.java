@@ -8,11 +8,11 @@ import java.util.SequencedMap;
 
 /** The key=value&lt;NUL&gt; text of login and text PDUs (RFC 7143 §6). Order is kept. */
 public final class TextParameters {
-    private TextParameters() {
-    }
-
     /** Largest text we accept across a multi-PDU login/text exchange (bounds memory). */
     public static final int MAX_TEXT = 65536;
+
+    private TextParameters() {
+    }
 
     public static final class MalformedTextException extends Exception {
         MalformedTextException(String message) {

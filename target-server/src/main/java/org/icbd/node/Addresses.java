@@ -1,6 +1,7 @@
 package org.icbd.node;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import org.icbd.config.ConfigException;
 import org.icbd.config.HostPort;
@@ -18,7 +19,7 @@ public final class Addresses {
     }
 
     public static ConfigException cannotListen(String where, IOException e) {
-        String hint = e instanceof java.net.BindException
+        String hint = e instanceof BindException
                 ? " (another process uses it, or the address is not on this machine; pick another with --portal / --metrics or the config file)"
                 : "";
         return new ConfigException(where, "cannot listen: " + e.getMessage() + hint, e);

@@ -1,13 +1,22 @@
 package org.icbd.node;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.icbd.failover.ReceivedCheckpoints;
 import org.icbd.failover.CheckpointSource;
 import org.icbd.failover.Checkpointer;
@@ -45,14 +54,16 @@ final class CheckpointSchedule implements AutoCloseable {
     /** Guarded by this: whether the last round found no standby. */
     private boolean alone;
     /** Per clone, when (nanoTime) its last checkpoint that every standby got was taken. */
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> lastComplete = new java.util.concurrent.ConcurrentHashMap<>();
-    private final List<io.micrometer.core.instrument.Meter> lagGauges = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, AtomicLong> lastComplete = new ConcurrentHashMap<>();
+    private final List<Meter> lagGauges = new CopyOnWriteArrayList<>();
     private final MeterRegistry meters;
     private final VersionShipper versions;
     /** The synchronous write log of the clones replicated in sync mode, or null when there are none. */
     private final WriteLog writeLog;
     /** Guarded by this: the volumes last reported as having no standby in sync. */
-    private java.util.Set<String> unprotected = java.util.Set.of();
+    private Set<String> unprotected = Set.of();
+
+    private static final Duration CATCH_UP = Duration.ofSeconds(1);
 
     CheckpointSchedule(List<WritableClone> clones, Map<Path, QuiescingBlockDevice> devices, Path checkpoints, Path replicas,
                        ReplicationSender sender, ReplicationProgress progress, NodeDirectory nodes, CatalogMirror catalog,
@@ -80,14 +91,14 @@ final class CheckpointSchedule implements AutoCloseable {
     /** Lag (and, in sync mode, in-sync) gauges of a clone, once; its lag counts from when it is first seen. */
     private void track(WritableClone c) {
         if (lastComplete.containsKey(c.name())) return;
-        var at = new java.util.concurrent.atomic.AtomicLong(System.nanoTime()); // lag counts from when this node began to lead
+        var at = new AtomicLong(System.nanoTime()); // lag counts from when this node began to lead
         lastComplete.put(c.name(), at);
-        lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_lag_seconds", at,
+        lagGauges.add(Gauge.builder("icbd_replication_lag_seconds", at,
                         t -> (System.nanoTime() - t.get()) / 1e9)
                 .tag("volume", c.name()).description("age of the newest checkpoint every standby has").register(meters));
         if (c.sync()) {
-            lagGauges.add(io.micrometer.core.instrument.Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
-                            w -> w.inSync().getOrDefault(c.name(), java.util.Set.of()).size())
+            lagGauges.add(Gauge.builder("icbd_replication_standbys_in_sync", writeLog,
+                            w -> w.inSync().getOrDefault(c.name(), Set.of()).size())
                     .tag("volume", c.name()).description("standbys holding every acknowledged write (0: a failover would lose writes)")
                     .register(meters));
         }
@@ -130,8 +141,6 @@ final class CheckpointSchedule implements AutoCloseable {
         }
     }
 
-    private static final Duration CATCH_UP = Duration.ofSeconds(1);
-
     /**
      * The last round of a leader handing over: its sessions are closed, so no write can come, and each
      * clone's checkpoint is its final state. Returns the clones every standby acknowledged, with the
@@ -147,7 +156,7 @@ final class CheckpointSchedule implements AutoCloseable {
      * @param complete the clones every standby acknowledged, with their checkpoint
      * @param received per clone, the standbys that acknowledged its checkpoint
      */
-    record Round(Map<String, String> complete, Map<String, java.util.Set<String>> received) {
+    record Round(Map<String, String> complete, Map<String, Set<String>> received) {
     }
 
     /**
@@ -158,8 +167,8 @@ final class CheckpointSchedule implements AutoCloseable {
      */
     private synchronized Round round(boolean closing) throws Exception {
         catalog.seed(epoch); // ZooKeeper holds the catalog: nothing to send unless it has none yet
-        Map<String, String> complete = new java.util.HashMap<>();
-        Map<String, java.util.Set<String>> received = new java.util.HashMap<>();
+        Map<String, String> complete = new HashMap<>();
+        Map<String, Set<String>> received = new HashMap<>();
         Round result = new Round(complete, received);
         List<Checkpointer.Standby> standbys = nodes.standbys();
         if (writeLog != null && !closing) writeLog.connect(standbys);
@@ -186,7 +195,7 @@ final class CheckpointSchedule implements AutoCloseable {
                 lastComplete.get(c.name()).set(System.nanoTime());
                 complete.put(c.name(), r.snapshot());
             }
-            java.util.Set<String> got = new java.util.TreeSet<>();
+            Set<String> got = new TreeSet<>();
             r.standbys().forEach((node, outcome) -> {
                 if (!outcome.startsWith("failed")) got.add(node);
             });
@@ -201,7 +210,7 @@ final class CheckpointSchedule implements AutoCloseable {
 
     /** Says loudly, once per change, which volumes no standby is in sync for. */
     private void warnUnprotected() {
-        java.util.Set<String> now = new java.util.TreeSet<>();
+        Set<String> now = new TreeSet<>();
         writeLog.inSync().forEach((v, nodes) -> {
             if (nodes.isEmpty()) now.add(v);
         });

@@ -1,6 +1,13 @@
 package org.icbd.node;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -8,6 +15,8 @@ import org.icbd.config.ClusterSettings;
 import org.icbd.config.ConfigException;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.Epochs;
+import org.icbd.failover.ReplicationProgress;
+import org.icbd.failover.SyncState;
 import org.icbd.failover.ZNodes;
 import org.icbd.volume.FileCatalog;
 import org.icbd.volume.VolumeLayout;
@@ -21,7 +30,7 @@ public final class ClusterAdmin {
     /** Copies the leader's published catalog into {@code dataRoot}, if a leader has published one. */
     public static void mirrorCatalog(ClusterSettings cluster, Path dataRoot) throws Exception {
         // a new standby may have nothing yet: it receives versions and clones into this data root
-        java.nio.file.Files.createDirectories(dataRoot);
+        Files.createDirectories(dataRoot);
         try (CuratorFramework zk = connected(cluster)) {
             CatalogMirror.copyOnce(zk, new ClusterPaths(cluster.name()), new FileCatalog(new VolumeLayout(dataRoot)));
         }
@@ -58,7 +67,7 @@ public final class ClusterAdmin {
             ClusterPaths.nameProblem("node id", node).ifPresent(p -> {
                 throw new IllegalArgumentException(p);
             });
-            java.util.Optional<org.icbd.failover.SyncState> state = org.icbd.failover.SyncState.read(zk, paths);
+            Optional<SyncState> state = SyncState.read(zk, paths);
             if (state.isEmpty() || state.get().eligible(node)) {
                 return node + " is in sync already (nothing is replicated synchronously, or it has every acknowledged write):"
                         + " it takes over by itself when it wins the election";
@@ -76,28 +85,28 @@ public final class ClusterAdmin {
             ClusterPaths paths = new ClusterPaths(cluster.name());
             StringBuilder out = new StringBuilder();
             out.append("cluster ").append(cluster.name()).append(", epoch ").append(new Epochs(zk, paths).current()).append('\n');
-            java.util.List<String> live = new java.util.ArrayList<>(new java.util.TreeSet<>(ZNodes.children(zk, paths.nodes())));
+            List<String> live = new ArrayList<>(new TreeSet<>(ZNodes.children(zk, paths.nodes())));
             out.append("live nodes: ").append(live.isEmpty() ? "none (only nodes with replication configured register)" : String.join(", ", live))
                     .append('\n');
             for (String node : ZNodes.children(zk, paths.noSpace())) {
                 ZNodes.read(zk, paths.noSpace(node)).ifPresent(why -> out.append("standby ").append(node)
                         .append(" CANNOT RECEIVE: ").append(why).append('\n'));
             }
-            java.util.Optional<org.icbd.failover.SyncState> sync = org.icbd.failover.SyncState.read(zk, paths);
+            Optional<SyncState> sync = SyncState.read(zk, paths);
             if (sync.isPresent()) {
                 out.append("synchronous write log of ").append(sync.get().leader()).append(" (epoch ").append(sync.get().epoch()).append("):\n");
                 sync.get().volumes().forEach((v, nodes) -> out.append(String.format("  %-24s in sync: %s%n", v,
                         nodes.isEmpty() ? "NONE (a failover would lose acknowledged writes)" : String.join(", ", nodes))));
             }
-            java.util.List<org.icbd.failover.ReplicationProgress.Ack> acks = new org.icbd.failover.ReplicationProgress(zk, paths).all();
+            List<ReplicationProgress.Ack> acks = new ReplicationProgress(zk, paths).all();
             if (acks.isEmpty()) {
                 out.append("no checkpoint has been acknowledged yet\n");
                 return out.toString();
             }
             out.append(String.format("%-16s %-24s %-32s %s%n", "STANDBY", "VOLUME", "LAST CHECKPOINT", "AGE"));
-            java.time.Instant now = java.time.Instant.now();
+            Instant now = Instant.now();
             for (var a : acks) {
-                long ms = java.time.Duration.between(a.at(), now).toMillis();
+                long ms = Duration.between(a.at(), now).toMillis();
                 out.append(String.format("%-16s %-24s %-32s %.1f s%s%n", a.node(), a.volume(), a.snapshot(), ms / 1000.0,
                         live.contains(a.node()) ? "" : " (node not live)"));
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,7 @@ public record ClusterDataRoot(String cluster, String node, String zookeeper, lon
         Files.createDirectories(dataRoot);
         Path tmp = dataRoot.resolve(FILE + ".tmp");
         JSON.writeValue(tmp.toFile(), of(c));
-        Files.move(tmp, dataRoot.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, dataRoot.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** A data root served by a single node again: its own catalog counts. */

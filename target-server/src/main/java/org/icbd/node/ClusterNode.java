@@ -2,14 +2,20 @@ package org.icbd.node;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -186,7 +192,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 throw Addresses.cannotListen("cluster.replication.listen " + r.listen(), e);
             }
             receiver.space().listen(problem -> DataRootSpace.record(zk, paths, cluster.node(), problem));
-            new DivergedCopies(config.dataRoot()).prune(r.diverged(), java.time.Instant.now()); // also when it takes over
+            new DivergedCopies(config.dataRoot()).prune(r.diverged(), Instant.now()); // also when it takes over
             directory = new NodeDirectory(zk, paths, cluster.node(), r.listen());
         }
         // the CLI on this machine acts on the cluster's catalog, which every node copies (its LUNs resolve against it)
@@ -198,12 +204,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     /** Read-only LUN files (published versions) the configuration serves that are not here: they arrive by replication. */
     private List<Path> missingVersions() {
         return config.targets().stream().flatMap(t -> t.luns().stream()).filter(l -> l.readOnly())
-                .map(l -> l.path()).filter(p -> !java.nio.file.Files.exists(p)).toList();
+                .map(l -> l.path()).filter(p -> !Files.exists(p)).toList();
     }
 
     /** The clones whose writes reach the standbys' write logs before they are acknowledged. */
     private static Set<String> syncClones(List<WritableClone> clones) {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         for (WritableClone c : clones) if (c.sync()) out.add(c.name());
         return out;
     }
@@ -213,7 +219,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
      * ZooKeeper, seeded with this node's own when the cluster has none yet).
      */
     private List<WritableClone> replicatedClones(long newEpoch) throws Exception {
-        List<WritableClone> all = new java.util.ArrayList<>(clones);
+        List<WritableClone> all = new ArrayList<>(clones);
         if (config.workstations().isEmpty()) return all;
         catalog.seed(newEpoch);
         CatalogState state = new ZkCatalog(zk, paths, ZkCatalog.Fence.leaderOf(newEpoch)).read();
@@ -298,9 +304,9 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
         WriteLog mirror = writeLog;
         replicated.writeLog(mirror);
-        io.micrometer.core.instrument.Timer waits = io.micrometer.core.instrument.Timer.builder("icbd_replication_log_wait")
+        Timer waits = Timer.builder("icbd_replication_log_wait")
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
-        Map<Path, QuiescingBlockDevice> writable = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Path, QuiescingBlockDevice> writable = new ConcurrentHashMap<>();
         LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
         lease = new ServingLease(ServingLease.durationFor(LeaseKeeper.negotiatedTimeout(zk, cluster.sessionTimeout())), System::nanoTime);
         keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, vip::keepAlive, why -> election.abdicate(newEpoch, why));
@@ -444,7 +450,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 if (inSync != null) {
                     Map<String, Set<String>> now = new HashMap<>();
                     inSync.forEach((volume, nodes) -> {
-                        Set<String> all = new java.util.TreeSet<>(nodes);
+                        Set<String> all = new TreeSet<>(nodes);
                         all.addAll(round.received().getOrDefault(volume, Set.of()));
                         now.put(volume, all);
                     });

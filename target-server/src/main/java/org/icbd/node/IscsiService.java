@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.icbd.cache.BlockCache;
 import org.icbd.config.ConfigException;
 import org.icbd.config.HostPort;
@@ -44,14 +45,14 @@ public final class IscsiService implements AutoCloseable {
      * @param reservations where persistent reservations are kept beyond this process, or null
      */
     public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
-                                    java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
+                                    UnaryOperator<TargetRegistry> view, ReservationStore reservations,
                                     MeterRegistry meters) throws ConfigException {
         return open(config, opener, view, reservations, ServingGate.ALWAYS, meters);
     }
 
     /** @param gate asked before a command runs and before every answer leaves (a cluster leader's lease) */
     public static IscsiService open(IcbdConfig config, StaticTargetRegistry.DeviceOpener opener,
-                                    java.util.function.UnaryOperator<TargetRegistry> view, ReservationStore reservations,
+                                    UnaryOperator<TargetRegistry> view, ReservationStore reservations,
                                     ServingGate gate, MeterRegistry meters) throws ConfigException {
         StaticTargetRegistry registry = StaticTargetRegistry.open(config.targets(), config.discoveryChap(),
                 config.iscsi().maxCommandBytes(), opener);

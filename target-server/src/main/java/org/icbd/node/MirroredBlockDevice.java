@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import org.icbd.failover.LogRecord;
 import org.icbd.failover.WriteLog;
 import org.icbd.scsi.RangeLock;
@@ -41,7 +42,7 @@ final class MirroredBlockDevice extends ForwardingBlockDevice {
         try {
             log.await(pending);
         } finally {
-            waits.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            waits.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.function.BooleanSupplier;
 import org.icbd.config.ConfigException;
 import java.net.InetSocketAddress;
 import org.icbd.config.HostPort;
@@ -148,7 +149,7 @@ public final class NodeVolumes implements AutoCloseable {
     }
 
     /** @param answering false while no request may be answered (a leader whose lease lapsed) */
-    BootEndpoint startBoot(WorkstationSettings settings, InetSocketAddress portal, java.util.function.BooleanSupplier answering)
+    BootEndpoint startBoot(WorkstationSettings settings, InetSocketAddress portal, BooleanSupplier answering)
             throws ConfigException {
         HostPort listen = settings.boot().orElseThrow();
         var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()

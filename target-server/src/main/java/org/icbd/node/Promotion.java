@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -164,8 +165,8 @@ final class Promotion {
         for (WritableClone c : clones) {
             Path tmp = dir.resolve(c.name() + ".tmp");
             Files.writeString(tmp, Long.toString(epoch));
-            Files.move(tmp, dir.resolve(c.name()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, dir.resolve(c.name()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(promoting(c.name()));
         }
     }

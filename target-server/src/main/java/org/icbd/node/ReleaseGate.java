@@ -1,5 +1,7 @@
 package org.icbd.node;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.curator.framework.CuratorFramework;
@@ -35,7 +37,7 @@ final class ReleaseGate implements TargetRegistry {
     }
 
     @Override
-    public java.util.List<ExportedTarget> all() {
+    public List<ExportedTarget> all() {
         return inner.all();
     }
 
@@ -46,7 +48,7 @@ final class ReleaseGate implements TargetRegistry {
 
     @Override
     public Optional<String> unavailable(ExportedTarget target) {
-        if (released || !held.contains(target.iqn().toLowerCase(java.util.Locale.ROOT))) return inner.unavailable(target);
+        if (released || !held.contains(target.iqn().toLowerCase(Locale.ROOT))) return inner.unavailable(target);
         try {
             released = zk.checkExists().forPath(releasePath) != null;
         } catch (Exception e) {

@@ -1,7 +1,13 @@
 package org.icbd.scsi;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
 /** READ CAPACITY(10/16) and GET LBA STATUS. */
 final class CapacityCommands {
+    /** Descriptors per answer; initiators walk the LUN with repeated commands anyway. */
+    private static final int MAX_LBA_STATUS_DESCRIPTORS = 64;
 
     private CapacityCommands() {
     }
@@ -17,7 +23,7 @@ final class CapacityCommands {
         // SBC-3: a capacity that does not fit says 0xFFFFFFFF and the initiator moves to READ CAPACITY(16)
         Cdb.put32(b, 0, Math.min(last, 0xFFFFFFFFL));
         Cdb.put32(b, 4, lu.blockSize());
-        return ScsiResponse.good(java.nio.ByteBuffer.wrap(b));
+        return ScsiResponse.good(ByteBuffer.wrap(b));
     }
 
     static ScsiResponse readCapacity16(CommandContext ctx) {
@@ -34,14 +40,11 @@ final class CapacityCommands {
         return Responses.parameterData(b, Cdb.u32(cdb, 10));
     }
 
-    /** Descriptors per answer; initiators walk the LUN with repeated commands anyway. */
-    private static final int MAX_LBA_STATUS_DESCRIPTORS = 64;
-
     /**
      * GET LBA STATUS: runs of mapped and deallocated blocks from the LBA on, as the storage reports
      * them (FIEMAP on thin image files; everything mapped otherwise).
      */
-    static ScsiResponse getLbaStatus(CommandContext ctx) throws java.io.IOException {
+    static ScsiResponse getLbaStatus(CommandContext ctx) throws IOException {
         byte[] cdb = ctx.cdb();
         Cdb.requireLength(cdb, 16);
         LogicalUnit lu = ctx.unit();
@@ -50,7 +53,7 @@ final class CapacityCommands {
         if (lba < 0 || lba >= lu.blockCount()) throw CommandFailure.check(Sense.LBA_OUT_OF_RANGE);
         int bs = lu.blockSize();
         int wanted = (int) Math.max(1, Math.min(MAX_LBA_STATUS_DESCRIPTORS, (alloc - 8) / 16));
-        java.io.ByteArrayOutputStream descriptors = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream descriptors = new ByteArrayOutputStream();
         long at = lba;
         for (int n = 0; n < wanted && at < lu.blockCount(); n++) {
             long blocks = Math.min(lu.blockCount() - at, 0xFFFFFFFFL);

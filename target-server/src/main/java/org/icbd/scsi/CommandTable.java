@@ -10,6 +10,7 @@ import static org.icbd.scsi.CommandDescriptor.BlockAccess.READS;
 import static org.icbd.scsi.CommandDescriptor.BlockAccess.WRITES;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -35,7 +36,7 @@ public final class CommandTable {
             if (existing == null) {
                 byOpcode[d.opcode()] = new CommandDescriptor[]{d};
             } else {
-                CommandDescriptor[] grown = java.util.Arrays.copyOf(existing, existing.length + 1);
+                CommandDescriptor[] grown = Arrays.copyOf(existing, existing.length + 1);
                 grown[existing.length] = d;
                 byOpcode[d.opcode()] = grown;
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -268,11 +269,11 @@ public final class LogicalUnitSet implements ScsiTarget {
      * Takes every LUN's persistent reservations from {@code store} and saves each later change there
      * (a cluster leader: the next one continues from them). Call before the target is served.
      */
-    public void keepReservationsIn(ReservationStore store) throws java.io.IOException {
+    public void keepReservationsIn(ReservationStore store) throws IOException {
         for (var e : units.entrySet()) {
             long lun = e.getKey();
             ReservationState rs = e.getValue().reservations();
-            java.util.Optional<ReservationSnapshot> saved = store.load(targetName, lun);
+            Optional<ReservationSnapshot> saved = store.load(targetName, lun);
             if (saved.isPresent()) rs.restore(saved.get());
             rs.persistWith(state -> store.save(targetName, lun, state));
         }

@@ -1,5 +1,6 @@
 package org.icbd.scsi;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,7 +162,7 @@ final class PersistentReservations {
         ReservationState.Outcome o;
         try {
             o = rs.apply(() -> change(rs, n, sa, type, p, preempted));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // not saved where the next leader looks: undone, and the initiator may try again
             return CommandFailure.check(Sense.ABORTED_INTERNAL_FAILURE).toResponse(24);
         }

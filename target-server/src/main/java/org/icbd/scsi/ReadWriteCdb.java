@@ -15,6 +15,8 @@ import org.icbd.scsi.CommandDescriptor.BlockAccess;
  * @param byte1    the raw flags byte, for command-specific bits (BYTCHK, UNMAP, IMMED...)
  */
 public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, boolean fua, int byte1) {
+    static final int WRITE_ATOMIC_16 = 0x9C;
+    static final int COMPARE_AND_WRITE = 0x89;
 
     /**
      * Decodes a block command's CDB and refuses what no handler could run, in the order of LIO's
@@ -61,9 +63,6 @@ public record ReadWriteCdb(long lba, long blocks, int protect, boolean dpo, bool
             default -> throw CommandFailure.check(Sense.INVALID_OPCODE);
         };
     }
-
-    static final int WRITE_ATOMIC_16 = 0x9C;
-    static final int COMPARE_AND_WRITE = 0x89;
 
     /** Where the TRANSFER LENGTH field sits, for sense field pointers. */
     public static int lengthFieldOffset(byte[] cdb) {

@@ -1,9 +1,13 @@
 package org.icbd.scsi;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * All reservation state of one logical unit: SPC-4 persistent reservations and SPC-2
@@ -49,7 +53,7 @@ public final class ReservationState {
     /** Saves the persistent part of a changed state; throws when it cannot. */
     @FunctionalInterface
     public interface Durability {
-        void save(ReservationSnapshot persistent) throws java.io.IOException;
+        void save(ReservationSnapshot persistent) throws IOException;
     }
 
     public ReservationState(UnitAttentions unitAttentions) {
@@ -128,7 +132,7 @@ public final class ReservationState {
     public synchronized void restore(ReservationSnapshot s) {
         Map<Nexus, Long> regs = new LinkedHashMap<>();
         for (var r : s.registrations()) regs.put(r.nexus(), r.key());
-        view = new View(s.generation(), java.util.Collections.unmodifiableMap(regs), s.holder(), s.type(), s.spc2Holder());
+        view = new View(s.generation(), Collections.unmodifiableMap(regs), s.holder(), s.type(), s.spc2Holder());
     }
 
     /** From now on, every change of the persistent part is saved with {@code durability} before it counts. */
@@ -142,7 +146,7 @@ public final class ReservationState {
      * anyone; when saving fails it is undone (nobody hears of it) and the failure thrown, so what the
      * initiator is told matches what survives a failover.
      */
-    public synchronized Outcome apply(java.util.function.Supplier<Outcome> change) throws java.io.IOException {
+    public synchronized Outcome apply(Supplier<Outcome> change) throws IOException {
         ReservationSnapshot before = snapshot();
         deferred = new ArrayList<>();
         try {
@@ -152,9 +156,9 @@ public final class ReservationState {
                 if (!now.equals(withoutSpc2(before))) {
                     try {
                         durability.save(now);
-                    } catch (java.io.IOException | RuntimeException e) {
+                    } catch (IOException | RuntimeException e) {
                         restore(before);
-                        throw e instanceof java.io.IOException io ? io : new java.io.IOException(e);
+                        throw e instanceof IOException io ? io : new IOException(e);
                     }
                 }
             }
@@ -220,7 +224,7 @@ public final class ReservationState {
             boolean releases = allRegistrants(type) ? regs.isEmpty() : nexus.equals(holder);
             if (releases) {
                 if (type == WRITE_EXCLUSIVE_REGISTRANTS_ONLY || type == EXCLUSIVE_ACCESS_REGISTRANTS_ONLY) {
-                    java.util.Set<Nexus> left = java.util.Set.copyOf(regs.keySet());
+                    Set<Nexus> left = Set.copyOf(regs.keySet());
                     raise(() -> unitAttentions.raiseAll(left, Sense.RESERVATIONS_RELEASED));
                 }
                 holder = null;
@@ -335,6 +339,6 @@ public final class ReservationState {
     }
 
     private static Map<Nexus, Long> freeze(LinkedHashMap<Nexus, Long> regs) {
-        return java.util.Collections.unmodifiableMap(regs);
+        return Collections.unmodifiableMap(regs);
     }
 }

@@ -1,5 +1,7 @@
 package org.icbd.scsi;
 
+import java.util.SortedSet;
+
 /**
  * The command layer of one iSCSI target: its logical units, reservations and unit attentions.
  * The transport calls it from many virtual threads at once.
@@ -13,7 +15,7 @@ public interface ScsiTarget {
     ScsiResponse execute(ScsiRequest request);
 
     /** Numbers of the LUNs that exist (for REPORT LUNS and logging). */
-    java.util.SortedSet<Long> luns();
+    SortedSet<Long> luns();
 
     /** The transport aborted every task of {@code lun} (LUN RESET): clear state, raise unit attentions. */
     void lunReset(long lun, Nexus requester);

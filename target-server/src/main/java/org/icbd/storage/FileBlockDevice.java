@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
 import java.util.Objects;
+import org.icbd.btrfs.FileExtents;
 
 /**
  * A raw image file served as a block device with positional reads and writes.
@@ -25,7 +26,7 @@ public final class FileBlockDevice implements BlockDevice {
     private final HolePuncher holePuncher;
     private final Closeable owned;
     /** Opened on the first GET LBA STATUS of a thin device; FIEMAP needs its own descriptor. */
-    private volatile org.icbd.btrfs.FileExtents.Mapper extents;
+    private volatile FileExtents.Mapper extents;
 
     private FileBlockDevice(Path path, FileChannel channel, int blockSize, long sizeBytes, boolean readOnly,
                             LunIdentity identity, HolePuncher holePuncher, Closeable owned) {
@@ -176,7 +177,7 @@ public final class FileBlockDevice implements BlockDevice {
         long pos = offset;              // everything in [offset, pos) has state `mapped`
         Boolean mapped = null;
         boolean changed = false;
-        for (org.icbd.btrfs.FileExtents.Extent e : mapper().map(offset, maxLength)) {
+        for (FileExtents.Extent e : mapper().map(offset, maxLength)) {
             if (e.logicalEnd() <= pos) continue;
             if (e.logical() > pos) {    // a hole before this extent
                 if (Boolean.TRUE.equals(mapped)) { changed = true; break; }
@@ -200,12 +201,12 @@ public final class FileBlockDevice implements BlockDevice {
         return new AllocationRun(mapped, length);
     }
 
-    private org.icbd.btrfs.FileExtents.Mapper mapper() throws IOException {
-        org.icbd.btrfs.FileExtents.Mapper m = extents;
+    private FileExtents.Mapper mapper() throws IOException {
+        FileExtents.Mapper m = extents;
         if (m == null) {
             synchronized (this) {
                 m = extents;
-                if (m == null) extents = m = org.icbd.btrfs.FileExtents.open(path);
+                if (m == null) extents = m = FileExtents.open(path);
             }
         }
         return m;

@@ -3,6 +3,7 @@ package org.icbd.storage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -32,12 +33,12 @@ public record LunIdentity(String serial, byte[] naa) {
     /** Two identities are the same disk when serial and NAA match (by content, not array reference). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof LunIdentity other && serial.equals(other.serial) && java.util.Arrays.equals(naa, other.naa);
+        return o instanceof LunIdentity other && serial.equals(other.serial) && Arrays.equals(naa, other.naa);
     }
 
     @Override
     public int hashCode() {
-        return serial.hashCode() * 31 + java.util.Arrays.hashCode(naa);
+        return serial.hashCode() * 31 + Arrays.hashCode(naa);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package org.icbd.storage;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.icbd.btrfs.FileExtents;
@@ -84,7 +86,7 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
             long pos = offset;
             while (dst.hasRemaining()) {
                 int n = snapshotData.read(dst, pos);
-                if (n < 0) throw new java.io.EOFException("snapshot image " + snapshot.file() + " ends before " + pos);
+                if (n < 0) throw new EOFException("snapshot image " + snapshot.file() + " ends before " + pos);
                 pos += n;
             }
             if (dropper != null) dropper.drop(offset, pos - offset);
@@ -112,7 +114,7 @@ public final class SnapshotChunkLocator implements ChunkLocator, Closeable {
      * One pass over both lists, which FIEMAP returns in file order.
      */
     private static List<long[]> identical(List<FileExtents.Extent> a, List<FileExtents.Extent> b) {
-        List<long[]> out = new java.util.ArrayList<>();
+        List<long[]> out = new ArrayList<>();
         int i = 0;
         int j = 0;
         while (i < a.size() && j < b.size()) {

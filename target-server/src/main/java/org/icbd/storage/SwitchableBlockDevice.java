@@ -48,13 +48,26 @@ public final class SwitchableBlockDevice implements BlockDevice {
         T run(BlockDevice d) throws IOException;
     }
 
-    private <T> T on(Io<T> io) throws IOException {
+    @FunctionalInterface
+    private interface VoidIo {
+        void run(BlockDevice d) throws IOException;
+    }
+
+    /** Runs {@code io} on the current device, holding off a switch meanwhile. */
+    private <T> T call(Io<T> io) throws IOException {
         gate.readLock().lock();
         try {
             return io.run(current);
         } finally {
             gate.readLock().unlock();
         }
+    }
+
+    private void run(VoidIo io) throws IOException {
+        call(d -> {
+            io.run(d);
+            return null;
+        });
     }
 
     @Override
@@ -74,26 +87,17 @@ public final class SwitchableBlockDevice implements BlockDevice {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        on(d -> {
-            d.read(offset, dst);
-            return null;
-        });
+        run(d -> d.read(offset, dst));
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        on(d -> {
-            d.write(offset, src, fua);
-            return null;
-        });
+        run(d -> d.write(offset, src, fua));
     }
 
     @Override
     public void flush() throws IOException {
-        on(d -> {
-            d.flush();
-            return null;
-        });
+        run(d -> d.flush());
     }
 
     @Override
@@ -103,15 +107,12 @@ public final class SwitchableBlockDevice implements BlockDevice {
 
     @Override
     public void unmap(long offset, long length) throws IOException {
-        on(d -> {
-            d.unmap(offset, length);
-            return null;
-        });
+        run(d -> d.unmap(offset, length));
     }
 
     @Override
     public AllocationRun allocation(long offset, long maxLength) throws IOException {
-        return on(d -> d.allocation(offset, maxLength));
+        return call(d -> d.allocation(offset, maxLength));
     }
 
     @Override

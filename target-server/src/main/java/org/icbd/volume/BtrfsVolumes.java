@@ -2,6 +2,8 @@ package org.icbd.volume;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
 import org.icbd.btrfs.Btrfs;
 
 /** Volumes as btrfs subvolumes; versions are read-only snapshots, clones writable snapshots. */
@@ -34,8 +36,8 @@ final class BtrfsVolumes implements VolumeFileSystem {
     }
 
     @Override
-    public java.util.Optional<java.util.UUID> snapshotId(Path volume) throws IOException {
-        return java.util.Optional.of(btrfs.show(volume).uuid());
+    public Optional<UUID> snapshotId(Path volume) throws IOException {
+        return Optional.of(btrfs.show(volume).uuid());
     }
 
     @Override

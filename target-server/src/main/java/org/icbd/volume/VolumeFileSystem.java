@@ -2,6 +2,8 @@ package org.icbd.volume;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
 import org.icbd.btrfs.Btrfs;
 
 /**
@@ -28,8 +30,8 @@ public interface VolumeFileSystem {
     }
 
     /** The file system's id of a read-only snapshot, when copies share its extents (btrfs subvolume UUID). */
-    default java.util.Optional<java.util.UUID> snapshotId(Path volume) throws IOException {
-        return java.util.Optional.empty();
+    default Optional<UUID> snapshotId(Path volume) throws IOException {
+        return Optional.empty();
     }
 
     /** True when {@link #snapshot} takes constant time and shares the data (btrfs). */

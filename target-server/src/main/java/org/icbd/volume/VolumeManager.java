@@ -1,17 +1,23 @@
 package org.icbd.volume;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.icbd.scsi.ScsiTarget;
 import org.icbd.storage.LunIdentity;
 
@@ -360,7 +366,7 @@ public final class VolumeManager {
     }
 
     /** Changes a workstation's MACs, image, pinned version or mode (its disk moves only when reset). */
-    public CatalogState.Workstation updateWorkstation(VolumeName name, java.util.function.UnaryOperator<CatalogState.Workstation> change)
+    public CatalogState.Workstation updateWorkstation(VolumeName name, UnaryOperator<CatalogState.Workstation> change)
             throws IOException {
         return transact(state -> {
             CatalogState.Workstation next = change.apply(workstation(state, name));
@@ -437,7 +443,7 @@ public final class VolumeManager {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "target " + w.iqn() + " is already workstation " + other.name() + "'s");
             }
         }
-        if (!state.lunsOf(w.iqn().toLowerCase(java.util.Locale.ROOT)).isEmpty()) {
+        if (!state.lunsOf(w.iqn().toLowerCase(Locale.ROOT)).isEmpty()) {
             throw new VolumeException(VolumeException.Kind.CONFLICT, "target " + w.iqn() + " already has LUNs mapped with 'icbd lun map'");
         }
     }
@@ -454,7 +460,7 @@ public final class VolumeManager {
      * A clone is mapped once at most: two LUNs writing one disk would corrupt it.
      */
     public CatalogState.LunMap mapLun(String target, long lun, VolumeName clone, VolumeName image, int version) throws IOException {
-        String iqn = target.toLowerCase(java.util.Locale.ROOT);
+        String iqn = target.toLowerCase(Locale.ROOT);
         if (lun > MAX_LUN) throw new VolumeException(VolumeException.Kind.INVALID, "LUN numbers go from 0 to " + MAX_LUN + "; got " + lun);
         return transact(state -> {
             String versionSpec = null;
@@ -470,7 +476,7 @@ public final class VolumeManager {
                 requireVersion(image(state, image), image, version);
                 versionSpec = image + "@" + version;
             }
-            java.util.Set<Long> taken = new java.util.HashSet<>();
+            Set<Long> taken = new HashSet<>();
             for (CatalogState.LunMap m : state.lunsOf(iqn)) taken.add(m.lun());
             long number = lun;
             if (number < 0) {
@@ -485,7 +491,7 @@ public final class VolumeManager {
     }
 
     public void unmapLun(String target, long lun) throws IOException {
-        String iqn = target.toLowerCase(java.util.Locale.ROOT);
+        String iqn = target.toLowerCase(Locale.ROOT);
         transact(state -> {
             if (state.lunsOf(iqn).stream().noneMatch(m -> m.lun() == lun)) {
                 throw new VolumeException(VolumeException.Kind.NOT_FOUND, "no LUN " + lun + " is mapped on " + iqn + " (see 'icbd lun list')");
@@ -522,7 +528,7 @@ public final class VolumeManager {
     }
 
     /** The id of a version's read-only snapshot, where clones share its extents (btrfs); empty elsewhere. */
-    public java.util.Optional<java.util.UUID> versionSnapshotId(VolumeName image, int version) throws IOException {
+    public Optional<UUID> versionSnapshotId(VolumeName image, int version) throws IOException {
         versionDisk(image, version);
         return fs.snapshotId(layout.version(image, version));
     }
@@ -582,7 +588,7 @@ public final class VolumeManager {
             }
             out.force(true);
         }
-        try (var f = new java.io.RandomAccessFile(target.toFile(), "rw")) {
+        try (var f = new RandomAccessFile(target.toFile(), "rw")) {
             f.setLength(Files.size(source)); // a trailing hole stays a hole
             f.getFD().sync();
         }
@@ -606,7 +612,7 @@ public final class VolumeManager {
     private static void deleteDirectories(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

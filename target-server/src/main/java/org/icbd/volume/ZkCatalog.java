@@ -30,6 +30,9 @@ public final class ZkCatalog implements Catalog {
     /** Who may write in the cluster's current epoch. */
     @FunctionalInterface
     public interface Fence {
+        /** An administrator's command: in whichever epoch it began, provided that epoch still lasts when it writes. */
+        Fence ANY_EPOCH = current -> { };
+
         /**
          * @param current the cluster's epoch now (0 before any leader)
          * @throws VolumeException when this writer may not change the catalog in it
@@ -45,9 +48,6 @@ public final class ZkCatalog implements Catalog {
                 }
             };
         }
-
-        /** An administrator's command: in whichever epoch it began, provided that epoch still lasts when it writes. */
-        Fence ANY_EPOCH = current -> { };
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,32 +1,25 @@
 package org.icbd.workstation;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.icbd.http.HttpEndpoint;
 
 /** {@code GET /boot?mac=...} over HTTP, answered by a {@link BootService} with an iPXE script. */
 public final class BootEndpoint implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(BootEndpoint.class);
+    private final HttpEndpoint http;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-
-    private BootEndpoint(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private BootEndpoint(HttpEndpoint http) {
+        this.http = http;
     }
 
+    /** Binds {@code address} (port 0 picks a free port); a boot storm's requests queue up to 64 deep. */
     public static BootEndpoint start(InetSocketAddress address, BootService boot) throws IOException {
         return start(address, boot, () -> true);
     }
@@ -36,20 +29,13 @@ public final class BootEndpoint implements AutoCloseable {
      *                  leader lapsed: the connection is closed unanswered, and iPXE asks again, reaching the new leader)
      */
     public static BootEndpoint start(InetSocketAddress address, BootService boot, BooleanSupplier answering) throws IOException {
-        HttpServer server = HttpServer.create(address, 64);
-        server.createContext("/", ex -> {
+        return new BootEndpoint(HttpEndpoint.start(address, 64, ex -> {
             if (answering.getAsBoolean()) {
                 handle(ex, boot);
             } else {
                 ex.close();
             }
-        });
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.start();
-        BootEndpoint endpoint = new BootEndpoint(server, executor);
-        log.info("boot endpoint on http://{}:{}/boot", address.getHostString(), endpoint.boundAddress().getPort());
-        return endpoint;
+        }, "boot endpoint", "/boot"));
     }
 
     private static void handle(HttpExchange ex, BootService boot) throws IOException {
@@ -80,12 +66,11 @@ public final class BootEndpoint implements AutoCloseable {
     }
 
     public InetSocketAddress boundAddress() {
-        return server.getAddress();
+        return http.boundAddress();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        http.close();
     }
 }

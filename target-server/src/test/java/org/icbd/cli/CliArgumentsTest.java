@@ -46,7 +46,7 @@ class CliArgumentsTest {
 
     @Test
     void clusterCommandsNeedAClusterConfiguration() throws Exception {
-        Path plain = java.nio.file.Files.writeString(dir.resolve("plain.yaml"), "targets: []\n");
+        Path plain = Files.writeString(dir.resolve("plain.yaml"), "targets: []\n");
         assertUsageError("icbd replication status: " + plain + ": has no 'cluster' section", "replication", "status", "--config", plain.toString());
         assertUsageError("icbd cluster release: " + plain + ": has no 'cluster' section", "cluster", "release", "--config", plain.toString());
         assertUsageError("configuration file not found", "cluster", "release", "--config", dir.resolve("none.yaml").toString());

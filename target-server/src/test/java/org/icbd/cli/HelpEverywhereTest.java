@@ -12,6 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code --help} prints help for every command, even those with required options ('lun map' printed an error). */
 class HelpEverywhereTest {
+    @TempDir
+    Path dir;
 
     @ParameterizedTest
     @ValueSource(strings = {"lun map", "lun map --target iqn.2026-11.org.example:x", "lun unmap", "workstation add", "workstation reset",
@@ -25,9 +27,6 @@ class HelpEverywhereTest {
         assertTrue(out.toString().startsWith("Usage: icbd " + command.split(" --")[0]), out.toString());
         assertEquals("", err.toString());
     }
-
-    @TempDir
-    Path dir;
 
     @ParameterizedTest
     @ValueSource(strings = {"lun map --target iqn.2026-11.org.example:x", "lun map --target iqn.2026-11.org.example:x --clone a --version b@1"})

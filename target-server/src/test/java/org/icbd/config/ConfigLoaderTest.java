@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.iscsi.IscsiSettings;
 import org.icbd.testsupport.Requires;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,15 +24,6 @@ class ConfigLoaderTest {
     Path dir;
 
     private final ConfigLoader loader = new ConfigLoader();
-
-    @BeforeEach
-    void images() throws IOException {
-        for (String name : List.of("ws01.img", "base.img", "data.img")) {
-            try (var f = new java.io.RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
-                f.setLength(1 << 20);
-            }
-        }
-    }
 
     private static final String FULL = """
             portals: ["0.0.0.0:3260", "[::1]:3261"]
@@ -68,6 +61,31 @@ class ConfigLoaderTest {
                 luns:
                   - data.img
             """;
+
+    private static final String CLUSTER = """
+            cluster:
+              name: site1
+              node: node-a
+              zookeeper: 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181
+              virtual-ip: 10.0.0.100/24
+              interface: eth0
+            """;
+
+    private static final String READ_ONLY_TARGET = """
+            targets:
+              - iqn: iqn.2026-11.org.example:gold
+                open: true
+                luns: [{path: base.img, read-only: true}]
+            """;
+
+    @BeforeEach
+    void images() throws IOException {
+        for (String name : List.of("ws01.img", "base.img", "data.img")) {
+            try (var f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+                f.setLength(1 << 20);
+            }
+        }
+    }
 
     @Test
     void readsEverySetting() throws ConfigException {
@@ -110,7 +128,7 @@ class ConfigLoaderTest {
         IcbdConfig c = loader.parse("targets: [{iqn: 'iqn.2026-11.org.example:t', open: true, luns: [ws01.img]}]", dir);
         assertEquals(List.of(IcbdConfig.DEFAULT_PORTAL), c.portals());
         assertEquals(Optional.of(IcbdConfig.DEFAULT_METRICS), c.metrics());
-        assertEquals(org.icbd.iscsi.IscsiSettings.defaults(), c.iscsi());
+        assertEquals(IscsiSettings.defaults(), c.iscsi());
         assertTrue(c.discoveryChap().isEmpty());
     }
 
@@ -404,22 +422,6 @@ class ConfigLoaderTest {
         return "targets:\n  - iqn: iqn.2026-11.org.example:t\n    luns: [" + image + "]\n";
     }
 
-    private static final String CLUSTER = """
-            cluster:
-              name: site1
-              node: node-a
-              zookeeper: 10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181
-              virtual-ip: 10.0.0.100/24
-              interface: eth0
-            """;
-
-    private static final String READ_ONLY_TARGET = """
-            targets:
-              - iqn: iqn.2026-11.org.example:gold
-                open: true
-                luns: [{path: base.img, read-only: true}]
-            """;
-
     @Test
     void aClusterServesOnItsVirtualIpWithTheDefaultSessionTimeout() throws ConfigException {
         IcbdConfig c = loader.parse(CLUSTER + READ_ONLY_TARGET, dir);
@@ -427,10 +429,10 @@ class ConfigLoaderTest {
         assertEquals("site1", cl.name());
         assertEquals("node-a", cl.node());
         assertEquals("10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181", cl.zookeeper());
-        assertEquals(java.time.Duration.ofSeconds(3), cl.sessionTimeout());
+        assertEquals(Duration.ofSeconds(3), cl.sessionTimeout());
         assertEquals(List.of(new HostPort("10.0.0.100", 3260)), c.portals());
         assertTrue(loader.parse(CLUSTER.replace("interface: eth0", "interface: eth0\n  session-timeout: 5s") + READ_ONLY_TARGET, dir)
-                .cluster().orElseThrow().sessionTimeout().equals(java.time.Duration.ofSeconds(5)));
+                .cluster().orElseThrow().sessionTimeout().equals(Duration.ofSeconds(5)));
     }
 
     @Test

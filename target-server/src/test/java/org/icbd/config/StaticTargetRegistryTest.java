@@ -19,6 +19,7 @@ import org.icbd.iscsi.ExportedTarget;
 import org.icbd.node.LunStack;
 import org.icbd.storage.BlockDevice;
 import org.icbd.storage.FileBlockDevice;
+import org.icbd.storage.LunIdentity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,7 +95,7 @@ class StaticTargetRegistryTest {
         public void flush() throws IOException { events.add("flush " + lun); d.flush(); }
         public boolean supportsUnmap() { return d.supportsUnmap(); }
         public void unmap(long offset, long length) throws IOException { d.unmap(offset, length); }
-        public org.icbd.storage.LunIdentity identity() { return d.identity(); }
+        public LunIdentity identity() { return d.identity(); }
         public void close() throws IOException { events.add("close " + lun); d.close(); }
     }
 }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
@@ -85,7 +87,7 @@ class VolumeLunsConfigTest {
 
     @Test
     void aCloneInAClusterMayOverrideTheReplicationMode() throws Exception {
-        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        Files.write(dir.resolve("secret"), new byte[32]);
         IcbdConfig c = loader.parse(inCluster("", "[{clone: ws01, replication: async}, {clone: ws02, lun: 1}]"), dir);
         assertEquals(false, c.targets().get(0).luns().get(0).syncReplication(), "ws01 says async");
         assertEquals(null, c.targets().get(0).luns().get(1).syncReplication(), "ws02 follows the cluster (sync)");
@@ -102,7 +104,7 @@ class VolumeLunsConfigTest {
     /** Defect: a cluster node whose target got its clone from 'icbd lun map' only died with ArrayIndexOutOfBounds. */
     @Test
     void aClusterNodeServesAClonesMappedOntoATargetWithNoLunsOfItsOwn() throws Exception {
-        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        Files.write(dir.resolve("secret"), new byte[32]);
         String iqn = "iqn.2026-11.org.example:t";
         volumes.mapLun(iqn, 2, new VolumeName("ws02"), null, 0);
         String cluster = "data-root: data\ncluster: {name: lab, node: a, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.100/24,"
@@ -120,13 +122,13 @@ class VolumeLunsConfigTest {
 
     @Test
     void divergedCopiesAreBoundedByCountAndAgeAndMistakesNameTheKey() throws Exception {
-        java.nio.file.Files.write(dir.resolve("secret"), new byte[32]);
+        Files.write(dir.resolve("secret"), new byte[32]);
         ClusterSettings.Diverged dflt = loader.parse(inCluster("", "[{clone: ws01}]"), dir).cluster().orElseThrow()
                 .replication().orElseThrow().diverged();
         assertEquals(ClusterSettings.Diverged.DEFAULT, dflt);
         ClusterSettings.Diverged set = loader.parse(inCluster(", diverged-keep: 0, diverged-max-age: 2h", "[{clone: ws01}]"), dir)
                 .cluster().orElseThrow().replication().orElseThrow().diverged();
-        assertEquals(new ClusterSettings.Diverged(0, java.time.Duration.ofHours(2)), set);
+        assertEquals(new ClusterSettings.Diverged(0, Duration.ofHours(2)), set);
         assertError(inCluster(", diverged-keep: -1", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "must be 0 to 1000");
         assertError(inCluster(", diverged-keep: many", "[{clone: ws01}]"), "cluster.replication.diverged-keep", "whole number");
         assertError(inCluster(", diverged-max-age: 5s", "[{clone: ws01}]"), "cluster.replication.diverged-max-age", "at least");

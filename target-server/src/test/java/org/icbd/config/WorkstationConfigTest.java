@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.icbd.volume.DiskMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +15,8 @@ class WorkstationConfigTest {
 
     @TempDir
     Path dir;
+
+    private static final String CLUSTER = "cluster: {name: a, node: b, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.9/24, interface: eth0}\n";
 
     @Test
     void aWorkstationsOnlyConfiguration() throws Exception {
@@ -57,12 +60,10 @@ class WorkstationConfigTest {
                 "virtual IP (10.0.0.9:8080) or on 0.0.0.0:8080");
     }
 
-    private static final String CLUSTER = "cluster: {name: a, node: b, zookeeper: 127.0.0.1:2181, virtual-ip: 10.0.0.9/24, interface: eth0}\n";
-
     /** A cluster's leader serves the workstations; its boot endpoint moves with the virtual IP. */
     @Test
     void aClusterServesWorkstationsWithTheBootEndpointOnTheVirtualIpOrEveryAddress() throws Exception {
-        for (String listen : java.util.List.of("10.0.0.9:8080", "0.0.0.0:8080")) {
+        for (String listen : List.of("10.0.0.9:8080", "0.0.0.0:8080")) {
             IcbdConfig c = new ConfigLoader().parse(CLUSTER + "workstations: {boot: \"" + listen + "\", networks: [10.0.0.0/24]}\n", dir);
             assertTrue(c.cluster().isPresent() && c.workstations().orElseThrow().boot().isPresent(), listen);
         }

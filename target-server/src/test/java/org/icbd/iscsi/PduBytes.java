@@ -2,6 +2,7 @@ package org.icbd.iscsi;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
 
 /** Builds initiator PDUs as wire bytes, for tests that feed the framer and parser. */
 final class PduBytes {
@@ -45,7 +46,7 @@ final class PduBytes {
         out.writeBytes(bhs);
         out.writeBytes(ahs);
         if (headerDigest) {
-            java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+            CRC32C c = new CRC32C();
             c.update(bhs);
             c.update(ahs);
             byte[] d = new byte[4];

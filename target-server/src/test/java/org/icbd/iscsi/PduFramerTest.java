@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -108,7 +109,7 @@ class PduFramerTest {
         assertEquals("aa36918a", HexFormat.of().formatHex(d));
         // 32 bytes of 0xff -> 43 ab a8 62
         byte[] ff = new byte[32];
-        java.util.Arrays.fill(ff, (byte) 0xFF);
+        Arrays.fill(ff, (byte) 0xFF);
         Digests.putLe(d, 0, Digests.crc32c(ff, 0, 32));
         assertEquals("43aba862", HexFormat.of().formatHex(d));
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.icbd.failover.Checkpointer;
@@ -80,7 +81,7 @@ class MirroredBlockDeviceTest {
 
             @Override
             public void trim(long offset, long length) {
-                java.util.Arrays.fill(replayed, (int) offset, (int) (offset + length), (byte) 0);
+                Arrays.fill(replayed, (int) offset, (int) (offset + length), (byte) 0);
             }
         }).isPresent());
         assertArrayEquals(Files.readAllBytes(image), replayed);

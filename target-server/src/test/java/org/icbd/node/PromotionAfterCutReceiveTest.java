@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -151,7 +152,7 @@ class PromotionAfterCutReceiveTest {
 
     /** A TCP relay that forwards the first {@code limit} bytes of the sender's stream, holds the rest, and breaks both ends when closed. */
     static final class Gate implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
         final CountDownLatch reached = new CountDownLatch(1);
         private final CountDownLatch closed = new CountDownLatch(1);

@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -103,7 +105,7 @@ class BlockCommandsTest {
 
     @Test
     void transferLimitIsReportedAndEnforced() {
-        var small = new LogicalUnitSet(ScsiFixture.TARGET, new java.util.TreeMap<>(java.util.Map.of(0L, f.rw)), 64 << 10);
+        var small = new LogicalUnitSet(ScsiFixture.TARGET, new TreeMap<>(Map.of(0L, f.rw)), 64 << 10);
         var req = new ScsiRequest(ScsiFixture.A, 0, ScsiFixture.pad(cdb(0x12, 1, 0xB0, 0, 64, 0)), 64, null, 1, TaskAttribute.SIMPLE);
         byte[] bl = data(small.execute(req));
         assertEquals(128, Cdb.u32(bl, 8), "maximum transfer length in blocks");
@@ -116,7 +118,7 @@ class BlockCommandsTest {
     }
 
     @Test
-    void unmapIsUnknownOnAThickWritableLun(@org.junit.jupiter.api.io.TempDir Path other) throws Exception {
+    void unmapIsUnknownOnAThickWritableLun(@TempDir Path other) throws Exception {
         try (var thick = new ScsiFixture(other, false)) {
             assertSense(thick.exec(0, cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]), Sense.INVALID_OPCODE);
             byte[] rc16 = data(thick.exec(0, cdb(0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0)));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class CdbDecodingTest {
@@ -62,7 +63,7 @@ class CdbDecodingTest {
         assertEquals(18, s.length);
         assertEquals((byte) 0xF0, s[0]);
         assertEquals(0x0E, s[2]);
-        assertArrayEquals(new byte[]{1, 2, 3, 4}, java.util.Arrays.copyOfRange(s, 3, 7));
+        assertArrayEquals(new byte[]{1, 2, 3, 4}, Arrays.copyOfRange(s, 3, 7));
         assertEquals(10, s[7]);
         assertEquals(0x1D, s[12]);
         assertEquals(0x00, s[13]);

@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -49,7 +51,7 @@ class CommandFuzzTest {
         int[] known = f.target.commands().all().stream().mapToInt(CommandDescriptor::opcode).distinct().toArray();
         Arbitrary<Integer> opcode = Arbitraries.oneOf(Arbitraries.of(box(known)), Arbitraries.integers().between(0, 255));
         Arbitrary<byte[]> rest = Arbitraries.bytes().array(byte[].class).ofSize(15);
-        return net.jqwik.api.Combinators.combine(opcode, rest).as((op, r) -> {
+        return Combinators.combine(opcode, rest).as((op, r) -> {
             byte[] c = new byte[16];
             c[0] = (byte) (int) op;
             System.arraycopy(r, 0, c, 1, 15);
@@ -78,7 +80,7 @@ class CommandFuzzTest {
         if (r.status() == ScsiResponse.CHECK_CONDITION) {
             assertNotNull(r.sense());
             assertEquals(SenseData.LENGTH, r.sense().length);
-            assertNotEquals(Sense.INTERNAL_TARGET_FAILURE, SenseData.decode(r.sense()), () -> "CDB " + java.util.HexFormat.of().formatHex(cdb));
+            assertNotEquals(Sense.INTERNAL_TARGET_FAILURE, SenseData.decode(r.sense()), () -> "CDB " + HexFormat.of().formatHex(cdb));
         }
         if (r.dataIn() != null) assertEquals(0, r.dataIn().position());
     }

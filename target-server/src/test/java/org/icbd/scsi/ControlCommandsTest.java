@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,8 +165,8 @@ class ControlCommandsTest {
         try (var thick = new ScsiFixture(dir.resolve("thick"), false)) {
             byte[] t = data(thick.exec(0, cdb(0xA3, 0x0C, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0)));
             assertEquals(n - 3, (int) Cdb.u32(t, 0) / 8, "no UNMAP and no SANITIZE on a thick LUN");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

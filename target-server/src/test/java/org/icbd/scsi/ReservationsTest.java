@@ -11,9 +11,17 @@ import static org.icbd.scsi.ScsiFixture.rw10;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,17 +133,17 @@ class ReservationsTest {
 
     @Test
     void preemptAndAbortAsksTheTransportToAbortTheVictimsTasks() {
-        var aborted = new java.util.ArrayList<String>();
+        var aborted = new ArrayList<String>();
         f.target.setTaskAborter((lun, nexus) -> aborted.add(lun + ":" + nexus.initiatorName()));
         assertGood(prout(A, 6, 0, 0, 1));
         assertGood(prout(B, 6, 0, 0, 2));
         assertGood(prout(A, 1, ReservationState.WRITE_EXCLUSIVE, 1, 0));
         assertGood(prout(B, 4, ReservationState.WRITE_EXCLUSIVE, 2, 1)); // plain PREEMPT aborts nothing
-        assertEquals(java.util.List.of(), aborted);
+        assertEquals(List.of(), aborted);
         assertSense(f.exec(A, 0, cdb(0x00), null, 0), Sense.REGISTRATIONS_PREEMPTED);
         assertGood(prout(A, 6, 0, 0, 3));
         assertGood(prout(B, 5, ReservationState.EXCLUSIVE_ACCESS, 2, 3));
-        assertEquals(java.util.List.of("0:" + A.initiatorName()), aborted);
+        assertEquals(List.of("0:" + A.initiatorName()), aborted);
     }
 
     @Test
@@ -240,7 +248,7 @@ class ReservationsTest {
         assertGood(prout(B, 6, 0, 0, 2));
         assertGood(prout(A, 1, ReservationState.WRITE_EXCLUSIVE_REGISTRANTS_ONLY, 1, 0));
         var exported = f.target.exportReservations();
-        var other = new LogicalUnitSet(ScsiFixture.TARGET, new java.util.TreeMap<>(java.util.Map.of(0L, f.rw)));
+        var other = new LogicalUnitSet(ScsiFixture.TARGET, new TreeMap<>(Map.of(0L, f.rw)));
         other.importReservations(exported);
         ReservationSnapshot s = other.unit(0).reservations().snapshot();
         assertEquals(exported.get(0L), s);
@@ -254,20 +262,20 @@ class ReservationsTest {
      * made to fail, which a real ensemble does only when the leader is cut off).
      */
     private static final class MapStore implements ReservationStore {
-        final java.util.Map<String, ReservationSnapshot> saved = new java.util.HashMap<>();
+        final Map<String, ReservationSnapshot> saved = new HashMap<>();
         boolean failing;
         int saves;
 
         @Override
-        public void save(String target, long lun, ReservationSnapshot state) throws java.io.IOException {
-            if (failing) throw new java.io.IOException("ZooKeeper unreachable");
+        public void save(String target, long lun, ReservationSnapshot state) throws IOException {
+            if (failing) throw new IOException("ZooKeeper unreachable");
             saves++;
             saved.put(target + "/" + lun, state);
         }
 
         @Override
-        public java.util.Optional<ReservationSnapshot> load(String target, long lun) {
-            return java.util.Optional.ofNullable(saved.get(target + "/" + lun));
+        public Optional<ReservationSnapshot> load(String target, long lun) {
+            return Optional.ofNullable(saved.get(target + "/" + lun));
         }
     }
 
@@ -287,13 +295,13 @@ class ReservationsTest {
         byte[] keysBefore = prin(A, 0);
         byte[] reservationBefore = prin(A, 1);
         assertSense(prout(B, 4, ReservationState.EXCLUSIVE_ACCESS, 0xBBBB, 0xAAAA), Sense.ABORTED_INTERNAL_FAILURE);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(keysBefore, prin(A, 0), "the preemption was undone");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(reservationBefore, prin(A, 1), "the preemption was undone");
+        Assertions.assertArrayEquals(keysBefore, prin(A, 0), "the preemption was undone");
+        Assertions.assertArrayEquals(reservationBefore, prin(A, 1), "the preemption was undone");
         assertEquals(ScsiResponse.RESERVATION_CONFLICT, writeStatus(B), "A still holds the reservation");
         store.failing = false;
 
         // the next leader: same target and LUN, new process state
-        var next = new LogicalUnitSet(ScsiFixture.TARGET, new java.util.TreeMap<>(java.util.Map.of(0L, f.rw)));
+        var next = new LogicalUnitSet(ScsiFixture.TARGET, new TreeMap<>(Map.of(0L, f.rw)));
         next.keepReservationsIn(store);
         ReservationSnapshot there = next.unit(0).reservations().snapshot();
         assertEquals(A, there.holder());

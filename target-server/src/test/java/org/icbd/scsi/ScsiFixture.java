@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.TreeMap;
 import org.icbd.storage.BlockDevice;
 import org.icbd.storage.FileBlockDevice;
@@ -33,11 +36,11 @@ final class ScsiFixture implements AutoCloseable {
         Files.createDirectories(dir);
         Path a = dir.resolve("rw.img");
         Path b = dir.resolve("ro.img");
-        try (var ch = FileChannel.open(a, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(a, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ch.truncate(0);
         }
         Files.write(b, new byte[(int) (BLOCKS * 512)]);
-        try (var f = new java.io.RandomAccessFile(a.toFile(), "rw")) {
+        try (var f = new RandomAccessFile(a.toFile(), "rw")) {
             f.setLength(BLOCKS * 512);
         }
         // a "hole puncher" that writes zeros: same observable contract as fallocate(PUNCH_HOLE)
@@ -124,7 +127,7 @@ final class ScsiFixture implements AutoCloseable {
 
     static byte[] filled(int len, int value) {
         byte[] b = new byte[len];
-        java.util.Arrays.fill(b, (byte) value);
+        Arrays.fill(b, (byte) value);
         return b;
     }
 

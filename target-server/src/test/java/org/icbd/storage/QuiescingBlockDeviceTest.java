@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +96,7 @@ class QuiescingBlockDeviceTest {
     @Test
     void quiesceGivesUpWhenAWriteNeverDrains() throws Exception {
         try (QuiescingBlockDevice d = device()) {
-            java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
             try (QuiescingBlockDevice.Pause first = d.quiesce(Duration.ofSeconds(1))) {
                 Thread other = Thread.ofPlatform().start(() -> {
                     try (QuiescingBlockDevice.Pause second = d.quiesce(Duration.ofMillis(200))) {

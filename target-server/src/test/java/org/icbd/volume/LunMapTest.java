@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** LUN maps in the catalog: what may be mapped where, and what mapping protects. */
@@ -72,7 +73,7 @@ class LunMapTest {
         assertEquals(VolumeException.Kind.NOT_FOUND, assertThrows(VolumeException.class, () -> volumes.unmapLun(T2, 3)).kind());
     }
 
-    private static void assertConflict(String fragment, org.junit.jupiter.api.function.Executable op) {
+    private static void assertConflict(String fragment, Executable op) {
         VolumeException e = assertThrows(VolumeException.class, op);
         assertEquals(VolumeException.Kind.CONFLICT, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());

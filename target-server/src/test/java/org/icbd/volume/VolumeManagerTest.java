@@ -28,6 +28,7 @@ import org.icbd.btrfs.Subvolume;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Images, versions and clones on a real loop-mounted btrfs (skipped, with the reason, where the machine cannot). */
@@ -182,7 +183,7 @@ class VolumeManagerTest {
         volumes.importImage(new VolumeName("small"), image(32 * MIB, 32 * MIB, 10), d -> { });
     }
 
-    private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable op) {
+    private static void assertMessage(String expected, Executable op) {
         VolumeException e = assertThrows(VolumeException.class, op);
         assertTrue(e.getMessage().contains(expected), () -> "expected '" + expected + "' in: " + e.getMessage());
     }

@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -19,6 +24,7 @@ import org.icbd.failover.Epochs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The catalog in a real ZooKeeper server (in this JVM, on a free port). */
@@ -30,6 +36,8 @@ class ZkCatalogTest {
     private TestingServer server;
     private final List<CuratorFramework> clients = new ArrayList<>();
 
+    private static final ClusterPaths SITE = new ClusterPaths("site1");
+
     @BeforeEach
     void zookeeper() throws Exception {
         server = new TestingServer(InstanceSpec.getRandomPort(), true);
@@ -40,8 +48,6 @@ class ZkCatalogTest {
         clients.forEach(CuratorFramework::close);
         server.close();
     }
-
-    private static final ClusterPaths SITE = new ClusterPaths("site1");
 
     private CuratorFramework client() {
         CuratorFramework c = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
@@ -67,7 +73,7 @@ class ZkCatalogTest {
         VolumeLayout layout = new VolumeLayout(dir.resolve(dirName));
         VolumeManager.open(layout.root());
         return new VolumeManager(layout, VolumeFileSystem.forRoot(layout.root()), catalog,
-                () -> java.util.Optional.ofNullable(elsewhere));
+                () -> Optional.ofNullable(elsewhere));
     }
 
     private VolumeManager leaderWithGold(ZkCatalog.Fence fence) throws Exception {
@@ -82,7 +88,7 @@ class ZkCatalogTest {
     }
 
     private static CatalogState.Workstation workstation(String name, String mac) {
-        return new CatalogState.Workstation(name, java.util.List.of(mac), "gold", 0, DiskMode.PERSISTENT,
+        return new CatalogState.Workstation(name, List.of(mac), "gold", 0, DiskMode.PERSISTENT,
                 "iqn.2026-11.org.icbd.workstation:" + name, name, "0123456789abcdef", "now");
     }
 
@@ -96,7 +102,7 @@ class ZkCatalogTest {
         VolumeException refused = assertThrows(VolumeException.class,
                 () -> leader.createClone(new VolumeName("gold"), 1, new VolumeName("ws01")));
         assertTrue(refused.getMessage().contains("no longer leads"), refused.getMessage());
-        assertFalse(java.nio.file.Files.exists(leader.layout().clone(new VolumeName("ws01"))), "its clone was not left behind");
+        assertFalse(Files.exists(leader.layout().clone(new VolumeName("ws01"))), "its clone was not left behind");
         assertTrue(catalog().read().clones().isEmpty());
     }
 
@@ -105,12 +111,12 @@ class ZkCatalogTest {
         Epochs epochs = new Epochs(client(), SITE);
         epochs.next();
         ZkCatalog cli = catalog();
-        java.util.concurrent.atomic.AtomicBoolean undone = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean undone = new AtomicBoolean();
         VolumeException refused = assertThrows(VolumeException.class, () -> cli.transact(s -> {
             try {
                 epochs.next(); // elected while this change was being made
             } catch (Exception e) {
-                throw new java.io.IOException(e);
+                throw new IOException(e);
             }
             return Catalog.Outcome.undoable(s.with(image("late")), null, () -> undone.set(true));
         }));
@@ -118,7 +124,7 @@ class ZkCatalogTest {
         assertTrue(undone.get(), "the change's file-system work is undone");
         assertTrue(catalog().read().images().isEmpty());
         cli.transact(s -> Catalog.Outcome.of(s.with(image("now")), null));
-        assertEquals(java.util.Set.of("now"), catalog().read().images().keySet(), "within one epoch it is stored");
+        assertEquals(Set.of("now"), catalog().read().images().keySet(), "within one epoch it is stored");
     }
 
     @Test
@@ -131,18 +137,18 @@ class ZkCatalogTest {
         CatalogState seen = leader.state();
         assertTrue(seen.workstations().containsKey("ws02"), "the leader sees the workstation");
         assertFalse(seen.clones().containsKey("ws02"), "no disk was made on the standby");
-        assertFalse(java.nio.file.Files.exists(standby.layout().clone(new VolumeName("ws02"))));
+        assertFalse(Files.exists(standby.layout().clone(new VolumeName("ws02"))));
         VolumeException taken = assertThrows(VolumeException.class, () -> standby.addWorkstation(workstation("ws03", "52:54:00:00:00:02")));
         assertTrue(taken.getMessage().contains("already workstation ws02"), taken.getMessage());
 
         CatalogState.Clone disk = leader.makeWorkstationDisk(new VolumeName("ws02")).orElseThrow();
         assertEquals(1, disk.version());
-        assertTrue(java.nio.file.Files.exists(VolumeLayout.disk(leader.layout().clone(new VolumeName("ws02")))));
+        assertTrue(Files.exists(VolumeLayout.disk(leader.layout().clone(new VolumeName("ws02")))));
         assertEquals(disk, standby.state().clones().get("ws02"), "every node sees its disk");
         assertTrue(leader.makeWorkstationDisk(new VolumeName("ws02")).isEmpty(), "made once");
 
         // what changes the disks the leader serves is refused where they are not, naming why
-        for (org.junit.jupiter.api.function.Executable onDisks : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+        for (Executable onDisks : List.<Executable>of(
                 () -> standby.resetClone(new VolumeName("ws02"), 0),
                 () -> standby.createClone(new VolumeName("gold"), 1, new VolumeName("c1")),
                 () -> standby.publish(new VolumeName("gold")),
@@ -151,7 +157,7 @@ class ZkCatalogTest {
             assertTrue(e.getMessage().contains("node a leads"), e.getMessage());
         }
         assertEquals(1, leader.state().images().get("gold").versions(), "nothing changed");
-        assertEquals(java.util.Set.of("ws02"), leader.state().clones().keySet());
+        assertEquals(Set.of("ws02"), leader.state().clones().keySet());
     }
 
     @Test

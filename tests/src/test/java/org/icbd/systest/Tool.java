@@ -1,5 +1,6 @@
 package org.icbd.systest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class Tool {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         Thread pump = Thread.ofVirtual().start(() -> {
             try (var in = p.getInputStream()) {
                 in.transferTo(out);

@@ -4,12 +4,11 @@ import java.nio.charset.StandardCharsets;
 
 /** A 512-byte master boot record, assembled by hand, whose code writes a message to COM1 and halts. */
 final class BootSector {
+    /** Where the BIOS loads the boot sector. */
+    private static final int LOAD_ADDRESS = 0x7C00;
 
     private BootSector() {
     }
-
-    /** Where the BIOS loads the boot sector. */
-    private static final int LOAD_ADDRESS = 0x7C00;
 
     static byte[] printingToCom1(String message) {
         byte[] code = {

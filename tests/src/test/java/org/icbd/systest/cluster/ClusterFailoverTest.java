@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +55,9 @@ class ClusterFailoverTest {
     private ClusterLab cluster;
     /** What the last read attempt printed, for failure messages. */
     private String lastAttempt = "";
+
+    private static final String HOLDER = "iqn.2026-11.org.example:cluster-node-1";
+    private static final String OTHER = "iqn.2026-11.org.example:cluster-node-2";
 
     @BeforeEach
     void network() throws Exception {
@@ -198,9 +206,6 @@ class ClusterFailoverTest {
         assertEquals(List.of("reservation key=0xaaaa type=1", "write RESERVATION_CONFLICT"), reservations(OTHER, "read-reservation", "write"));
         assertEquals(List.of("write CHECK_CONDITION key=0x7"), reservations(HOLDER, "write"), "DATA PROTECT, not a conflict");
     }
-
-    private static final String HOLDER = "iqn.2026-11.org.example:cluster-node-1";
-    private static final String OTHER = "iqn.2026-11.org.example:cluster-node-2";
 
     /** Runs {@link PrClient} as {@code initiator} in the client namespace against the version's LUN; its output lines. */
     private List<String> reservations(String initiator, String... steps) throws Exception {
@@ -403,13 +408,13 @@ class ClusterFailoverTest {
         long readable = untilReadable(30);
         long versionBack = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(readable >= 0, () -> "the version is served by the new leader; last try: " + lastAttempt + "\n" + pb.output());
-        boolean finished = writer.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        boolean finished = writer.waitFor(60, TimeUnit.SECONDS);
         long writerDone = (System.nanoTime() - t0) / 1_000_000;
         if (!finished) writer.destroyForcibly().waitFor();
         String written = read(writerOut);
 
         List<Long> acked = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("wrote 4096/4096 bytes at offset (\\d+)").matcher(written);
+        Matcher m = Pattern.compile("wrote 4096/4096 bytes at offset (\\d+)").matcher(written);
         while (m.find()) acked.add(Long.parseLong(m.group(1)));
         assertTrue(acked.size() >= 64, "the writer got writes acknowledged before the kill:\n" + written);
         assertFalse(pb.output().contains("holding ["), "in sync mode nothing is held:\n" + pb.output());
@@ -428,7 +433,7 @@ class ClusterFailoverTest {
                         : "stopped at the failover (exit " + (finished ? writer.exitValue() : "none, killed") + ")");
         System.out.println("the new leader's log of the take-over:\n" + pb.output().lines()
                 .filter(l -> l.contains("leading in epoch") || l.contains("promoted from") || l.contains("serving cluster"))
-                .collect(java.util.stream.Collectors.joining("\n")));
+                .collect(Collectors.joining("\n")));
         System.out.printf("sync mode: a write waited for the standby %.2f ms on average (icbd_replication_log_wait on the old"
                 + " leader, sampled before the kill)%n", waitMs);
 
@@ -543,7 +548,7 @@ class ClusterFailoverTest {
     private static String read(Path f) {
         try {
             return Files.readString(f);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
     }
@@ -554,7 +559,7 @@ class ClusterFailoverTest {
         Tool.Result r = Tool.run(Duration.ofSeconds(120), "ip", "netns", "exec", cluster.clientNs(), "qemu-img", "bench", "-f", "raw", "-w",
                 "-t", "none", "-d", Integer.toString(depth), "-s", size, "-c", Integer.toString(count), url);
         assertTrue(r.ok(), r::describe);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Run completed in ([0-9.]+) seconds").matcher(r.output());
+        Matcher m = Pattern.compile("Run completed in ([0-9.]+) seconds").matcher(r.output());
         assertTrue(m.find(), r::describe);
         double s = Double.parseDouble(m.group(1));
         long bytes = (long) count * (size.equals("4k") ? 4096 : 65536);
@@ -574,7 +579,7 @@ class ClusterFailoverTest {
 
     private static List<String> pauses(String log) {
         List<String> out = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("writes held (\\d+) ms").matcher(log);
+        Matcher m = Pattern.compile("writes held (\\d+) ms").matcher(log);
         while (m.find()) out.add(m.group(1));
         return out;
     }

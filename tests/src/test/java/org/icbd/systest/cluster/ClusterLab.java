@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.icbd.testsupport.Requires;
@@ -147,7 +148,7 @@ final class ClusterLab implements AutoCloseable {
 
     /** Waits until {@code n} holds the virtual IP; fails after {@code seconds}. */
     static void awaitHolder(ClusterNode n, int seconds) throws Exception {
-        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!Lab.holds(n.ns(), VIP)) {
             if (System.nanoTime() > end) throw new AssertionError(n.name() + " did not take the virtual IP within " + seconds + " s");
             Thread.sleep(20);

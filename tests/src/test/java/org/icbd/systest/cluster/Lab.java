@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.icbd.systest.Tool;
 
 /**
@@ -50,7 +52,7 @@ final class Lab implements AutoCloseable {
     /** The MAC address of {@code ns}'s eth0. */
     static String mac(String ns) throws IOException, InterruptedException {
         Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "-n", ns, "-o", "link", "show", "dev", "eth0");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(r.output());
+        Matcher m = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(r.output());
         if (!m.find()) throw new IOException("no MAC address for eth0 in " + ns + ": " + r.describe());
         return m.group(1);
     }

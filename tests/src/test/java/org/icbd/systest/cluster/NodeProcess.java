@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -113,7 +114,7 @@ final class NodeProcess implements AutoCloseable {
      * SIGCONT after {@link #pause}: the JVM runs on, its monotonic clock having counted the pause; its
      * children (if frozen) only {@code childrenLater} after it, the worst order a stalled host can resume in.
      */
-    void resume(java.time.Duration childrenLater) throws IOException, InterruptedException {
+    void resume(Duration childrenLater) throws IOException, InterruptedException {
         List<ProcessHandle> children = process.toHandle().descendants().toList();
         signal("CONT", process.toHandle());
         Thread.sleep(childrenLater);
@@ -121,7 +122,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     private static void signal(String name, ProcessHandle p) throws IOException, InterruptedException {
-        Tool.Result r = Tool.run(java.time.Duration.ofSeconds(10), "kill", "-" + name, Long.toString(p.pid()));
+        Tool.Result r = Tool.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(p.pid()));
         if (!r.ok() && p.isAlive()) throw new IOException(r.describe());
     }
 

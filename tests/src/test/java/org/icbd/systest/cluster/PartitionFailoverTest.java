@@ -56,6 +56,9 @@ class PartitionFailoverTest {
     /** Block offset -> the pattern of the last acknowledged write to it, over the whole test. */
     private final Map<Long, Integer> acknowledged = new TreeMap<>();
 
+    /** Passes over the disk a writer makes: it is still writing when the fault comes. */
+    private static final int PASSES = 6;
+
     @BeforeEach
     void network() throws Exception {
         cluster = ClusterLab.open(tmp);
@@ -93,9 +96,6 @@ class PartitionFailoverTest {
     private Tool.Result qemuIo(Duration limit, boolean readOnly, String... commands) throws Exception {
         return cluster.qemuIo(limit, readOnly, VIA_VIP, commands);
     }
-
-    /** Passes over the disk a writer makes: it is still writing when the fault comes. */
-    private static final int PASSES = 6;
 
     /** Starts a writer of every block of ws01, in order, {@link #PASSES} times, pass p with pattern {@code base + p}. */
     private Process writer(int base, Path out) throws IOException {

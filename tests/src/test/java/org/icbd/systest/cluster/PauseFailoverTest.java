@@ -12,11 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
@@ -270,7 +273,7 @@ class PauseFailoverTest {
         }
 
         long killedAt = System.nanoTime();
-        java.time.LocalTime killedClock = java.time.LocalTime.now();
+        LocalTime killedClock = LocalTime.now();
         pa.kill();
         while (Lab.holds(a.ns(), VIP)) {
             assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(10), "the dead host keeps the VIP");
@@ -297,7 +300,7 @@ class PauseFailoverTest {
         String written = read(writerOut);
         assertEquals(0, writer.exitValue(), written);
         assertEquals(IMAGE_BYTES / 4096, count(written, "wrote 4096/4096"), "every write of the initiator succeeded:\n" + written);
-        assertFalse(written.toLowerCase(java.util.Locale.ROOT).contains("error"), written);
+        assertFalse(written.toLowerCase(Locale.ROOT).contains("error"), written);
 
         List<String> reads = new ArrayList<>();
         Matcher m = Pattern.compile("wrote 4096/4096 bytes at offset (\\d+)").matcher(written);
@@ -323,7 +326,7 @@ class PauseFailoverTest {
         System.out.println("killed at " + killedClock + "; the new leader's log of the take-over:\n" + p[1].output().lines()
                 .filter(l -> l.contains("leading in epoch") || l.contains("promoted from") || l.contains("serving cluster")
                         || l.contains("ZooKeeper connection"))
-                .collect(java.util.stream.Collectors.joining("\n")));
+                .collect(Collectors.joining("\n")));
     }
 
     /** The pattern byte of the k-th 4 KiB write: 0x80 to 0xe3, never the image's 0x5a. */

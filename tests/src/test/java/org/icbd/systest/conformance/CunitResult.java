@@ -1,5 +1,6 @@
 package org.icbd.systest.conformance;
 
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,7 +24,7 @@ public record CunitResult(Status status, String note) {
         Matcher m = SUMMARY.matcher(output);
         if (!m.find()) {
             String[] lines = output.strip().split("\n");
-            String tail = String.join(" | ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 3), lines.length));
+            String tail = String.join(" | ", Arrays.copyOfRange(lines, Math.max(0, lines.length - 3), lines.length));
             return new CunitResult(Status.ERROR, "no CUnit summary: " + tail);
         }
         int ran = Integer.parseInt(m.group(2));

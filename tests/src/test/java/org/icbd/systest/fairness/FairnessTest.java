@@ -21,14 +21,17 @@ import org.icbd.testsupport.Requires;
  * Fairness as a property: while one session never reads its socket (and asks for 256 KiB ping
  * replies) and another opens 32 MiB writes it never sends data for, a healthy session (qemu-img
  * bench, QEMU's iSCSI driver) runs its writes and reads about as fast as with nobody else there.
- * Baseline and hostile rounds alternate in one run; the ratio of their medians is printed and written to
- * {@code target/fairness.txt}. The bound asserted is generous (the machine is shared); the issue's
- * target is 1.10.
+ * Baseline and hostile rounds alternate in one run; the ratio of their medians and the spread of the
+ * rounds are printed and written to {@code target/fairness.txt}. The bound asserted is generous (the
+ * machine is shared); the issue's target is 1.10, measured on a quiet machine with more rounds by
+ * {@code tests/bench/fairness.sh} ({@code -Dicbd.fairness.rounds=N}).
  */
 class FairnessTest {
 
     static final String IQN = "iqn.2026-11.org.icbd:fairness";
-    static final int ROUNDS = 5;
+    static final int ROUNDS = Integer.getInteger("icbd.fairness.rounds", 5);
+    /** I/Os of each kind per measurement: more make a round longer and less sensitive to a passing neighbour. */
+    static final int COUNT = Integer.getInteger("icbd.fairness.count", 4000);
     static final double BOUND = 2.0;
 
     @TempDir
@@ -61,6 +64,11 @@ class FairnessTest {
             }
             // medians: one round slowed by another process on the shared machine does not decide it
             double ratio = median(stalleds) / median(alones);
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < ROUNDS; i++) ratios.add(stalleds.get(i) / alones.get(i));
+            report.append(String.format(Locale.ROOT, "alone: median %.2f s (%.2f..%.2f); with stalled sessions: median %.2f s"
+                    + " (%.2f..%.2f); per-round ratio %.3f..%.3f%n", median(alones), min(alones), max(alones),
+                    median(stalleds), min(stalleds), max(stalleds), min(ratios), max(ratios)));
             report.append(String.format(Locale.ROOT, "median with stalled sessions / median alone over %d rounds: %.3f"
                     + " (target 1.10, asserted < %.1f)%n", ROUNDS, ratio, BOUND));
             System.out.print(report);
@@ -78,12 +86,20 @@ class FairnessTest {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    /** Seconds for 4000 64 KiB writes then 4000 64 KiB reads at depth 8; fails on any I/O error. */
+    static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    static double max(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+
+    /** Seconds for {@link #COUNT} 64 KiB writes then as many 64 KiB reads at depth 8; fails on any I/O error. */
     static double bench(IcbdExport icbd) throws Exception {
         long t0 = System.nanoTime();
         for (String mode : List.of("-w", "")) {
             List<String> cmd = new ArrayList<>(List.of("qemu-img", "bench", "-f", "raw", "-t", "none", "-d", "8",
-                    "-s", "65536", "-c", "4000"));
+                    "-s", "65536", "-c", Integer.toString(COUNT)));
             if (!mode.isEmpty()) cmd.add(mode);
             cmd.add(icbd.url(0));
             Tool.Result r = Tool.run(Duration.ofMinutes(3), cmd.toArray(String[]::new));

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.systest.IcbdExport;
@@ -145,7 +147,7 @@ class InitiatorToolsTest {
                 try {
                     long base = n * (SIZE / 2);
                     int pattern = 0x51 + n;
-                    java.util.List<String> ops = new java.util.ArrayList<>();
+                    List<String> ops = new ArrayList<>();
                     for (int k = 0; k < 32; k++) ops.add("write -P " + pattern + " " + (base + k * (1L << 20)) + " 1M");
                     for (int k = 0; k < 32; k++) ops.add("read -P " + pattern + " " + (base + k * (1L << 20)) + " 1M");
                     results[n] = QemuIo.run(icbd, 0, "iqn.2026-11.org.icbd:initiator-" + n, ops);

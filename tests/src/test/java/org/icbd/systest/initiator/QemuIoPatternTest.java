@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.icbd.testsupport.Requires;
@@ -100,7 +101,7 @@ class QemuIoPatternTest {
         Path img = image("target.img");
         Path source = dir.resolve("source.raw");
         byte[] data = new byte[24 << 20];
-        new java.util.Random(42).nextBytes(data);
+        new Random(42).nextBytes(data);
         Files.write(source, data);
         try (IcbdExport icbd = IcbdExport.start(dir, IQN, img.toString())) {
             Tool.Result r = Tool.run(Duration.ofMinutes(2), "qemu-img", "convert", "-n", "-f", "raw", "-O", "raw",
