@@ -2,6 +2,7 @@ package org.icbd.systest.cluster;
 
 import static org.icbd.systest.cluster.ClusterLab.count;
 import static org.icbd.systest.cluster.ClusterLab.icbd;
+import static org.icbd.systest.cluster.ClusterLab.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.Tool;
@@ -47,6 +47,9 @@ class PartitionFailoverTest {
     final LoopBtrfsExtension diskA = new LoopBtrfsExtension(160L << 20);
     @RegisterExtension
     final LoopBtrfsExtension diskB = new LoopBtrfsExtension(160L << 20);
+    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
+    @RegisterExtension
+    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
 
     @TempDir
     Path tmp;
@@ -73,21 +76,6 @@ class PartitionFailoverTest {
             ClusterLab.cloneWs01(root);
         }
         return cluster.node(name, n, root, "3s", "mode: sync, " + replication);
-    }
-
-    /** Waits until {@code replication status} (asked from {@code from}) shows {@code from} leading and {@code standby} in sync for ws01. */
-    private void awaitInSync(ClusterNode from, String standby, int seconds) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        String status = "";
-        while (System.nanoTime() < end) {
-            status = icbd(from.ns(), "replication", "status", "--config", from.config().toString());
-            if (status.contains("synchronous write log of " + from.name() + " ")
-                    && Pattern.compile("ws01\\s+in sync: .*\\b" + standby + "\\b").matcher(status).find()) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(standby + " not in sync within " + seconds + " s:\n" + status);
     }
 
     private Tool.Result qemuIo(Duration limit, boolean readOnly, String... commands) throws Exception {
@@ -207,18 +195,6 @@ class PartitionFailoverTest {
         }
     }
 
-    private static double metric(String ns, String series) throws Exception {
-        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", ns, "bash", "-c",
-                "exec 3<>/dev/tcp/127.0.0.1/9260; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
-        for (String line : r.output().lines().toList()) {
-            if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).strip());
-            }
-        }
-        throw new AssertionError("no " + series + " in the metrics of " + ns + ":\n" + r.output());
-    }
-
-
     /**
      * Scenario (a): the leader is cut off from ZooKeeper and from the standby (blackhole routes to both in
      * the leader's namespace; the initiator still reaches it) while it sends a checkpoint whose receive the
@@ -241,7 +217,7 @@ class PartitionFailoverTest {
             Thread.sleep(50);
         }
         cluster.serve(b);
-        awaitInSync(a, "b", 90);
+        cluster.awaitInSync(a, "b", 90);
         ClusterNode leader = a;
         ClusterNode standby = b;
         List<String> report = new ArrayList<>();
@@ -285,7 +261,7 @@ class PartitionFailoverTest {
             ClusterNode old = leader;
             leader = standby;
             standby = old;
-            awaitInSync(leader, standby.name(), 120);
+            cluster.awaitInSync(leader, standby.name(), 120);
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (partialCheckpoint(leader).isPresent()) {
                 assertTrue(System.nanoTime() < deadline, "the cut receive on " + leader.name() + " is deleted");
@@ -313,7 +289,7 @@ class PartitionFailoverTest {
             Thread.sleep(50);
         }
         running[1] = cluster.serve(b);
-        awaitInSync(a, "b", 90);
+        cluster.awaitInSync(a, "b", 90);
         ClusterNode[] nodes = {a, b};
         int leader = 0;
         List<Long> failoverMs = new ArrayList<>();
@@ -332,7 +308,7 @@ class PartitionFailoverTest {
             assertEquals(0, lostBlocks(), "acknowledged writes lost in failover " + i);
             running[leader] = cluster.serve(dead);
             leader = 1 - leader;
-            awaitInSync(next, dead.name(), 120);
+            cluster.awaitInSync(next, dead.name(), 120);
             for (ClusterNode n : nodes) {
                 assertEquals(0.0, metric(n.ns(), "icbd_replication_receive_no_space"), n.name() + " lacks space");
                 assertTrue(metric(n.ns(), "icbd_diverged_copies") <= 1, n.name() + " keeps at most one diverged copy");
