@@ -1,8 +1,9 @@
 package org.icbd.systest.cluster;
 
-import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,7 +12,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
@@ -57,6 +57,9 @@ final class ClusterDiagnostics implements BeforeEachCallback, TestExecutionExcep
         if (c != null) {
             try {
                 Files.createDirectories(dir);
+                StringWriter trace = new StringWriter();
+                failure.printStackTrace(new PrintWriter(trace));
+                write("failure.txt", trace.toString());
                 capture(c);
                 failure.addSuppressed(new AssertionError("thread dumps, replication status and ZooKeeper state in " + dir));
             } catch (Exception | AssertionError e) {
@@ -89,7 +92,7 @@ final class ClusterDiagnostics implements BeforeEachCallback, TestExecutionExcep
                 b.append("(not running)\n");
             }
             write(n.name() + "-threads.txt", b.toString());
-            write(n.name() + "-state.txt", run(Duration.ofSeconds(30), "ip", "netns", "exec", n.ns(), IcbdExport.javaBinary(),
+            write(n.name() + "-state.txt", run(Duration.ofSeconds(60), "ip", "netns", "exec", n.ns(), IcbdExport.javaBinary(),
                     "-jar", IcbdExport.jar().toString(), "replication", "status", "--config", n.config().toString())
                     + run(Duration.ofSeconds(10), "ip", "-n", n.ns(), "-o", "addr", "show")
                     + run(Duration.ofSeconds(10), "ip", "-n", n.ns(), "route", "show")
@@ -98,31 +101,11 @@ final class ClusterDiagnostics implements BeforeEachCallback, TestExecutionExcep
         write("zookeeper.txt", zooKeeperTree(c));
     }
 
-    /** Every znode under /icbd with its data, read with the ZooKeeper shell in the jar (from the ZooKeeper host). */
+    /** Every znode under /icbd with its data, read from the ZooKeeper host (with the ZooKeeper client in the icbd jar). */
     private static String zooKeeperTree(ClusterLab c) throws Exception {
-        String tree = zkShell(c, List.of("ls -R /icbd"));
-        List<String> gets = tree.lines().filter(l -> l.startsWith("/icbd")).map(l -> "get " + l.strip()).toList();
-        return tree + "\n" + zkShell(c, gets);
-    }
-
-    /** Runs {@code commands} in one ZooKeeper shell (it reads them from its input when it has no console). */
-    private static String zkShell(ClusterLab c, List<String> commands) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", c.zkNs(), IcbdExport.javaBinary(), "-cp", IcbdExport.jar().toString(),
-                "org.apache.zookeeper.ZooKeeperMain", "-server", ClusterLab.ZK + ":2181").redirectErrorStream(true).start();
-        try (var in = p.outputWriter(StandardCharsets.UTF_8)) {
-            for (String cmd : commands) in.write(cmd + "\n");
-        }
-        var out = new ByteArrayOutputStream();
-        Thread pump = Thread.ofVirtual().start(() -> {
-            try (var s = p.getInputStream()) {
-                s.transferTo(out);
-            } catch (IOException ignored) {
-                // ended
-            }
-        });
-        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        pump.join(5000);
-        return out.toString(StandardCharsets.UTF_8);
+        Path classes = Path.of(ZooKeeperDump.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return run(Duration.ofSeconds(60), "ip", "netns", "exec", c.zkNs(), IcbdExport.javaBinary(), "-cp",
+                IcbdExport.jar() + File.pathSeparator + classes, ZooKeeperDump.class.getName(), ClusterLab.ZK + ":2181", "/icbd");
     }
 
     private static String run(Duration limit, String... command) throws IOException, InterruptedException {

@@ -160,7 +160,7 @@ final class ClusterLab implements AutoCloseable {
     NodeProcess serve(ClusterNode n) throws Exception {
         NodeProcess p = track(NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString()));
         served.put(n.name(), p);
-        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
+        assertTrue(p.awaitOutput("standing by until elected", 180), p.output()); // a JVM start on a loaded machine
         return p;
     }
 
