@@ -181,7 +181,7 @@ final class ClusterLab implements AutoCloseable {
         List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
         cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        Tool.Result r = Tool.run(Duration.ofSeconds(180), cmd.toArray(String[]::new)); // a JVM start and btrfs work on a loaded machine
         assertTrue(r.ok(), r::describe);
         return r.output();
     }
