@@ -197,7 +197,12 @@ final class CheckpointSchedule implements AutoCloseable {
             }
             Set<String> got = new TreeSet<>();
             r.standbys().forEach((node, outcome) -> {
-                if (!outcome.startsWith("failed")) got.add(node);
+                if (outcome.startsWith("failed")) return;
+                got.add(node);
+                // what each standby got: an operator (and a test) sees that replication stays incremental
+                Counter.builder("icbd_replication_checkpoints_sent").tag("standby", node)
+                        .tag("kind", outcome.startsWith("full") ? "full" : "incremental")
+                        .description("checkpoints a standby acknowledged, full or incremental sends").register(meters).increment();
             });
             received.put(c.name(), got);
             log.info("{}checkpoint {}: writes held {} ms; {}", closing ? "final " : "", r.snapshot(), r.pause().toMillis(),

@@ -9,8 +9,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.icbd.testsupport.Requires;
@@ -33,6 +37,9 @@ final class ClusterLab implements AutoCloseable {
     private final List<NodeProcess> processes = new ArrayList<>();
     /** Other processes a test starts (initiators, load generators), killed on close whatever happened. */
     private final List<Process> helpers = new ArrayList<>();
+    /** Every node made, and the process last started for each (by node name), for {@link ClusterDiagnostics}. */
+    private final List<ClusterNode> nodes = new ArrayList<>();
+    private final Map<String, NodeProcess> served = new LinkedHashMap<>();
     private String zkNs;
     private String clientNs;
 
@@ -58,6 +65,21 @@ final class ClusterLab implements AutoCloseable {
             c.close();
             throw t;
         }
+    }
+
+    /** The nodes made so far. */
+    List<ClusterNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The process last started for node {@code name}, if any. */
+    Optional<NodeProcess> process(String name) {
+        return Optional.ofNullable(served.get(name));
+    }
+
+    /** The ZooKeeper server's log. */
+    Path zkLog() {
+        return tmp.resolve("zk.log");
     }
 
     String zkNs() {
@@ -108,7 +130,9 @@ final class ClusterLab implements AutoCloseable {
         yaml.addAll(more);
         yaml.add("");
         Files.writeString(config, String.join("\n", yaml));
-        return new ClusterNode(name, n, ns, root, config, root.resolve(name + ".log"));
+        ClusterNode node = new ClusterNode(name, n, ns, root, config, root.resolve(name + ".log"));
+        nodes.add(node);
+        return node;
     }
 
     /** Imports {@code root}/golden.img (4 MiB of 0x5a) as image lab into the data root {@code root}/data and publishes lab@1; returns the image file. */
@@ -142,7 +166,8 @@ final class ClusterLab implements AutoCloseable {
     /** Starts {@code n} and waits until it stands by for the election. */
     NodeProcess serve(ClusterNode n) throws Exception {
         NodeProcess p = track(NodeProcess.start(n.ns(), n.log(), "serve", "--config", n.config().toString()));
-        assertTrue(p.awaitOutput("standing by until elected", 60), p.output());
+        served.put(n.name(), p);
+        assertTrue(p.awaitOutput("standing by until elected", 180), p.output()); // a JVM start on a loaded machine
         return p;
     }
 
@@ -172,7 +197,7 @@ final class ClusterLab implements AutoCloseable {
         List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
         cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+        Tool.Result r = Tool.run(Duration.ofSeconds(180), cmd.toArray(String[]::new)); // a JVM start and btrfs work on a loaded machine
         assertTrue(r.ok(), r::describe);
         return r.output();
     }
@@ -200,6 +225,44 @@ final class ClusterLab implements AutoCloseable {
     Process initiator(String ns, Path out, String url, String... commands) throws IOException {
         return track(new ProcessBuilder(qemuIoCommand(ns, true, false, url, commands))
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+    }
+
+    /** A sample from a node's Prometheus endpoint (inside its namespace, so through bash's /dev/tcp; no curl needed). */
+    static double metric(String ns, String series) throws Exception {
+        return metric(ns, series, null);
+    }
+
+    /** As {@link #metric(String, String)}, {@code absent} when the node has no such series (yet); null: that fails. */
+    static double metric(String ns, String series, Double absent) throws Exception {
+        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", ns, "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9260; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
+        for (String line : r.output().lines().toList()) {
+            if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).strip());
+            }
+        }
+        if (absent != null && r.output().contains("icbd_cluster_serving_epoch")) return absent; // the endpoint answered
+        throw new AssertionError("no " + series + " in the metrics of " + ns + ":\n" + r.output());
+    }
+
+    /** {@code icbd replication status} as node {@code from} sees it. */
+    static String replicationStatus(ClusterNode from) throws Exception {
+        return icbd(from.ns(), "replication", "status", "--config", from.config().toString());
+    }
+
+    /** Waits until {@code replication status} (asked from {@code from}) shows {@code from} leading and {@code standby} in sync for ws01. */
+    void awaitInSync(ClusterNode from, String standby, int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        String status = "";
+        while (System.nanoTime() < end) {
+            status = replicationStatus(from);
+            if (status.contains("synchronous write log of " + from.name() + " ")
+                    && Pattern.compile("ws01\\s+in sync: .*\\b" + standby + "\\b").matcher(status).find()) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(standby + " not in sync within " + seconds + " s:\n" + status);
     }
 
     /** How many times {@code needle} occurs in {@code haystack}. */

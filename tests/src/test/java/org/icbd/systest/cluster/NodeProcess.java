@@ -126,6 +126,10 @@ final class NodeProcess implements AutoCloseable {
         if (!r.ok() && p.isAlive()) throw new IOException(r.describe());
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process.isAlive();
     }

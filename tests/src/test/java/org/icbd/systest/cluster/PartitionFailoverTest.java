@@ -2,6 +2,7 @@ package org.icbd.systest.cluster;
 
 import static org.icbd.systest.cluster.ClusterLab.count;
 import static org.icbd.systest.cluster.ClusterLab.icbd;
+import static org.icbd.systest.cluster.ClusterLab.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.icbd.btrfs.LoopBtrfsExtension;
@@ -47,6 +49,9 @@ class PartitionFailoverTest {
     final LoopBtrfsExtension diskA = new LoopBtrfsExtension(160L << 20);
     @RegisterExtension
     final LoopBtrfsExtension diskB = new LoopBtrfsExtension(160L << 20);
+    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
+    @RegisterExtension
+    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
 
     @TempDir
     Path tmp;
@@ -76,21 +81,6 @@ class PartitionFailoverTest {
             ClusterLab.cloneWs01(root);
         }
         return cluster.node(name, n, root, "3s", "mode: sync, " + replication);
-    }
-
-    /** Waits until {@code replication status} (asked from {@code from}) shows {@code from} leading and {@code standby} in sync for ws01. */
-    private void awaitInSync(ClusterNode from, String standby, int seconds) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        String status = "";
-        while (System.nanoTime() < end) {
-            status = icbd(from.ns(), "replication", "status", "--config", from.config().toString());
-            if (status.contains("synchronous write log of " + from.name() + " ")
-                    && Pattern.compile("ws01\\s+in sync: .*\\b" + standby + "\\b").matcher(status).find()) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(standby + " not in sync within " + seconds + " s:\n" + status);
     }
 
     private Tool.Result qemuIo(Duration limit, boolean readOnly, String... commands) throws Exception {
@@ -198,6 +188,37 @@ class PartitionFailoverTest {
         return s.substring(s.lastIndexOf(')') + 2).startsWith("T");
     }
 
+    /**
+     * After {@code leader} is cut off: true once {@code standby} holds the VIP, false once it is clear that
+     * it must not: the leader's session is gone (it is no longer a live node) and its last record of who is
+     * in sync, final now that it cannot reach ZooKeeper, does not name the standby. A leader takes a
+     * standby out of sync before it acknowledges a write that standby did not confirm in time (the write
+     * log's timeout, the session timeout): such a standby may lack acknowledged writes, so it must not lead
+     * on its own; only a heal or an administrator ({@code icbd cluster promote}) ends the outage. Fails when
+     * neither comes within {@code seconds}.
+     */
+    private boolean awaitTakeOverOrRefusal(ClusterNode leader, ClusterNode standby, int seconds) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        Pattern record = Pattern.compile("synchronous write log of " + leader.name() + " \\(epoch \\d+\\):\\s+ws01\\s+in sync: (.*)");
+        String status = "";
+        long nextStatus = 0;
+        while (System.nanoTime() < deadline) {
+            if (Lab.holds(standby.ns(), VIP)) return true;
+            if (System.nanoTime() > nextStatus) {
+                status = ClusterLab.replicationStatus(standby);
+                Matcher live = Pattern.compile("live nodes: (.*)").matcher(status);
+                Matcher m = record.matcher(status);
+                if (live.find() && !List.of(live.group(1).split(", ")).contains(leader.name()) && m.find()
+                        && !List.of(m.group(1).strip().split(", ")).contains(standby.name())) {
+                    return Lab.holds(standby.ns(), VIP);
+                }
+                nextStatus = System.nanoTime() + 1_000_000_000L;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the standby neither took over within " + seconds + " s nor was out of sync; last status:\n" + status);
+    }
+
     /** A checkpoint of ws01 under way on {@code n} (received under a name that is no checkpoint's). */
     private static Optional<Path> partialCheckpoint(ClusterNode n) throws IOException {
         Path dir = n.root().resolve("data/replicas/ws01");
@@ -207,18 +228,6 @@ class PartitionFailoverTest {
         }
     }
 
-    private static double metric(String ns, String series) throws Exception {
-        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", ns, "bash", "-c",
-                "exec 3<>/dev/tcp/127.0.0.1/9260; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
-        for (String line : r.output().lines().toList()) {
-            if (line.startsWith(series + " ") || line.startsWith(series + "{")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).strip());
-            }
-        }
-        throw new AssertionError("no " + series + " in the metrics of " + ns + ":\n" + r.output());
-    }
-
-
     /**
      * Scenario (a): the leader is cut off from ZooKeeper and from the standby (blackhole routes to both in
      * the leader's namespace; the initiator still reaches it) while it sends a checkpoint whose receive the
@@ -226,11 +235,16 @@ class PartitionFailoverTest {
      * reach the standby's write log. The standby takes over from the previous complete checkpoint plus its
      * log: every acknowledged write is read back. Then the partition heals, the old leader rejoins as the
      * standby, is in sync again, and the next round cuts it the other way.
+     *
+     * <p>A standby whose write log fell behind the leader's timeout just before the cut (a slow fsync on a
+     * loaded machine is enough, and with its checkpoint held it cannot catch up) was taken out of sync: it
+     * must not take over, and does not; once healed, the old leader serves every write again. Such a
+     * round is checked for that, and rounds go on until three were take-overs (at most five).
      */
     @Test
     @EnabledIfSystemProperty(named = "icbd.partitionRounds", matches = "true", disabledReason = "on demand"
-            + " (-Dicbd.partitionRounds=true): in about one run of four the standby does not take over within 60 s of the"
-            + " cut (cause not found yet; no acknowledged write was lost in any run), so it would make CI fail at random")
+            + " (-Dicbd.partitionRounds=true) until it has passed 8 runs in a row: the earlier random 'no take-over within"
+            + " 60 s' was not caught again in 5 runs that reached the cut, so its cause is not proven")
     void aLeaderCutOffMidCheckpointLosesNoAcknowledgedWrite() throws Exception {
         ClusterNode a = node("a", 2, diskA.fs().root(), true, "interval: 2s");
         ClusterNode b = node("b", 3, diskB.fs().root(), false, "interval: 2s");
@@ -241,11 +255,13 @@ class PartitionFailoverTest {
             Thread.sleep(50);
         }
         cluster.serve(b);
-        awaitInSync(a, "b", 90);
+        cluster.awaitInSync(a, "b", 90);
         ClusterNode leader = a;
         ClusterNode standby = b;
         List<String> report = new ArrayList<>();
-        for (int round = 1; round <= 3; round++) {
+        int takeovers = 0;
+        for (int round = 1; takeovers < 3; round++) {
+            assertTrue(round <= 5, "three take-overs in five rounds: " + report);
             int base = 0x80 + 8 * round;
             Path out = tmp.resolve("writer-" + round + ".out");
             long standbyJvm = jvm(standby);
@@ -260,38 +276,59 @@ class PartitionFailoverTest {
             Lab.ip("-n", leader.ns(), "route", "add", "blackhole", ZK + "/32");
             Lab.ip("-n", leader.ns(), "route", "add", "blackhole", standby.address() + "/32");
             long t0 = System.nanoTime();
-            long failoverMs;
+            boolean tookOver;
             try {
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                while (!Lab.holds(standby.ns(), VIP)) {
-                    assertTrue(System.nanoTime() < deadline, "the standby takes over within 60 s");
-                    Thread.sleep(50);
-                }
+                tookOver = awaitTakeOverOrRefusal(leader, standby, 60);
                 w.destroyForcibly().waitFor(); // what it got acknowledged is in its output
                 int acked = acknowledgedBy(out, base);
-                failoverMs = untilWritable(t0, 60);
-                assertTrue(partialCheckpoint(standby).isPresent(), "the held checkpoint is still under way");
-                int lost = lostBlocks();
-                assertEquals(0, lost, "acknowledged writes lost in round " + round);
-                report.add(String.format("round %d: %s cut off; %d writes acknowledged (%d while the checkpoint was held),"
-                        + " %d acknowledged blocks read back, %d lost; partition to first good write on %s: %d ms", round,
-                        leader.name(), acked, duringHold, acknowledged.size(), lost, standby.name(), failoverMs));
+                if (tookOver) {
+                    long failoverMs = untilWritable(t0, 60);
+                    assertTrue(partialCheckpoint(standby).isPresent(), "the held checkpoint is still under way");
+                    int lost = lostBlocks();
+                    assertEquals(0, lost, "acknowledged writes lost in round " + round);
+                    takeovers++;
+                    report.add(String.format("round %d: %s cut off; %d writes acknowledged (%d while the checkpoint was held),"
+                            + " %d acknowledged blocks read back, %d lost; partition to first good write on %s: %d ms", round,
+                            leader.name(), acked, duringHold, acknowledged.size(), lost, standby.name(), failoverMs));
+                } else {
+                    // it lacks writes the leader acknowledged: as long as the leader is cut off, nobody serves
+                    for (int i = 0; i < 10; i++) {
+                        assertFalse(Lab.holds(standby.ns(), VIP), "a standby out of sync does not take over");
+                        assertEquals(0.0, metric(standby.ns(), "icbd_cluster_serving_epoch"), "a standby out of sync does not serve");
+                        Thread.sleep(500);
+                    }
+                    report.add(String.format("round %d: %s cut off; %d writes acknowledged (%d while the checkpoint was held);"
+                            + " %s was out of sync by %s's last record, so it did not take over", round, leader.name(), acked,
+                            duringHold, standby.name(), leader.name()));
+                }
             } finally {
                 Tool.run(Duration.ofSeconds(5), "kill", "-CONT", Long.toString(held));
                 Lab.ip("-n", leader.ns(), "route", "del", "blackhole", ZK + "/32");
                 Lab.ip("-n", leader.ns(), "route", "del", "blackhole", standby.address() + "/32");
             }
-            // state after the heal: the old leader stands by, in sync with the new one, and no receive is left half done
-            ClusterNode old = leader;
-            leader = standby;
-            standby = old;
-            awaitInSync(leader, standby.name(), 120);
+            if (tookOver) {
+                ClusterNode old = leader;
+                leader = standby;
+                standby = old;
+            } else {
+                // healed, the leader that has every write serves again, with all of them
+                long t1 = System.nanoTime();
+                while (!Lab.holds(leader.ns(), VIP)) {
+                    assertTrue(System.nanoTime() - t1 < 60_000_000_000L, leader.name() + " serves again after the heal");
+                    Thread.sleep(50);
+                }
+                untilWritable(t1, 60);
+                assertEquals(0, lostBlocks(), "acknowledged writes lost in round " + round);
+            }
+            // state after the heal: the standby (the old leader after a take-over) is in sync, and no receive is left half done
+            cluster.awaitInSync(leader, standby.name(), 120);
+            ClusterNode receiving = tookOver ? leader : standby;
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (partialCheckpoint(leader).isPresent()) {
-                assertTrue(System.nanoTime() < deadline, "the cut receive on " + leader.name() + " is deleted");
+            while (partialCheckpoint(receiving).isPresent()) {
+                assertTrue(System.nanoTime() < deadline, "the cut receive on " + receiving.name() + " is deleted");
                 Thread.sleep(200);
             }
-            assertFalse(Lab.holds(standby.ns(), VIP), "the deposed leader no longer holds the VIP after the heal");
+            assertFalse(Lab.holds(standby.ns(), VIP), "the standby does not hold the VIP after the heal");
         }
         report.forEach(System.out::println);
     }
@@ -313,7 +350,7 @@ class PartitionFailoverTest {
             Thread.sleep(50);
         }
         running[1] = cluster.serve(b);
-        awaitInSync(a, "b", 90);
+        cluster.awaitInSync(a, "b", 90);
         ClusterNode[] nodes = {a, b};
         int leader = 0;
         List<Long> failoverMs = new ArrayList<>();
@@ -332,7 +369,7 @@ class PartitionFailoverTest {
             assertEquals(0, lostBlocks(), "acknowledged writes lost in failover " + i);
             running[leader] = cluster.serve(dead);
             leader = 1 - leader;
-            awaitInSync(next, dead.name(), 120);
+            cluster.awaitInSync(next, dead.name(), 120);
             for (ClusterNode n : nodes) {
                 assertEquals(0.0, metric(n.ns(), "icbd_replication_receive_no_space"), n.name() + " lacks space");
                 assertTrue(metric(n.ns(), "icbd_diverged_copies") <= 1, n.name() + " keeps at most one diverged copy");

@@ -47,6 +47,9 @@ class PauseFailoverTest {
     final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
     @RegisterExtension
     final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
+    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
+    @RegisterExtension
+    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
 
     @TempDir
     Path tmp;
