@@ -88,8 +88,15 @@ public final class ZkCatalog implements Catalog {
      * leader made it the cluster's); never overwrites one.
      */
     public void seed(CatalogState initial) throws IOException {
-        if (raw() != null) return;
-        transact(current -> Catalog.Outcome.of(raw() == null ? initial : null, null));
+        for (int attempt = 1; raw() == null; attempt++) {
+            try {
+                transact(current -> Catalog.Outcome.of(raw() == null ? initial : null, null));
+            } catch (IOException | VolumeException e) {
+                // the first leader was elected (a new epoch) or seeded it meanwhile, as a node that starts
+                // its admin API while it wins the election sees: look again; only a lasting failure counts
+                if (attempt == 3) throw e;
+            }
+        }
     }
 
     /** Parses a catalog as {@link #raw} hands it back; garbage is refused. */

@@ -128,6 +128,26 @@ class ZkCatalogTest {
     }
 
     @Test
+    void seedingWhileTheFirstLeaderIsElectedSucceedsOnceTheEpochIsNew() throws Exception {
+        Epochs epochs = new Epochs(client(), SITE);
+        AtomicBoolean electedMeanwhile = new AtomicBoolean();
+        ZkCatalog starting = catalog(current -> {
+            if (electedMeanwhile.compareAndSet(false, true)) {
+                try {
+                    epochs.next(); // the node's own election, won while its admin API seeds the catalog
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        starting.seed(CatalogState.empty().with(image("gold")));
+        assertTrue(electedMeanwhile.get());
+        assertEquals(Set.of("gold"), catalog().read().images().keySet(), "seeded in the new epoch");
+        catalog().seed(CatalogState.empty().with(image("other")));
+        assertEquals(Set.of("gold"), catalog().read().images().keySet(), "a catalog once made is never seeded over");
+    }
+
+    @Test
     void aWorkstationAddedWhereTheDisksAreNotGetsItsDiskFromTheLeader() throws Exception {
         long epoch = new Epochs(client(), SITE).next();
         VolumeManager leader = leaderWithGold(ZkCatalog.Fence.leaderOf(epoch));
