@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.icbd.volume.DiskMode;
 import org.icbd.volume.ImageMaintenance;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeException;
+import org.icbd.volume.Markers;
 import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
@@ -52,14 +52,10 @@ class GroupsTest {
         volumes = VolumeManager.open(btrfs.fs().root().resolve("icbd"));
         workstations = new Workstations(volumes);
         groups = new Groups(volumes);
-        Path source = tmp.resolve("gold.img");
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.setLength(4 << 20);
-            f.write("version-1".getBytes());
-        }
+        Path source = Markers.image(tmp, "gold.img", "version-1");
         volumes.importImage(GOLD, source, done -> { });
         volumes.publish(GOLD);
-        write(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
+        Markers.write(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
         volumes.publish(GOLD);
     }
 
@@ -71,13 +67,13 @@ class GroupsTest {
         CatalogState.Workstation b = workstations.add(new VolumeName("b"), List.of(MacAddress.parse("52:54:00:00:00:0b")), null,
                 DiskMode.PERSISTENT, Workstations.DEFAULT_IQN_PREFIX, "lab");
         assertEquals(List.of("gold", "gold", DiskMode.RESET_ON_BOOT, DiskMode.PERSISTENT, "lab"), List.of(a.image(), b.image(), a.mode(), b.mode(), a.group()));
-        assertEquals("version-1", read(volumes.layout().clone(new VolumeName("a"))), "a new member's disk is the group's version");
+        assertEquals("version-1", Markers.read(VolumeLayout.disk(volumes.layout().clone(new VolumeName("a"))), 9), "a new member's disk is the group's version");
 
         groups.set(LAB, new Groups.Change(new VersionSpec(GOLD, 2), null, null));
         assertEquals(2, VolumeManager.bootVersion(volumes.state(), a), "moving the group moves its members");
-        assertEquals("version-1", read(volumes.layout().clone(new VolumeName("b"))), "a persistent member's disk waits for its reset");
+        assertEquals("version-1", Markers.read(VolumeLayout.disk(volumes.layout().clone(new VolumeName("b"))), 9), "a persistent member's disk waits for its reset");
         workstations.reset(new VolumeName("b"), 0);
-        assertEquals("version-2", read(volumes.layout().clone(new VolumeName("b"))), "and its reset moves it");
+        assertEquals("version-2", Markers.read(VolumeLayout.disk(volumes.layout().clone(new VolumeName("b"))), 9), "and its reset moves it");
 
         groups.set(LAB, new Groups.Change(VersionSpec.parseOrNewest("gold"), null, null));
         new ImageMaintenance(volumes).setCurrent(GOLD, 1);
@@ -138,31 +134,16 @@ class GroupsTest {
         assertEquals("rest", volumes.state().workstationWithMac("52:54:00:00:03:03").orElseThrow().group(), "elsewhere: the enrol group");
 
         // a lab member's MAC asking from the office network: a clear refusal, and its disk is not reset
-        write(VolumeLayout.disk(volumes.layout().clone(new VolumeName(enrolled.name()))), "its-write");
+        Markers.write(VolumeLayout.disk(volumes.layout().clone(new VolumeName(enrolled.name()))), "its-write");
         BootService.Answer wrongNet = boot.boot("52:54:00:00:01:01", ip("10.0.2.9"), LOCAL);
         assertEquals(403, wrongNet.status());
         assertTrue(wrongNet.script().contains("of group lab, which boots from 10.0.1.0/24 only, not from 10.0.2.9")
                 && !wrongNet.script().contains("sanboot") && !wrongNet.script().contains(enrolled.secret()), wrongNet.script());
-        assertEquals("its-write", read(volumes.layout().clone(new VolumeName(enrolled.name()))), "nothing changed");
+        assertEquals("its-write", Markers.read(VolumeLayout.disk(volumes.layout().clone(new VolumeName(enrolled.name()))), 9), "nothing changed");
         assertEquals(2, volumes.state().workstations().size(), "nobody was enrolled either");
     }
 
     private static InetAddress ip(String s) throws IOException {
         return InetAddress.getByName(s);
-    }
-
-    private static void write(Path disk, String text) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
-            f.write(text.getBytes());
-            f.getFD().sync();
-        }
-    }
-
-    private static String read(Path volume) throws IOException {
-        byte[] b = new byte[9];
-        try (RandomAccessFile f = new RandomAccessFile(VolumeLayout.disk(volume).toFile(), "r")) {
-            f.readFully(b);
-        }
-        return new String(b);
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,11 +39,7 @@ class ImageMaintenanceTest {
         root = btrfs.fs().root().resolve("icbd");
         volumes = VolumeManager.open(root);
         images = new ImageMaintenance(volumes);
-        Path source = tmp.resolve("gold.img");
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.setLength(4 << 20);
-            f.write("version-1".getBytes());
-        }
+        Path source = Markers.image(tmp, "gold.img", "version-1");
         volumes.importImage(GOLD, source, done -> { });
         volumes.publish(GOLD);
     }
@@ -66,18 +61,18 @@ class ImageMaintenanceTest {
         assertThrows(VolumeException.class, () -> images.edit(GOLD, new VolumeName("nobody")));
         assertEquals(1, volumes.imageInfo(GOLD).versions(), "nothing refused changed anything");
 
-        writeAt(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
+        Markers.write(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
         assertEquals("maint", images.done(GOLD));
         assertEquals(null, volumes.imageInfo(GOLD).editor());
         assertThrows(VolumeException.class, () -> images.done(GOLD), "a second --done says nobody edits it");
         assertEquals(2, volumes.publish(GOLD));
-        assertEquals("version-2", readAt(VolumeLayout.disk(volumes.layout().version(GOLD, 2))), "the edit is the new version");
-        assertEquals("version-1", readAt(VolumeLayout.disk(volumes.layout().version(GOLD, 1))), "the old one is untouched");
+        assertEquals("version-2", Markers.read(VolumeLayout.disk(volumes.layout().version(GOLD, 2)), 9), "the edit is the new version");
+        assertEquals("version-1", Markers.read(VolumeLayout.disk(volumes.layout().version(GOLD, 1)), 9), "the old one is untouched");
     }
 
     @Test
     void rollingTheImageBackMovesTheWorkstationsThatFollowItAndPublishingMovesThemForward() throws IOException {
-        writeAt(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
+        Markers.write(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-2");
         volumes.publish(GOLD);
         CatalogState.Workstation follows = addWorkstation("follows", 0, DiskMode.RESET_ON_BOOT);
         CatalogState.Workstation pinned = addWorkstation("pinned", 2, DiskMode.RESET_ON_BOOT);
@@ -87,7 +82,7 @@ class ImageMaintenanceTest {
         assertEquals(1, VolumeManager.bootVersion(volumes.state(), follows), "rolled back");
         assertEquals(2, VolumeManager.bootVersion(volumes.state(), pinned), "a pinned workstation stays");
         volumes.resetClone(new VolumeName("follows"), VolumeManager.bootVersion(volumes.state(), follows));
-        assertEquals("version-1", readAt(VolumeLayout.disk(volumes.layout().clone(new VolumeName("follows")))));
+        assertEquals("version-1", Markers.read(VolumeLayout.disk(volumes.layout().clone(new VolumeName("follows"))), 9));
 
         assertThrows(VolumeException.class, () -> images.setCurrent(GOLD, 3), "no version 3");
         assertEquals(1, volumes.imageInfo(GOLD).currentVersion());
@@ -98,7 +93,7 @@ class ImageMaintenanceTest {
     @Test
     void pruneDeletesOnlyVersionsNothingUsesAndSaysWhyTheOthersStay() throws IOException {
         for (int v = 2; v <= 6; v++) {
-            writeAt(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-" + v);
+            Markers.write(VolumeLayout.disk(volumes.layout().work(GOLD)), "version-" + v);
             volumes.publish(GOLD);
         }
         // 1: a clone's base; 2: a LUN map serves it; 3: a workstation pinned; 4: unused; 5, 6: the newest two
@@ -134,20 +129,5 @@ class ImageMaintenanceTest {
         String mac = String.format("52:54:00:00:00:%02x", volumes.state().workstations().size() + 1);
         return volumes.addWorkstation(new CatalogState.Workstation(name, List.of(mac), "gold", version, mode,
                 "iqn.2026-11.org.icbd.workstation:" + name, name, "secret-secret-1", Instant.now().toString()));
-    }
-
-    private static void writeAt(Path disk, String text) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
-            f.write(text.getBytes());
-            f.getFD().sync();
-        }
-    }
-
-    private static String readAt(Path disk) throws IOException {
-        byte[] b = new byte[9];
-        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "r")) {
-            f.readFully(b);
-        }
-        return new String(b);
     }
 }
