@@ -3,7 +3,6 @@ package org.icbd.node;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -11,6 +10,7 @@ import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.icbd.failover.ClusterPaths;
 import org.icbd.failover.ZNodes;
+import org.icbd.workstation.MinFreeSpace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,7 @@ final class DataRootSpace {
     }
 
     static void register(MeterRegistry meters, Path dataRoot, Supplier<Optional<String>> noSpace) {
-        Gauge.builder("icbd_data_root_free_bytes", dataRoot, DataRootSpace::free)
+        Gauge.builder("icbd_data_root_free_bytes", dataRoot, MinFreeSpace::usableBytesOrNaN)
                 .description("bytes free in the data root (checkpoints, write log and diverged copies take from it)").baseUnit("bytes")
                 .register(meters);
         DivergedCopies diverged = new DivergedCopies(dataRoot);
@@ -36,14 +36,6 @@ final class DataRootSpace {
         Gauge.builder("icbd_replication_receive_no_space", noSpace, s -> s.get().isPresent() ? 1 : 0)
                 .description("1 while this standby cannot receive checkpoints or the write log for lack of space")
                 .strongReference(true).register(meters); // only the gauge holds these: held weakly, they would be collected
-    }
-
-    private static double free(Path dataRoot) {
-        try {
-            return Files.getFileStore(dataRoot).getUsableSpace();
-        } catch (IOException e) {
-            return Double.NaN;
-        }
     }
 
     private static double count(DivergedCopies diverged) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.function.BooleanSupplier;
 import org.icbd.config.ConfigException;
 import java.net.InetSocketAddress;
@@ -156,7 +155,7 @@ public final class NodeVolumes implements AutoCloseable {
                 .map(p -> new InetSocketAddress(p.host(), p.port()))
                 .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal),
                 // a cluster leader's space is watched (and its metric kept) by the cluster node itself
-                space != null ? space : new MinFreeSpace(volumes.layout().root(), settings.minFreeBytes(), new SimpleMeterRegistry(), null));
+                space != null ? space : MinFreeSpace.unwatched(volumes.layout().root(), settings.minFreeBytes()));
         try {
             boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service, answering);
         } catch (IOException e) {

@@ -1,6 +1,5 @@
 package org.icbd.workstation;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,8 +40,7 @@ public final class BootService {
 
     public BootService(Workstations workstations, WorkstationTargets targets, WorkstationSettings settings,
                        Function<InetSocketAddress, InetSocketAddress> portal) {
-        this(workstations, targets, settings, portal, new MinFreeSpace(workstations.volumes().layout().root(), settings.minFreeBytes(),
-                new SimpleMeterRegistry(), null));
+        this(workstations, targets, settings, portal, MinFreeSpace.unwatched(workstations.volumes().layout().root(), settings.minFreeBytes()));
     }
 
     /** @param space the data root's free space against the threshold (a new workstation needs it; a reset does not) */

@@ -3,6 +3,7 @@ package org.icbd.workstation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ public final class MinFreeSpace implements AutoCloseable {
     public MinFreeSpace(Path dataRoot, long minFreeBytes, MeterRegistry meters, Duration every) {
         this.dataRoot = dataRoot;
         this.minFreeBytes = minFreeBytes;
-        Gauge.builder("icbd_data_root_free_bytes", dataRoot, MinFreeSpace::freeOrNaN)
+        Gauge.builder("icbd_data_root_free_bytes", dataRoot, MinFreeSpace::usableBytesOrNaN)
                 .description("bytes free in the data root").baseUnit("bytes").register(meters);
         Gauge.builder("icbd_data_root_below_min_free", this, s -> s.isBelow() ? 1 : 0)
                 .description("1 while the data root has less free than workstations.min-free-mib: no workstation is added")
@@ -51,6 +52,11 @@ public final class MinFreeSpace implements AutoCloseable {
                 .description("times the data root's free space fell below (or rose back above) workstations.min-free-mib")
                 .register(meters);
         watcher = every == null ? null : Thread.ofVirtual().name("icbd-free-space").start(() -> watch(every));
+    }
+
+    /** The threshold alone: nothing watches it and its metrics go nowhere (a caller that only asks). */
+    public static MinFreeSpace unwatched(Path dataRoot, long minFreeBytes) {
+        return new MinFreeSpace(dataRoot, minFreeBytes, new SimpleMeterRegistry(), null);
     }
 
     private void watch(Duration every) {
@@ -118,9 +124,10 @@ public final class MinFreeSpace implements AutoCloseable {
                 + (minFreeBytes >> 20) + " MiB needed to " + what + "); ask an administrator to free some");
     }
 
-    private static double freeOrNaN(Path dataRoot) {
+    /** Bytes free to this process in the file system holding {@code dir}; NaN when it cannot be read (a gauge's value). */
+    public static double usableBytesOrNaN(Path dir) {
         try {
-            return Files.getFileStore(dataRoot).getUsableSpace();
+            return Files.getFileStore(dir).getUsableSpace();
         } catch (IOException e) {
             return Double.NaN;
         }
