@@ -17,6 +17,7 @@ import org.icbd.config.IscsiNames;
 import org.icbd.volume.ImageMaintenance;
 import org.icbd.http.HttpEndpoint;
 import org.icbd.volume.VolumeException;
+import org.icbd.workstation.MinFreeSpace;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
@@ -67,7 +68,13 @@ public final class AdminApi implements AutoCloseable {
 
     /** @param iqnPrefix the site's prefix of workstations' target names */
     public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, ImportSources imports) throws IOException {
-        var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix);
+        return start(address, volumes, token, iqnPrefix, null, imports);
+    }
+
+    /** @param space the free space a new workstation needs (the node's threshold); null: none is checked */
+    public static AdminApi start(InetSocketAddress address, VolumeManager volumes, AdminToken token, String iqnPrefix, MinFreeSpace space,
+                                 ImportSources imports) throws IOException {
+        var workstations = new WorkstationResource(new Workstations(volumes), iqnPrefix, space);
         var groups = new GroupResource(volumes);
         return new AdminApi(HttpEndpoint.start(address, 16,
                 exchange -> handle(exchange, volumes, token, imports, workstations, groups), "admin API", "/api/v1"));
@@ -115,6 +122,7 @@ public final class AdminApi implements AutoCloseable {
                     case INVALID -> 400;
                     case NOT_FOUND -> 404;
                     case CONFLICT -> 409;
+                    case NO_SPACE -> 507; // refused on purpose, not a failure: space must be freed first
                     case FAILED -> 500;
                 };
                 body = Map.of("error", e.getMessage());

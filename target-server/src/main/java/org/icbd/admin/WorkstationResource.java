@@ -10,6 +10,7 @@ import org.icbd.volume.DiskMode;
 import org.icbd.volume.VersionSpec;
 import org.icbd.volume.VolumeName;
 import org.icbd.workstation.MacAddress;
+import org.icbd.workstation.MinFreeSpace;
 import org.icbd.workstation.Workstations;
 
 /**
@@ -30,10 +31,13 @@ final class WorkstationResource {
 
     private final Workstations workstations;
     private final String iqnPrefix;
+    /** The free space a new workstation's disk needs; null on a node without workstations (no threshold). */
+    private final MinFreeSpace space;
 
-    WorkstationResource(Workstations workstations, String iqnPrefix) {
+    WorkstationResource(Workstations workstations, String iqnPrefix, MinFreeSpace space) {
         this.workstations = workstations;
         this.iqnPrefix = iqnPrefix;
+        this.space = space;
     }
 
     Object route(String method, List<String> rest, HttpExchange ex) throws IOException, AdminApi.Refused {
@@ -45,7 +49,10 @@ final class WorkstationResource {
             DiskMode mode = in.has("mode") ? DiskMode.parse(AdminApi.text(in, "mode")) : null;
             String group = in.has("group") ? new VolumeName(AdminApi.text(in, "group")).value() : null;
             VersionSpec image = in.has("image") || group == null ? VersionSpec.parseOrNewest(AdminApi.text(in, "image")) : null;
-            return workstations.add(new VolumeName(AdminApi.text(in, "name")), macs(in), image, mode, iqnPrefix, group).redacted();
+            VolumeName name = new VolumeName(AdminApi.text(in, "name"));
+            List<MacAddress> macs = macs(in);
+            if (space != null) space.requireRoomTo("add a workstation"); // after the body is known good: a bad one hears why first
+            return workstations.add(name, macs, image, mode, iqnPrefix, group).redacted();
         }
         VolumeName name = new VolumeName(rest.get(0));
         if (rest.size() == 1) {

@@ -26,6 +26,7 @@ import org.icbd.config.LunConfig;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.TargetConfig;
 import org.icbd.config.WorkstationSettings;
+import org.icbd.workstation.MinFreeSpace;
 import org.icbd.workstation.Workstations;
 import org.icbd.node.Addresses;
 import org.icbd.node.LunStack;
@@ -183,8 +184,10 @@ final class RunningAppliance implements AutoCloseable {
             }
         }
         try {
+            // the node's own watch of its free space: below workstations.min-free-mib the API adds no workstation
+            MinFreeSpace space = node != null ? node.space() : cluster != null ? cluster.space() : null;
             return AdminApi.start(Addresses.resolve(a.listen(), "admin"), volumes, token, config.workstations()
-                    .map(WorkstationSettings::iqnPrefix).orElse(Workstations.DEFAULT_IQN_PREFIX), new ImportSources(a.importDirs()));
+                    .map(WorkstationSettings::iqnPrefix).orElse(Workstations.DEFAULT_IQN_PREFIX), space, new ImportSources(a.importDirs()));
         } catch (IOException e) {
             throw Addresses.cannotListen("admin " + a.listen(), e);
         }

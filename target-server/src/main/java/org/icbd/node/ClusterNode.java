@@ -50,6 +50,7 @@ import org.icbd.volume.VolumeLayout;
 import org.icbd.volume.VolumeManager;
 import org.icbd.volume.VolumeName;
 import org.icbd.volume.ZkCatalog;
+import org.icbd.workstation.MinFreeSpace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +94,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private volatile NodeVolumes workstations;
     /** What a reset of a disk this leader serves must do (switch it, take its standbys out of sync); null while standing by. */
     private volatile CloneUsers resets;
+    /** The data root's free space against workstations.min-free-mib, watched for the node's life (its meters registered once); null without workstations. */
+    private final MinFreeSpace space;
 
     private ClusterNode(IcbdConfig config, Reload reload, BlockCache cache, MeterRegistry meters, VirtualIp vip, CuratorFramework zk) {
         this.config = config;
@@ -114,6 +117,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         Gauge.builder("icbd_cluster_serving_epoch", epoch, AtomicLong::get)
                 .description("epoch this node leads and serves in; 0 while it stands by").register(meters);
         DataRootSpace.register(meters, config.dataRoot(), () -> receiver == null ? Optional.empty() : receiver.space().problem());
+        this.space = config.workstations().map(w -> NodeVolumes.watched(config.dataRoot(), w, meters)).orElse(null);
     }
 
     /** A started ZooKeeper client for {@code cluster} (the session timeout is what fencing relies on). */
@@ -392,7 +396,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 log.info("deleted the disk of {}, which is no longer in the catalog", c.name());
             }
             return now;
-        });
+        }, space);
         ServedClones served = leading.served();
         CloneUsers switching = clone -> {
             replicated.resetting(clone.name()); // first: no write to the new disk may count the old log
@@ -524,6 +528,11 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         return cluster;
     }
 
+    /** The free space a new workstation needs on this node (the admin API asks it), or null without workstations. */
+    public MinFreeSpace space() {
+        return space;
+    }
+
     /** Where this node receives checkpoints, or null without replication. */
     public InetSocketAddress replicationAddress() {
         return receiver == null ? null : receiver.address();
@@ -545,5 +554,6 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         }
         catalog.close();
         zk.close();
+        if (space != null) space.close();
     }
 }

@@ -46,6 +46,8 @@ public final class NodeVolumes implements AutoCloseable {
     private WorkstationTargets workstations;
     private LiveLunMaps lunMaps;
     private MinFreeSpace space;
+    /** Whether {@link #space} outlives this object (a cluster node's, watched across its leaderships). */
+    private boolean spaceBorrowed;
     private BootEndpoint boot;
 
     private NodeVolumes(VolumeManager volumes, ServedClones served, Preparation preparation) {
@@ -57,11 +59,18 @@ public final class NodeVolumes implements AutoCloseable {
     /**
      * {@code volumes} as a cluster's leader serves them: its catalog is the cluster's; {@code preparation}
      * makes the disks of workstations added elsewhere and has them replicated before they are served.
+     *
+     * @param space the node's watched free space (its metrics registered once per process), left open at
+     *              {@link #close()}; null: the threshold is only asked, nothing logs or counts its crossings
      */
-    static NodeVolumes leading(VolumeManager volumes, StaticTargetRegistry.DeviceOpener opener, Preparation preparation) {
+    static NodeVolumes leading(VolumeManager volumes, StaticTargetRegistry.DeviceOpener opener, Preparation preparation,
+                               MinFreeSpace space) {
         ServedClones served = new ServedClones(volumes, opener);
         volumes.serveClonesTo(served);
-        return new NodeVolumes(volumes, served, preparation);
+        NodeVolumes leading = new NodeVolumes(volumes, served, preparation);
+        leading.space = space;
+        leading.spaceBorrowed = true;
+        return leading;
     }
 
     /** The data root, when it exists (a node serving plain image files only has none). */
@@ -131,7 +140,17 @@ public final class NodeVolumes implements AutoCloseable {
      * each crossing); below it, the boot endpoint enrols nobody and the CLI adds no workstation.
      */
     public void watchSpace(WorkstationSettings settings, MeterRegistry meters) {
-        space = new MinFreeSpace(volumes.layout().root(), settings.minFreeBytes(), meters, Duration.ofSeconds(5));
+        space = watched(volumes.layout().root(), settings, meters);
+    }
+
+    /** The free space of {@code dataRoot} against {@code settings}' threshold, looked at every 5 s (crossings logged and counted). */
+    static MinFreeSpace watched(Path dataRoot, WorkstationSettings settings, MeterRegistry meters) {
+        return new MinFreeSpace(dataRoot, settings.minFreeBytes(), meters, Duration.ofSeconds(5));
+    }
+
+    /** The free space a new workstation needs, or null when nothing watches it here (no workstations). */
+    public MinFreeSpace space() {
+        return space;
     }
 
     /** Sessions of a removed (or rebooting) workstation are ended on {@code service}'s portals. */
@@ -154,7 +173,6 @@ public final class NodeVolumes implements AutoCloseable {
         var service = new BootService(new Workstations(volumes), workstations, settings, local -> settings.portal()
                 .map(p -> new InetSocketAddress(p.host(), p.port()))
                 .orElseGet(() -> portal.getAddress().isAnyLocalAddress() ? new InetSocketAddress(local.getAddress(), portal.getPort()) : portal),
-                // a cluster leader's space is watched (and its metric kept) by the cluster node itself
                 space != null ? space : MinFreeSpace.unwatched(volumes.layout().root(), settings.minFreeBytes()));
         try {
             boot = BootEndpoint.start(Addresses.resolve(listen, "workstations.boot"), service, answering);
@@ -193,6 +211,6 @@ public final class NodeVolumes implements AutoCloseable {
         if (boot != null) boot.close();
         if (control != null) control.close();
         if (workstations != null) workstations.close();
-        if (space != null) space.close();
+        if (space != null && !spaceBorrowed) space.close();
     }
 }

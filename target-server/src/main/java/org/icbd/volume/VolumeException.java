@@ -11,6 +11,8 @@ public final class VolumeException extends RuntimeException {
         NOT_FOUND,
         /** It clashes with what exists (the name is taken, clones still depend on it). */
         CONFLICT,
+        /** It would take space the data root is kept from (below {@code workstations.min-free-mib}). */
+        NO_SPACE,
         /** The file system or the catalog failed underneath. */
         FAILED
     }

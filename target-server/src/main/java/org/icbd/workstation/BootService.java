@@ -119,7 +119,12 @@ public final class BootService {
             return new Answer(200, BootScripts.sanboot(w, w.image() + "@" + version, p.getAddress().getHostAddress(), p.getPort()));
         } catch (VolumeException e) {
             log.warn("boot request from {} MAC {}: {}", from.getHostAddress(), mac, e.getMessage());
-            return new Answer(e.kind() == VolumeException.Kind.FAILED ? 500 : 409,
+            int status = switch (e.kind()) {
+                case FAILED -> 500;
+                case NO_SPACE -> 507; // the admin API's answer too
+                default -> 409;
+            };
+            return new Answer(status,
                     BootScripts.refusal(List.of("this machine (MAC " + mac + ") cannot boot: " + e.getMessage())));
         } catch (IOException | RuntimeException e) {
             log.error("boot request from {} MAC {} failed", from.getHostAddress(), mac, e);

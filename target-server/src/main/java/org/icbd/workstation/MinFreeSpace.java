@@ -120,7 +120,7 @@ public final class MinFreeSpace implements AutoCloseable {
     public void requireRoomTo(String what) throws IOException {
         long free = free();
         if (free >= minFreeBytes) return;
-        throw new VolumeException(VolumeException.Kind.FAILED, "the server is short of space (" + (free >> 20) + " MiB free, "
+        throw new VolumeException(VolumeException.Kind.NO_SPACE, "the server is short of space (" + (free >> 20) + " MiB free, "
                 + (minFreeBytes >> 20) + " MiB needed to " + what + "); ask an administrator to free some");
     }
 

@@ -72,7 +72,7 @@ class BootServiceTest {
                 Workstations.DEFAULT_IQN_PREFIX, Optional.of(enrol), Long.MAX_VALUE);
         var boot = new BootService(new Workstations(volumes), null, settings, local -> local);
         BootService.Answer answer = boot.boot("52:54:00:00:00:01", InetAddress.getByName("10.0.0.5"), new InetSocketAddress("10.0.0.1", 8080));
-        assertEquals(500, answer.status());
+        assertEquals(507, answer.status());
         assertTrue(answer.script().contains("short of space") && answer.script().contains("MiB needed to enrol"), answer.script());
         assertTrue(volumes.state().workstations().isEmpty(), "nothing was enrolled");
     }
