@@ -38,6 +38,11 @@ public final class LogicalUnitSet implements ScsiTarget {
     private volatile TaskAborter taskAborter = (lun, nexus) -> { };
     /** Nexuses we know of, so resets can raise unit attentions for all of them. */
     private final Set<Nexus> nexuses = ConcurrentHashMap.newKeySet();
+    /**
+     * News for the nexuses while the target has no logical unit to hold it (its every LUN was removed):
+     * reported on whichever LUN a nexus addresses, and handed to the next LUN added.
+     */
+    private final UnitAttentions withoutUnits = new UnitAttentions();
 
     public LogicalUnitSet(String targetName, SortedMap<Long, BlockDevice> devices) {
         this(targetName, devices, InquiryCommand.DEFAULT_MAX_TRANSFER_BYTES);
@@ -68,7 +73,9 @@ public final class LogicalUnitSet implements ScsiTarget {
     public synchronized void addUnit(long lun, BlockDevice device) {
         if (lun < 0 || lun > MAX_LUN) throw new IllegalArgumentException("LUN " + lun + " out of range 0.." + MAX_LUN);
         if (units.containsKey(lun)) throw new IllegalStateException("LUN " + lun + " of " + targetName + " exists");
-        units.put(lun, new LogicalUnit(lun, device));
+        LogicalUnit added = new LogicalUnit(lun, device);
+        withoutUnits.handTo(added.unitAttentions());
+        units.put(lun, added);
         lunNumbers = numbers();
         lunsChanged();
     }
@@ -96,6 +103,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     }
 
     private void lunsChanged() {
+        if (units.isEmpty()) withoutUnits.raiseAll(nexuses, Sense.REPORTED_LUNS_DATA_CHANGED);
         for (LogicalUnit u : units.values()) u.unitAttentions().raiseAll(nexuses, Sense.REPORTED_LUNS_DATA_CHANGED);
     }
 
@@ -113,6 +121,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     /** SAM-5 5.14: REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED for its nexus (and no other condition). */
     void lunsReported(Nexus nexus) {
         if (nexus == null) return;
+        withoutUnits.clear(nexus, Sense.REPORTED_LUNS_DATA_CHANGED);
         for (LogicalUnit u : units.values()) u.unitAttentions().clear(nexus, Sense.REPORTED_LUNS_DATA_CHANGED);
     }
 
@@ -186,16 +195,26 @@ public final class LogicalUnitSet implements ScsiTarget {
         }
     }
 
+    /**
+     * A command to a LUN the target does not have (SAM-5: an incorrect logical unit). INQUIRY answers
+     * peripheral qualifier 011b and REPORT LUNS the target's list (empty when it has no LUN); neither
+     * reports a unit attention. A target left with no LUN at all still has news for its nexuses (the LUNs
+     * it lost): REQUEST SENSE hands it over and any other command reports it before LOGICAL UNIT NOT SUPPORTED.
+     */
     private ScsiResponse missingLun(ScsiRequest request) {
+        Nexus nexus = request.nexus();
         return switch (request.opcode()) {
             case OP_INQUIRY -> InquiryCommand.missingLun(request);
             case OP_REPORT_LUNS -> {
                 ScsiResponse r = ReportLunsCommand.execute(request, lunNumbers);
-                lunsReported(request.nexus());
+                lunsReported(nexus);
                 yield r;
             }
-            case OP_REQUEST_SENSE -> RequestSenseCommand.missingLun(request);
-            default -> ScsiResponse.checkCondition(SenseData.of(Sense.LUN_NOT_SUPPORTED));
+            case OP_REQUEST_SENSE -> RequestSenseCommand.missingLun(request, nexus == null ? null : withoutUnits.poll(nexus));
+            default -> {
+                Sense pending = nexus == null ? null : withoutUnits.poll(nexus);
+                yield ScsiResponse.checkCondition(SenseData.of(pending != null ? pending : Sense.LUN_NOT_SUPPORTED));
+            }
         };
     }
 
@@ -252,6 +271,7 @@ public final class LogicalUnitSet implements ScsiTarget {
     @Override
     public void nexusRemoved(Nexus nexus) {
         nexuses.remove(nexus);
+        withoutUnits.forget(nexus);
         for (LogicalUnit lu : units.values()) {
             lu.unitAttentions().forget(nexus);
             lu.reservations().nexusLost(nexus);

@@ -62,6 +62,14 @@ public final class UnitAttentions {
         });
     }
 
+    /** Hands every pending condition, oldest first, to {@code next} (a logical unit that now holds them) and keeps none. */
+    public void handTo(UnitAttentions next) {
+        for (Nexus n : pending.keySet()) {
+            ArrayDeque<Sense> q = pending.remove(n);
+            if (q != null) for (Sense s : q) next.raise(n, s);
+        }
+    }
+
     public void forget(Nexus nexus) {
         pending.remove(nexus);
     }

@@ -133,6 +133,50 @@ class LunMapChangeTest {
         assertGood(f.exec(c, 0, TEST_UNIT_READY, null, 0));
     }
 
+    /**
+     * Every LUN unmapped under logged-in nexuses: on LUN 0, which no longer exists, INQUIRY answers peripheral
+     * qualifier 011b and REPORT LUNS an empty list (neither reports the change; REPORT LUNS clears it), REQUEST
+     * SENSE hands the change over, any other command reports it once, then LOGICAL UNIT NOT SUPPORTED. A LUN
+     * mapped again reports the news it holds, once, and serves.
+     */
+    @Test
+    void aTargetWithoutLunsStillReportsTheChangeAndTheNextLunCarriesIt() throws Exception {
+        Nexus c = new Nexus("iqn.1994-05.com.example:c", "400001370002", ScsiFixture.TARGET, 1);
+        f.login(c);
+        for (Nexus n : new Nexus[] {A, B, c}) data(f.exec(n, 0, REPORT_LUNS, null, 256)); // nothing pending before the change
+        assertGood(f.exec(c, 3, TEST_UNIT_READY, null, 0));
+        f.target.removeUnit(0, 1000).device().close();
+        f.target.removeUnit(3, 1000).device().close();
+
+        byte[] inquiry = data(f.exec(A, 0, cdb(0x12, 0, 0, 0, 96, 0), null, 96));
+        assertEquals(0x7F, inquiry[0] & 0xFF, "peripheral qualifier 011b, device type 1Fh: no logical unit here");
+        assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 0}, data(f.exec(A, 0, REPORT_LUNS, null, 256)), "an empty LUN list");
+        assertSense(f.exec(A, 0, TEST_UNIT_READY, null, 0), Sense.LUN_NOT_SUPPORTED); // REPORT LUNS cleared the change
+
+        data(f.exec(B, 0, cdb(0x12, 0, 0, 0, 96, 0), null, 96)); // INQUIRY neither reports nor clears it
+        ScsiResponse ua = f.exec(B, 0, TEST_UNIT_READY, null, 0);
+        assertEquals(ScsiResponse.CHECK_CONDITION, ua.status());
+        assertEquals(0x06, ua.sense()[2] & 0x0F, "sense key UNIT ATTENTION");
+        assertEquals(0x3F, ua.sense()[12] & 0xFF);
+        assertEquals(0x0E, ua.sense()[13] & 0xFF, "REPORTED LUNS DATA HAS CHANGED");
+        assertSense(f.exec(B, 0, TEST_UNIT_READY, null, 0), Sense.LUN_NOT_SUPPORTED);
+
+        byte[] rs = data(f.exec(c, 0, cdb(0x03, 0, 0, 0, 18, 0), null, 18));
+        assertEquals(0x06, rs[2] & 0x0F, "REQUEST SENSE hands the unit attention over");
+        assertEquals(0x3F, rs[12] & 0xFF);
+        assertEquals(0x0E, rs[13] & 0xFF);
+        assertEquals(Sense.LUN_NOT_SUPPORTED, SenseData.decode(data(f.exec(c, 0, cdb(0x03, 0, 0, 0, 18, 0), null, 18))));
+        assertSense(f.exec(c, 0, TEST_UNIT_READY, null, 0), Sense.LUN_NOT_SUPPORTED);
+
+        f.target.addUnit(0, added);
+        for (Nexus n : new Nexus[] {A, B, c}) {
+            assertSense(f.exec(n, 0, TEST_UNIT_READY, null, 0), Sense.REPORTED_LUNS_DATA_CHANGED);
+            assertGood(f.exec(n, 0, TEST_UNIT_READY, null, 0));
+        }
+        byte[] luns = data(f.exec(A, 0, REPORT_LUNS, null, 256));
+        assertArrayEquals(new byte[] {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, luns, "LUN 0 again");
+    }
+
     @Test
     void removedLunEndsItsRunningCommandThenAnswersNotSupported() throws Exception {
         CountDownLatch inRead = new CountDownLatch(1);
