@@ -123,6 +123,50 @@ class LiveLunMapTest {
         }
     }
 
+    /**
+     * A target whose only LUN (a catalog map) is unmapped while two initiators are logged in: on LUN 0, gone,
+     * INQUIRY says no logical unit is there (peripheral qualifier 011b), REPORT LUNS lists none, and the first
+     * other command reports REPORTED LUNS DATA HAS CHANGED before LOGICAL UNIT NOT SUPPORTED; a LUN mapped
+     * again is announced the same way and serves.
+     */
+    @Test
+    void aTargetLeftWithoutLunsStillTellsItsInitiators() throws Exception {
+        icbd("lun", "map", "--target", IQN, "--version", "other@1", "--lun", "0");
+        Path config = Files.writeString(dir.resolve("maps-only.yaml"), """
+                data-root: %s
+                portals: [127.0.0.1:0]
+                metrics: off
+                targets:
+                  - iqn: %s
+                    open: true
+                """.formatted(root, IQN));
+        try (IcbdExport icbd = IcbdExport.serve(dir, IQN, config);
+             IscsiSession a = IscsiSession.login(portal(icbd), "iqn.2026-11.org.icbd:a", IQN);
+             IscsiSession b = IscsiSession.login(portal(icbd), "iqn.2026-11.org.icbd:b", IQN)) {
+            for (IscsiSession s : List.of(a, b)) settle(s);
+
+            icbd("lun", "unmap", "--target", IQN, "--lun", "0");
+            IscsiSession.Result inquiry = a.command(0, new byte[] {0x12, 0, 0, 0, 96, 0}, new byte[0], 96, true);
+            assertEquals("GOOD", inquiry.describe());
+            assertEquals(0x7F, inquiry.data()[0] & 0xFF, "peripheral qualifier 011b: no logical unit at LUN 0");
+            assertReportedLunsChanged(a.command(0, testUnitReady(), new byte[0], 0, false));
+            IscsiSession.Result none = a.command(0, testUnitReady(), new byte[0], 0, false);
+            assertEquals(0x05, none.senseKey(), none.describe());
+            assertEquals(0x25, none.asc(), "then LOGICAL UNIT NOT SUPPORTED: " + none.describe());
+            assertEquals(List.of(), reportLuns(a));
+            assertEquals(List.of(), reportLuns(b), "REPORT LUNS answers on the missing LUN 0 (and clears the change)");
+            assertEquals(0x25, b.command(0, testUnitReady(), new byte[0], 0, false).asc(), "nothing left to report");
+
+            icbd("lun", "map", "--target", IQN, "--clone", "scratch", "--lun", "0");
+            for (IscsiSession s : List.of(a, b)) {
+                assertReportedLunsChanged(s.command(0, testUnitReady(), new byte[0], 0, false));
+                assertEquals("GOOD", s.command(0, testUnitReady(), new byte[0], 0, false).describe(), "once, not again");
+                assertEquals(List.of(0L), reportLuns(s));
+                assertEquals(0x5A, read(s, 0, 0, 1)[0] & 0xFF, "LUN 0 is the clone now");
+            }
+        }
+    }
+
     @Test
     void aLunNumberTheConfigurationUsesIsRefusedByTheNodeWithAWarning() throws Exception {
         try (IcbdExport icbd = IcbdExport.serve(dir, IQN, config());
