@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,13 +12,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.config.ConfigLoader;
 import org.icbd.volume.VolumeManager;
-import org.icbd.volume.VolumeName;
+import org.icbd.workstation.PoolSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class WorkstationApiSpaceTest {
 
-    private static final int MIB = 1 << 20;
+    private static final int MIB = PoolSpace.MIB;
     private static final int FILL_MIB = 128;
 
     @RegisterExtension
@@ -40,17 +37,10 @@ class WorkstationApiSpaceTest {
     @Test
     void noWorkstationIsAddedBelowTheThreshold() throws Exception {
         Path fs = btrfs.fs().root();
-        Path data = fs.resolve("icbd");
-        VolumeManager volumes = VolumeManager.open(data);
-        Path source = fs.resolve("gold.img");
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.setLength(MIB);
-        }
-        volumes.importImage(new VolumeName("gold"), source, done -> { });
-        volumes.publish(new VolumeName("gold"));
-        sync(fs);
+        VolumeManager volumes = PoolSpace.withGold(fs);
+        Path data = volumes.layout().root();
         // the threshold sits half the filler below what is free now: above it before the filler, below after
-        long thresholdMib = free(fs) / MIB - FILL_MIB / 2;
+        long thresholdMib = PoolSpace.free(fs) / MIB - FILL_MIB / 2;
         Path config = Files.writeString(fs.resolve("icbd.yaml"), """
                 portals: ["127.0.0.1:0"]
                 metrics: off
@@ -72,9 +62,9 @@ class WorkstationApiSpaceTest {
             assertEquals(201, first.statusCode(), "above the threshold a workstation is added: " + first.body());
 
             Path filler = fs.resolve("filler");
-            writeRandom(filler, FILL_MIB);
-            sync(fs);
-            assertTrue(free(fs) < thresholdMib * MIB, "the filler took the pool below the threshold: " + (free(fs) >> 20) + " MiB free");
+            PoolSpace.fill(filler, 0, FILL_MIB);
+            PoolSpace.commit(fs);
+            assertTrue(PoolSpace.free(fs) < thresholdMib * MIB, "the filler took the pool below the threshold: " + (PoolSpace.free(fs) >> 20) + " MiB free");
 
             HttpResponse<String> refused = add(api, token, "ws02", "52:54:00:00:00:02");
             assertEquals(507, refused.statusCode(), refused.body());
@@ -84,11 +74,7 @@ class WorkstationApiSpaceTest {
             assertFalse(volumes.state().clones().containsKey("ws02"), "and no disk made");
             assertFalse(Files.exists(data.resolve("clones/ws02")), "and no disk made");
 
-            Files.delete(filler);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            do {
-                sync(fs); // btrfs gives a deleted file's extents back at a commit
-            } while (free(fs) < thresholdMib * MIB && System.nanoTime() < deadline);
+            PoolSpace.free(filler, fs, thresholdMib * MIB);
             HttpResponse<String> again = add(api, token, "ws02", "52:54:00:00:00:02");
             assertEquals(201, again.statusCode(), "with the space back the same request adds it: " + again.body());
             assertTrue(volumes.state().workstations().containsKey("ws02"));
@@ -100,27 +86,5 @@ class WorkstationApiSpaceTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"macs\":[\"" + mac + "\"],\"image\":\"gold\"}"))
                 .build();
         return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void writeRandom(Path file, int mib) throws IOException {
-        byte[] chunk = new byte[MIB];
-        Random r = new Random(11);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            for (int i = 0; i < mib; i++) {
-                r.nextBytes(chunk); // incompressible, so the pool fills whatever the mount options
-                f.write(chunk);
-            }
-            f.getFD().sync();
-        }
-    }
-
-    /** Commits the file system, so what it reports free is what the writes left. */
-    private static void sync(Path root) throws Exception {
-        Process p = new ProcessBuilder("btrfs", "filesystem", "sync", root.toString()).redirectErrorStream(true).start();
-        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
-    }
-
-    private static long free(Path root) throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
     }
 }

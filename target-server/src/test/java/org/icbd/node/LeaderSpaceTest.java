@@ -3,23 +3,16 @@ package org.icbd.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.function.DoubleSupplier;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.config.HostPort;
@@ -27,12 +20,12 @@ import org.icbd.config.Subnet;
 import org.icbd.config.WorkstationSettings;
 import org.icbd.volume.DiskMode;
 import org.icbd.volume.VolumeManager;
-import org.icbd.volume.VolumeName;
+import org.icbd.workstation.CrossingLog;
 import org.icbd.workstation.MinFreeSpace;
+import org.icbd.workstation.PoolSpace;
 import org.icbd.workstation.Workstations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * A cluster node's free space as its leaderships use it: one watch of the data root for the node's life
@@ -43,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 class LeaderSpaceTest {
 
-    private static final int MIB = 1 << 20;
+    private static final int MIB = PoolSpace.MIB;
     private static final int FILL_MIB = 128;
 
     @RegisterExtension
@@ -52,31 +45,23 @@ class LeaderSpaceTest {
     @Test
     void eachCrossingIsLoggedAndCountedOnceAcrossLeaderships() throws Exception {
         Path fs = btrfs.fs().root();
-        Path root = fs.resolve("icbd");
-        VolumeManager volumes = VolumeManager.open(root);
-        Path source = fs.resolve("gold.img");
-        try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
-            f.setLength(MIB);
-        }
-        volumes.importImage(new VolumeName("gold"), source, done -> { });
-        volumes.publish(new VolumeName("gold"));
-        sync(fs);
-        long threshold = free(fs) - (FILL_MIB / 2L) * MIB;
+        VolumeManager volumes = PoolSpace.withGold(fs);
+        Path root = volumes.layout().root();
+        long threshold = PoolSpace.free(fs) - (FILL_MIB / 2L) * MIB;
         var settings = new WorkstationSettings(Optional.of(new HostPort("127.0.0.1", 0)), List.of(Subnet.parse("127.0.0.0/8")),
                 Optional.empty(), Workstations.DEFAULT_IQN_PREFIX,
                 Optional.of(new WorkstationSettings.Enrolment("gold", 0, DiskMode.RESET_ON_BOOT, "pc-{mac}")), threshold);
         var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ListAppender<ILoggingEvent> logged = capture();
         // as ClusterNode registers them: the cluster's data-root gauges, then the node's one watch
         DataRootSpace.register(meters, root, Optional::empty);
-        try (MinFreeSpace space = NodeVolumes.watched(root, settings, meters)) {
+        try (CrossingLog logged = new CrossingLog(); MinFreeSpace space = NodeVolumes.watched(root, settings, meters)) {
             assertEquals(200, leadAndBoot(volumes, space, settings, "52:54:00:00:00:01").statusCode(),
                     "the first leadership enrols above the threshold");
 
             Path filler = fs.resolve("filler");
-            writeRandom(filler, FILL_MIB);
-            sync(fs);
-            assertTrue(free(fs) < threshold, "the filler took the pool below the threshold");
+            PoolSpace.fill(filler, 0, FILL_MIB);
+            PoolSpace.commit(fs);
+            assertTrue(PoolSpace.free(fs) < threshold, "the filler took the pool below the threshold");
             // the first leadership has ended: the node's watch notices the crossing with nobody asking
             awaitValue(() -> crossings(meters, "below"), 1.0);
             assertEquals(1.0, meters.get("icbd_data_root_below_min_free").gauge().value());
@@ -87,25 +72,19 @@ class LeaderSpaceTest {
             assertTrue(volumes.state().workstationWithMac("52:54:00:00:00:02").isEmpty(), "nobody was enrolled");
             assertEquals(1.0, crossings(meters, "below"), "counted once although two leaderships and a request looked");
 
-            Files.delete(filler);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            do {
-                sync(fs); // btrfs gives a deleted file's extents back at a commit
-            } while (free(fs) < threshold && System.nanoTime() < deadline);
+            PoolSpace.free(filler, fs, threshold);
             awaitValue(() -> crossings(meters, "above"), 1.0);
             assertEquals(0.0, meters.get("icbd_data_root_below_min_free").gauge().value());
             assertEquals(200, leadAndBoot(volumes, space, settings, "52:54:00:00:00:02").statusCode(),
                     "a third leadership enrols again");
 
-            assertEquals(1, lines(logged, "below workstations.min-free-mib"), "the fall logged once");
-            assertEquals(1, lines(logged, "free again"), "the rise logged once");
+            assertEquals(1, logged.lines("below workstations.min-free-mib"), "the fall logged once");
+            assertEquals(1, logged.lines("free again"), "the rise logged once");
             String scraped = meters.scrape();
             assertEquals(1, count(scraped, "icbd_data_root_min_free_crossings_total{direction=\"below\""), scraped);
             assertEquals(1, count(scraped, "icbd_data_root_min_free_crossings_total{direction=\"above\""), scraped);
             assertEquals(1, count(scraped, "\nicbd_data_root_below_min_free "), scraped);
             assertEquals(1, count(scraped, "\nicbd_data_root_free_bytes "), scraped);
-        } finally {
-            ((Logger) LoggerFactory.getLogger(MinFreeSpace.class)).detachAppender(logged);
         }
     }
 
@@ -128,38 +107,6 @@ class LeaderSpaceTest {
 
     private static double crossings(PrometheusMeterRegistry meters, String direction) {
         return meters.get("icbd_data_root_min_free_crossings_total").tag("direction", direction).counter().count();
-    }
-
-    private static void writeRandom(Path file, int mib) throws IOException {
-        byte[] chunk = new byte[MIB];
-        Random r = new Random(13);
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            for (int i = 0; i < mib; i++) {
-                r.nextBytes(chunk); // incompressible, so the pool fills whatever the mount options
-                f.write(chunk);
-            }
-            f.getFD().sync();
-        }
-    }
-
-    private static void sync(Path root) throws Exception {
-        Process p = new ProcessBuilder("btrfs", "filesystem", "sync", root.toString()).redirectErrorStream(true).start();
-        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
-    }
-
-    private static long free(Path root) throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
-    }
-
-    private static ListAppender<ILoggingEvent> capture() {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((Logger) LoggerFactory.getLogger(MinFreeSpace.class)).addAppender(appender);
-        return appender;
-    }
-
-    private static long lines(ListAppender<ILoggingEvent> appender, String text) {
-        return appender.list.stream().filter(e -> e.getFormattedMessage().contains(text)).count();
     }
 
     private static int count(String text, String part) {

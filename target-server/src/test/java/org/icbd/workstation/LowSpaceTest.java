@@ -3,19 +3,14 @@ package org.icbd.workstation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.config.StaticTargetRegistry;
 import org.icbd.config.Subnet;
@@ -31,7 +26,6 @@ import org.icbd.volume.VolumeName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A small loop btrfs filled up by a reset-on-boot workstation's writes: below {@code min-free-mib} the
@@ -66,14 +60,13 @@ class LowSpaceTest {
         Workstations workstations = new Workstations(volumes);
         CatalogState.Workstation lab = workstations.add(new VolumeName("lab01"), List.of(MacAddress.parse("52:54:00:00:00:01")),
                 VersionSpec.parseOrNewest("gold"), DiskMode.RESET_ON_BOOT, Workstations.DEFAULT_IQN_PREFIX);
-        sync(root);
-        long before = free(root);
+        PoolSpace.commit(root);
+        long before = PoolSpace.free(root);
 
         // the threshold sits between what is free now and what is free once the workstation has written
         long threshold = before - (WRITTEN_MIB / 2L) * MIB;
         var meters = new SimpleMeterRegistry();
-        ListAppender<ILoggingEvent> logged = capture();
-        try (MinFreeSpace space = new MinFreeSpace(root, threshold, meters, null)) {
+        try (CrossingLog logged = new CrossingLog(); MinFreeSpace space = new MinFreeSpace(root, threshold, meters, null)) {
             var enrol = new WorkstationSettings.Enrolment("gold", 0, DiskMode.RESET_ON_BOOT, "pc-{mac}");
             var settings = new WorkstationSettings(Optional.empty(), List.of(Subnet.parse("10.0.0.0/24")), Optional.empty(),
                     Workstations.DEFAULT_IQN_PREFIX, Optional.of(enrol), threshold);
@@ -83,9 +76,9 @@ class LowSpaceTest {
             assertEquals(before, space.free(), 2L * MIB);
             assertEquals(0.0, crossings(meters, "below"));
 
-            writeRandom(VolumeLayout.disk(volumes.layout().clone(new VolumeName(lab.clone()))), WRITTEN_MIB);
-            sync(root);
-            long full = free(root);
+            PoolSpace.fill(VolumeLayout.disk(volumes.layout().clone(new VolumeName(lab.clone()))), 8, WRITTEN_MIB);
+            PoolSpace.commit(root);
+            long full = PoolSpace.free(root);
             System.out.printf("free: %d MiB before, %d MiB after %d MiB of writes (threshold %d MiB)%n", before >> 20, full >> 20,
                     WRITTEN_MIB, threshold >> 20);
             assertTrue(full < threshold, "the writes took the pool below the threshold: " + (full >> 20) + " MiB free");
@@ -98,7 +91,7 @@ class LowSpaceTest {
             space.free();
             space.free();
             assertEquals(1.0, crossings(meters, "below"), "the crossing is counted once however often it is looked at");
-            assertEquals(1, lines(logged, "below workstations.min-free-mib"), "and logged once");
+            assertEquals(1, logged.lines("below workstations.min-free-mib"), "and logged once");
 
             long t0 = System.nanoTime();
             BootService.Answer booted = boot.boot("52:54:00:00:00:01", LAN, ENDPOINT);
@@ -109,7 +102,7 @@ class LowSpaceTest {
             long deadline = System.nanoTime() + 120_000_000_000L;
             do {
                 Thread.sleep(200);
-                reclaimed = free(root);
+                reclaimed = PoolSpace.free(root);
             } while (reclaimed < threshold && System.nanoTime() < deadline);
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(reclaimed > before - 16L * MIB, "the writes' space came back: " + (reclaimed >> 20) + " of " + (before >> 20) + " MiB");
@@ -118,7 +111,7 @@ class LowSpaceTest {
             System.out.printf("free after the reset-on-boot: %d MiB, %d ms after the boot request%n", reclaimed >> 20, tookMs);
             space.free();
             assertEquals(1.0, crossings(meters, "above"));
-            assertEquals(1, lines(logged, "free again"));
+            assertEquals(1, logged.lines("free again"));
 
             BootService.Answer enrolled = boot.boot("52:54:00:00:00:02", LAN, ENDPOINT);
             assertEquals(200, enrolled.status(), "with space back, an unknown MAC is enrolled again: " + enrolled.script());
@@ -126,51 +119,11 @@ class LowSpaceTest {
             assertEquals(0.0, meters.get("icbd_data_root_below_min_free").gauge().value(), "not below any more");
             assertTrue(meters.get("icbd_data_root_free_bytes").gauge().value() > threshold);
             targets.close();
-        } finally {
-            release(logged);
         }
-    }
-
-    private static void writeRandom(Path disk, int mib) throws IOException {
-        byte[] chunk = new byte[MIB];
-        Random r = new Random(7);
-        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
-            for (int i = 0; i < mib; i++) {
-                r.nextBytes(chunk); // incompressible, so the pool fills whatever the mount options
-                f.seek((long) (i + 8) * MIB);
-                f.write(chunk);
-            }
-            f.getFD().sync();
-        }
-    }
-
-    /** Commits the file system, so what it reports free is what the writes left. */
-    private static void sync(Path root) throws Exception {
-        Process p = new ProcessBuilder("btrfs", "filesystem", "sync", root.toString()).redirectErrorStream(true).start();
-        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
-    }
-
-    private static long free(Path root) throws IOException {
-        return Files.getFileStore(root).getUsableSpace();
     }
 
     private static double crossings(SimpleMeterRegistry meters, String direction) {
         return meters.get("icbd_data_root_min_free_crossings_total").tag("direction", direction).counter().count();
-    }
-
-    private static ListAppender<ILoggingEvent> capture() {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((Logger) LoggerFactory.getLogger(MinFreeSpace.class)).addAppender(appender);
-        return appender;
-    }
-
-    private static void release(ListAppender<ILoggingEvent> appender) {
-        ((Logger) LoggerFactory.getLogger(MinFreeSpace.class)).detachAppender(appender);
-    }
-
-    private static long lines(ListAppender<ILoggingEvent> appender, String text) {
-        return appender.list.stream().filter(e -> e.getFormattedMessage().contains(text)).count();
     }
 
     private static InetAddress ip(String s) {
