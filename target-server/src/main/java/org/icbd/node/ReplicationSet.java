@@ -1,7 +1,9 @@
 package org.icbd.node;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +37,20 @@ final class ReplicationSet {
     /** The names of the clones replicated synchronously, live. */
     Set<String> syncNames() {
         return sync;
+    }
+
+    /**
+     * The volume replicated synchronously whose image file is {@code image}, if any: the clone or work copy
+     * with that file, else (a configured LUN may spell its path otherwise) the clone named after its directory,
+     * as a clone's image is {@code clones/<name>/disk.img}. Every work copy's directory is called {@code work}:
+     * it is only ever known by its file.
+     */
+    Optional<String> syncVolumeOf(Path image) {
+        for (WritableClone c : clones) {
+            if (c.disk().equals(image)) return sync.contains(c.name()) ? Optional.of(c.name()) : Optional.empty();
+        }
+        String name = image.getParent().getFileName().toString();
+        return sync.contains(name) ? Optional.of(name) : Optional.empty();
     }
 
     /** The write log of this epoch (null when no clone is replicated synchronously). */

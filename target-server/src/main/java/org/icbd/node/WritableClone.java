@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.TargetConfig;
@@ -22,6 +23,24 @@ record WritableClone(String name, Path subvolume, Path disk, String targetIqn, b
     static WritableClone of(Path dataRoot, CatalogState.Workstation w, boolean sync) {
         Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(w.clone()));
         return new WritableClone(w.clone(), volume, VolumeLayout.disk(volume), w.iqn().toLowerCase(Locale.ROOT), sync);
+    }
+
+    /** What an image's work copy is called as a replicated volume: no clone can be called so ('@' is no name character). */
+    private static final String WORK_COPY = "@work";
+
+    /**
+     * Image {@code image}'s work copy in {@code dataRoot}, replicated in the cluster's mode like a
+     * workstation's disk; {@code editor} is the IQN of the workstation that boots it ('icbd image edit'),
+     * empty when nobody does (then a takeover has no target to hold for it).
+     */
+    static WritableClone workCopy(Path dataRoot, String image, String editor, boolean sync) {
+        Path volume = new VolumeLayout(dataRoot).work(new VolumeName(image));
+        return new WritableClone(image + WORK_COPY, volume, VolumeLayout.disk(volume), editor.toLowerCase(Locale.ROOT), sync);
+    }
+
+    /** The image whose work copy the replicated volume {@code name} is, if it is one. */
+    static Optional<String> workCopyOf(String name) {
+        return name.endsWith(WORK_COPY) ? Optional.of(name.substring(0, name.length() - WORK_COPY.length())) : Optional.empty();
     }
 
     /** Whether the cluster replicates clones synchronously unless a LUN says otherwise. */
