@@ -1,6 +1,7 @@
 package org.icbd.systest.cluster;
 
 import static org.icbd.systest.cluster.ClusterLab.icbd;
+import static org.icbd.systest.cluster.WorkstationClient.clean;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
@@ -32,16 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterWorkstationTest {
 
     private static final String VIP = ClusterLab.VIP;
-    private static final String ENDPOINT = "http://" + VIP + ":8080/boot?mac=";
     private static final String MAC = "52:54:00:12:34:56";
     private static final String ENROLLED = "pc-525400123456";
     private static final String MAC2 = "52:54:00:00:00:02";
-    private static final Pattern SANBOOT = Pattern.compile("set username (\\S+)\\nset password (\\S+)\\nsanboot iscsi:(\\S+?)::(\\d+):0:(\\S+)");
-    private static final List<String> WORKSTATIONS = List.of(
-            "workstations:",
-            "  boot: " + VIP + ":8080",
-            "  networks: [" + Lab.SUBNET + "0/24]",
-            "  enrol: {image: lab, mode: persistent, name: \"pc-{mac}\"}");
+    private static final List<String> WORKSTATIONS = WorkstationClient.SETTINGS;
 
     @RegisterExtension
     final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
@@ -52,54 +45,17 @@ class ClusterWorkstationTest {
     Path tmp;
 
     private ClusterLab cluster;
+    private WorkstationClient client;
 
     @BeforeEach
     void network() throws Exception {
         cluster = ClusterLab.open(tmp);
+        client = new WorkstationClient(cluster);
     }
 
     @AfterEach
     void teardown() throws Exception {
         if (cluster != null) cluster.close();
-    }
-
-    /** What a boot request got: the HTTP status and, when 200, the script's credentials and target. */
-    private record Boot(int status, String body, String user, String secret, String iqn) {
-    }
-
-    /** GET /boot?mac= at the virtual IP, from the client's namespace. */
-    private Boot boot(String mac) throws Exception {
-        Tool.Result r = Tool.run(Duration.ofSeconds(10), "ip", "netns", "exec", cluster.clientNs(), "curl", "-s", "-m", "3",
-                "-w", "\n%{http_code}", ENDPOINT + mac);
-        String out = r.output();
-        int nl = out.stripTrailing().lastIndexOf('\n');
-        int status;
-        try {
-            status = Integer.parseInt(out.substring(nl + 1).strip());
-        } catch (NumberFormatException e) {
-            status = 0;
-        }
-        String body = nl < 0 ? "" : out.substring(0, nl);
-        Matcher m = SANBOOT.matcher(body);
-        if (status == 200 && m.find()) return new Boot(status, body, m.group(1), m.group(2), m.group(5));
-        return new Boot(status, body, null, null, null);
-    }
-
-    /** qemu-io from the client: logs in to {@code b}'s target at the VIP with its CHAP credentials, as the booting machine would. */
-    private Tool.Result io(Boot b, String... ops) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", cluster.clientNs(), "qemu-io", "--object",
-                "secret,id=s0,data=" + b.secret(), "--image-opts", "driver=iscsi,transport=tcp,portal=" + VIP + ":3260,target=" + b.iqn()
-                        + ",lun=0,initiator-name=iqn.2010-04.org.ipxe:" + b.user() + ",user=" + b.user() + ",password-secret=s0"));
-        for (String op : ops) {
-            cmd.add("-c");
-            cmd.add(op);
-        }
-        return Tool.run(Duration.ofSeconds(30), cmd.toArray(String[]::new));
-    }
-
-    private static boolean clean(Tool.Result r, String expect) {
-        String out = r.output();
-        return r.ok() && out.contains(expect) && !out.contains("Pattern verification failed") && !out.toLowerCase().contains("error");
     }
 
     /** The table 'workstation list' printed (the JVM's warnings and log lines left out). */
@@ -131,24 +87,24 @@ class ClusterWorkstationTest {
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 90), pa.output());
 
         // enrolled by its first boot request, at the VIP; it writes a marker through its own target with its own CHAP
-        Boot first = boot(MAC);
+        WorkstationClient.Boot first = client.boot(MAC);
         assertEquals(200, first.status(), first.body() + "\n" + pa.output());
         assertEquals(ENROLLED, first.user());
         assertTrue(first.iqn().endsWith(":" + ENROLLED), first.body());
         assertTrue(first.body().contains("sanboot iscsi:" + VIP + "::3260:0:"), first.body());
-        Tool.Result wrote = io(first, "write -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
+        Tool.Result wrote = client.io(first, "write -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
         assertTrue(clean(wrote, "wrote 4096/4096"), wrote::describe);
-        Boot wrong = new Boot(200, "", first.user(), "WrongSecret12345", first.iqn());
-        assertFalse(clean(io(wrong, "read 0 4k"), "read 4096/4096"), "a wrong CHAP secret opens nothing");
+        WorkstationClient.Boot wrong = new WorkstationClient.Boot(200, "", first.user(), "WrongSecret12345", first.iqn());
+        assertFalse(clean(client.io(wrong, "read 0 4k"), "read 4096/4096"), "a wrong CHAP secret opens nothing");
 
         // added with the standby's CLI: the leader makes its disk and serves it; every CLI sees one catalog
         String added = icbd(b.ns(), "workstation", "add", "ws02", "--data-root", dataB, "--mac", MAC2, "--image", "lab");
         assertTrue(added.contains("was made by the cluster's leader"), added);
         assertTrue(pa.awaitOutput("made workstation ws02's disk", 10), pa.output());
-        Boot second = boot(MAC2);
+        WorkstationClient.Boot second = client.boot(MAC2);
         assertEquals(200, second.status(), second.body());
         assertTrue(second.iqn().endsWith(":ws02"), second.body());
-        Tool.Result read2 = io(second, "read -P 0x5a 0 4k");
+        Tool.Result read2 = client.io(second, "read -P 0x5a 0 4k");
         assertTrue(clean(read2, "read 4096/4096"), read2::describe);
         String listA = table(icbd(a.ns(), "workstation", "list", "--data-root", dataA));
         assertEquals(listA, table(icbd(b.ns(), "workstation", "list", "--data-root", dataB)), "both nodes' CLIs see one catalog");
@@ -161,15 +117,15 @@ class ClusterWorkstationTest {
         // removed with the standby's CLI: the leader ends its sessions and deletes the disk it served
         assertTrue(icbd(b.ns(), "workstation", "remove", "ws02", "--data-root", dataB).contains("ws02 removed"));
         assertTrue(pa.awaitOutput("deleted the disk of ws02", 15), pa.output());
-        Tool.Result gone = io(second, "read 0 4k");
+        Tool.Result gone = client.io(second, "read 0 4k");
         assertFalse(clean(gone, "read 4096/4096"), () -> "the removed workstation's target still opens: " + gone.describe());
         assertTrue(pa.awaitOutput("standby b is in sync for " + ENROLLED, 60), pa.output());
 
         long killedAt = System.nanoTime();
         pa.kill();
-        Boot again;
+        WorkstationClient.Boot again;
         while (true) {
-            again = boot(MAC);
+            again = client.boot(MAC);
             if (again.status() == 200) break;
             assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), () -> "no boot answer within 60 s of the kill:\n"
                     + pb.output());
@@ -180,16 +136,16 @@ class ClusterWorkstationTest {
         assertEquals(first.iqn(), again.iqn(), "the same target");
         assertEquals(first.user(), again.user(), "the same CHAP user");
         assertEquals(first.secret(), again.secret(), "the same CHAP secret");
-        Tool.Result back = io(again, "read -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
+        Tool.Result back = client.io(again, "read -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
         while (!back.ok() || !back.output().contains("read 4096/4096")) {
             assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), back::describe);
             Thread.sleep(200);
-            back = io(again, "read -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
+            back = client.io(again, "read -P 0xc7 64k 4k", "read -P 0x5a 0 4k");
         }
         Tool.Result marker = back;
         long readMs = (System.nanoTime() - killedAt) / 1_000_000;
         assertTrue(clean(marker, "read 4096/4096"), () -> "the marker written through the old leader:\n" + marker.describe());
-        Tool.Result stillGone = io(second, "read 0 4k");
+        Tool.Result stillGone = client.io(second, "read 0 4k");
         assertFalse(clean(stillGone, "read 4096/4096"), () -> "the removed workstation is served again: " + stillGone.describe());
 
         System.out.printf("workstations in a cluster: kill -9 of the leader -> the boot request at the VIP answered by the new leader"
