@@ -30,7 +30,6 @@ import org.icbd.failover.Epochs;
 import org.icbd.failover.IpCommandVirtualIp;
 import org.icbd.failover.LeaderElection;
 import org.icbd.failover.LeaseKeeper;
-import org.icbd.failover.ReceivedCheckpoints;
 import org.icbd.failover.ReplicationProgress;
 import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.ReplicationSender;
@@ -230,40 +229,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 all.add(WritableClone.of(config.dataRoot(), w, sync));
             }
         }
-        all.addAll(workCopies(state, sync));
+        all.addAll(WritableClone.workCopies(config.dataRoot(), state, sync));
         return all;
-    }
-
-    /**
-     * The work copies of the catalog's images, replicated like workstations' disks: always, not only while
-     * edited, since 'icbd image publish' on whichever node leads makes the next version from it, after the
-     * edit ended too. One is left out only where there is nothing of it (neither here nor received): the
-     * leader that has it sends it once it leads again.
-     */
-    private List<WritableClone> workCopies(CatalogState state, boolean sync) throws IOException {
-        List<WritableClone> out = new ArrayList<>();
-        for (CatalogState.Image img : state.images().values()) {
-            CatalogState.Workstation editor = img.editor() == null ? null : state.workstations().get(img.editor());
-            WritableClone c = WritableClone.workCopy(config.dataRoot(), img.name(), editor == null ? "" : editor.iqn(), sync);
-            Path received = config.dataRoot().resolve("replicas").resolve(c.name());
-            if (Files.exists(c.subvolume()) || ReceivedCheckpoints.newestComplete(received, c.name()).isPresent()) out.add(c);
-        }
-        return out;
-    }
-
-    /**
-     * Keeps the replicated work copies in step with the catalog a leader serves: an image imported since
-     * is replicated before its work copy can be edited (opened), a deleted one is no longer.
-     */
-    private static void replicateWorkCopies(CatalogState state, ReplicationSet replicated, Path dataRoot, boolean sync) throws IOException {
-        for (CatalogState.Image img : state.images().values()) {
-            WritableClone c = WritableClone.workCopy(dataRoot, img.name(), "", sync);
-            if (Files.exists(c.subvolume())) replicated.add(c);
-        }
-        for (WritableClone c : replicated.clones()) {
-            Optional<String> image = WritableClone.workCopyOf(c.name());
-            if (image.isPresent() && !state.images().containsKey(image.get())) replicated.remove(c.name());
-        }
     }
 
     /**
@@ -417,7 +384,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 for (CatalogState.Workstation w : now.workstations().values()) {
                     if (now.clones().containsKey(w.clone())) replicated.add(WritableClone.of(config.dataRoot(), w, sync));
                 }
-                replicateWorkCopies(now, replicated, config.dataRoot(), sync);
+                replicated.followWorkCopies(now, config.dataRoot(), sync);
             }
             // a workstation removed on another node: its disk, served here, goes (its target closes when served anew)
             for (WritableClone c : replicated.clones()) {

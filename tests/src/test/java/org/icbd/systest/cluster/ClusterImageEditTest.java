@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An image edit in a cluster survives a failover: two nodes (real processes in network namespaces, each on
  * its own loop btrfs, a real ZooKeeper server, synchronous replication). A maintenance workstation boots
  * image lab's work copy ('icbd image edit') through its own target with its own CHAP and writes a marker
- * into it (FUA); the leader is killed with SIGKILL; the new leader serves the workstation the work copy with
+ * into it (FUA; the edit was started on the standby's CLI); the leader is killed with SIGKILL; the new leader serves the workstation the work copy with
  * the marker; the edit is ended on the old leader's CLI, rejoined as a standby; 'icbd image publish' on the
  * new leader makes lab@2 from the replicated work copy, and lab@2 reaches the standby, marker included.
  */
@@ -87,9 +87,10 @@ class ClusterImageEditTest {
         ClusterLab.awaitHolder(a, 30);
         NodeProcess pb = cluster.serve(b);
 
-        // the maintenance workstation, added and set to edit on the leader, boots the work copy with its own CHAP
+        // the maintenance workstation, added on the leader and set to edit on the standby's CLI (which has no work copy of
+        // its own), boots the work copy with its own CHAP
         icbd(a.ns(), "workstation", "add", "maint", "--data-root", dataA.toString(), "--mac", MAC, "--image", "lab");
-        icbd(a.ns(), "image", "edit", "lab", "--workstation", "maint", "--data-root", dataA.toString());
+        icbd(b.ns(), "image", "edit", "lab", "--workstation", "maint", "--data-root", dataB.toString());
         assertTrue(pa.awaitOutput("workstation maint served as", 30) && pa.awaitOutput("with image lab's work copy", 30), pa.output());
         assertTrue(pa.awaitOutput("standby b is in sync for lab@work", 90), pa.output());
         assertTrue(pa.awaitOutput("standby b is in sync for maint", 90), pa.output()); // else b may not take over
@@ -137,7 +138,9 @@ class ClusterImageEditTest {
             own = client.io(again, "read -P 0x5a " + MARKER_AT + " 4k");
         }
 
-        // published on the new leader: lab@2 holds the marker, there and, once sent, on the standby
+        // published on the new leader (a standby refuses, naming it): lab@2 holds the marker, there and, once sent, on the standby
+        Tool.Result onStandby = ClusterLab.icbdMayFail(a.ns(), "image", "publish", "lab", "--data-root", dataA.toString());
+        assertTrue(!onStandby.ok() && onStandby.output().contains("node b leads cluster lab"), onStandby::describe);
         long publishAt = System.nanoTime();
         String published = icbd(b.ns(), "image", "publish", "lab", "--data-root", dataB.toString());
         long publishMs = (System.nanoTime() - publishAt) / 1_000_000;

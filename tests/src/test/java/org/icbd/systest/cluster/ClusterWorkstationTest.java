@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.icbd.btrfs.LoopBtrfsExtension;
-import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,13 +61,6 @@ class ClusterWorkstationTest {
         return at < 0 ? output : output.substring(at);
     }
 
-    /** An icbd command in {@code ns} that may fail. */
-    private static Tool.Result icbdMayFail(String ns, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
-        cmd.addAll(List.of(args));
-        return Tool.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
-    }
-
     @Test
     void aWorkstationEnrolledOnTheLeaderBootsThroughTheNewLeaderAfterAKill() throws Exception {
         Path rootA = diskA.fs().root();
@@ -110,7 +100,7 @@ class ClusterWorkstationTest {
         assertEquals(listA, table(icbd(b.ns(), "workstation", "list", "--data-root", dataB)), "both nodes' CLIs see one catalog");
         assertTrue(listA.contains(ENROLLED) && listA.contains("ws02"), listA);
         assertTrue(icbd(b.ns(), "workstation", "show", ENROLLED, "--secret", "--data-root", dataB).contains("secret " + first.secret()));
-        Tool.Result reset = icbdMayFail(b.ns(), "workstation", "reset", "ws02", "--data-root", dataB);
+        Tool.Result reset = ClusterLab.icbdMayFail(b.ns(), "workstation", "reset", "ws02", "--data-root", dataB);
         assertFalse(reset.ok(), reset::describe);
         assertTrue(reset.output().contains("node a leads cluster lab") && reset.output().contains("run this on a"), reset::describe);
 
