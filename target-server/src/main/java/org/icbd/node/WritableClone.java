@@ -23,14 +23,14 @@ import org.icbd.volume.VolumeName;
  */
 record WritableClone(String name, Path subvolume, Path disk, String targetIqn, boolean sync) {
 
+    /** What an image's work copy is called as a replicated volume: no clone can be called so ('@' is no name character). */
+    private static final String WORK_COPY = "@work";
+
     /** Workstation {@code w}'s disk in {@code dataRoot}, replicated in the cluster's mode. */
     static WritableClone of(Path dataRoot, CatalogState.Workstation w, boolean sync) {
         Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(w.clone()));
         return new WritableClone(w.clone(), volume, VolumeLayout.disk(volume), w.iqn().toLowerCase(Locale.ROOT), sync);
     }
-
-    /** What an image's work copy is called as a replicated volume: no clone can be called so ('@' is no name character). */
-    private static final String WORK_COPY = "@work";
 
     /**
      * Image {@code image}'s work copy in {@code dataRoot}, replicated in the cluster's mode like a
