@@ -61,7 +61,7 @@ public sealed interface LogRecord {
     }
 
     private static void checkVolume(String volume) {
-        if (volume == null || !volume.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") || volume.contains("..")) {
+        if (!ReplicaName.valid(volume)) {
             throw new IllegalArgumentException("invalid volume name '" + volume + "'");
         }
     }

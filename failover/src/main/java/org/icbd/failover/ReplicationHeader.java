@@ -8,7 +8,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * What a replication stream claims to be: a checkpoint {@code snapshot} of {@code volume}, incremental
@@ -28,7 +27,6 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
      */
     private static final int CHECKPOINT = 4;
     private static final int PUBLISHED_VERSION = 5;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     public ReplicationHeader(String cluster, long epoch, String volume, String snapshot, Optional<String> parent, UUID uuid) {
         this(cluster, epoch, volume, snapshot, parent, false, uuid);
@@ -44,7 +42,7 @@ public record ReplicationHeader(String cluster, long epoch, String volume, Strin
     }
 
     private static void requireName(String what, String value) {
-        if (value == null || !NAME.matcher(value).matches() || value.contains("..")) {
+        if (!ReplicaName.valid(value)) {
             throw new IllegalArgumentException("invalid " + what + " name '" + value + "'");
         }
     }

@@ -233,6 +233,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 all.add(WritableClone.of(config.dataRoot(), w, sync));
             }
         }
+        all.addAll(WritableClone.workCopies(config.dataRoot(), state, sync));
         return all;
     }
 
@@ -311,7 +312,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         Timer waits = Timer.builder("icbd_replication_log_wait")
                 .description("time a write to a synchronously replicated clone waited for the standbys").register(meters);
         Map<Path, QuiescingBlockDevice> writable = new ConcurrentHashMap<>();
-        LunStack opener = LunStack.cached(cache).leading(mirror, syncClones, waits, writable);
+        LunStack opener = LunStack.cached(cache).leading(mirror, replicated::syncVolumeOf, waits, writable);
         lease = new ServingLease(ServingLease.durationFor(LeaseKeeper.negotiatedTimeout(zk, cluster.sessionTimeout())), System::nanoTime);
         keeper = LeaseKeeper.start(zk, paths, newEpoch, lease, vip::keepAlive, why -> election.abdicate(newEpoch, why));
         LeaseGate gate = new LeaseGate(lease);
@@ -387,10 +388,12 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 for (CatalogState.Workstation w : now.workstations().values()) {
                     if (now.clones().containsKey(w.clone())) replicated.add(WritableClone.of(config.dataRoot(), w, sync));
                 }
+                replicated.followWorkCopies(now, config.dataRoot(), sync);
             }
             // a workstation removed on another node: its disk, served here, goes (its target closes when served anew)
             for (WritableClone c : replicated.clones()) {
                 if (now.clones().containsKey(c.name()) || clones.stream().anyMatch(k -> k.name().equals(c.name()))) continue;
+                if (WritableClone.workCopyOf(c.name()).isPresent()) continue;
                 replicated.remove(c.name());
                 volumes.deleteForgottenDisk(new VolumeName(c.name()));
                 log.info("deleted the disk of {}, which is no longer in the catalog", c.name());

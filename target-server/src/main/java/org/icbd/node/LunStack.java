@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import org.icbd.cache.BlockCache;
 import org.icbd.cache.ChunkLocator;
 import org.icbd.config.LunConfig;
@@ -40,12 +40,18 @@ public final class LunStack implements StaticTargetRegistry.DeviceOpener {
      * What a cluster leader adds above a writable LUN.
      *
      * @param mirror     the write log to the standbys, or null (no clone replicated synchronously)
-     * @param syncClones the clones whose writes go through {@code mirror} (read at each open: a leader adds
-     *                   the disks of workstations it makes while it serves)
+     * @param syncVolumes which replicated volume's writes, if any, go through {@code mirror}, by image path
+     *                    (asked at each open: a leader adds the disks of workstations it makes while it serves)
      * @param waits      how long each mirrored write waited for the standbys
      * @param writable   filled with each writable LUN's gate, by image path, for the checkpoints
      */
-    private record Leader(WriteLog mirror, Set<String> syncClones, Timer waits, Map<Path, QuiescingBlockDevice> writable) {
+    private record Leader(WriteLog mirror, SyncVolumes syncVolumes, Timer waits, Map<Path, QuiescingBlockDevice> writable) {
+    }
+
+    /** The volume, replicated synchronously, whose image file is {@code image}; empty for any other file. */
+    @FunctionalInterface
+    interface SyncVolumes {
+        Optional<String> of(Path image);
     }
 
     private LunStack(BlockCache cache, Leader leader) {
@@ -64,8 +70,8 @@ public final class LunStack implements StaticTargetRegistry.DeviceOpener {
     }
 
     /** This stack with a cluster leader's layers above each writable LUN. */
-    LunStack leading(WriteLog mirror, Set<String> syncClones, Timer waits, Map<Path, QuiescingBlockDevice> writable) {
-        return new LunStack(cache, new Leader(mirror, syncClones, waits, writable));
+    LunStack leading(WriteLog mirror, SyncVolumes syncVolumes, Timer waits, Map<Path, QuiescingBlockDevice> writable) {
+        return new LunStack(cache, new Leader(mirror, syncVolumes, waits, writable));
     }
 
     @Override
@@ -73,10 +79,8 @@ public final class LunStack implements StaticTargetRegistry.DeviceOpener {
         BlockDevice d = FileBlockDevice.openThinIfPossible(lun.path(), lun.readOnly(), lun.blockSize(), lun.identity());
         if (cache != null && lun.cached()) d = new CachingBlockDevice(d, cache, locator(lun));
         if (leader == null || lun.readOnly()) return d;
-        String volume = lun.path().getParent().getFileName().toString(); // a clone's image is clones/<name>/disk.img
-        if (leader.mirror() != null && leader.syncClones().contains(volume)) {
-            d = new MirroredBlockDevice(d, volume, leader.mirror(), leader.waits());
-        }
+        Optional<String> volume = leader.mirror() == null ? Optional.empty() : leader.syncVolumes().of(lun.path());
+        if (volume.isPresent()) d = new MirroredBlockDevice(d, volume.get(), leader.mirror(), leader.waits());
         QuiescingBlockDevice gate = new QuiescingBlockDevice(d);
         leader.writable().put(lun.path(), gate);
         return gate;

@@ -102,6 +102,7 @@ final class Promotion {
             Path attempt = promoting(c.name());
             Files.createDirectories(attempt.getParent());
             Files.writeString(attempt, checkpoint);
+            Files.createDirectories(c.subvolume().getParent()); // an image's directory, for a work copy this node never had
             btrfs.snapshot(dataRoot.resolve("replicas").resolve(c.name()).resolve(checkpoint), c.subvolume(), false);
             Optional<LogStore.Replayed> replayed = step.replay() ? replay(c, checkpoint) : Optional.empty();
             if (step.replay() && replayed.isEmpty()) held.add(step.target()); // the plan counted on it

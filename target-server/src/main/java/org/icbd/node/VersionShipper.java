@@ -92,9 +92,17 @@ final class VersionShipper {
         return Optional.empty();
     }
 
-    /** The version clone {@code volume} was made from, if {@code node} received it from this cluster: a base to send against. */
+    /**
+     * The version clone {@code volume} was made from, or for an image's work copy the image's newest version,
+     * if {@code node} received it from this cluster: a base to send against.
+     */
     Optional<Path> origin(String node, String volume) {
         try {
+            Optional<String> work = WritableClone.workCopyOf(volume);
+            if (work.isPresent()) {
+                CatalogState.Image img = catalog.read().images().get(work.get());
+                return img == null ? Optional.empty() : received(node, img.name(), img.versions());
+            }
             CatalogState.Clone c = catalog.read().clones().get(volume);
             if (c == null) return Optional.empty();
             Path p = layout.version(new VolumeName(c.image()), c.version());

@@ -18,6 +18,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class QuiescingBlockDevice extends ForwardingBlockDevice {
 
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+    /**
+     * Set when the LUN is closed (its target dropped, a work copy's edit ended): nothing more is written, so a
+     * checkpoint still holding this gate has nothing to drain or flush, and must not fail on the closed file.
+     */
+    private volatile boolean closed;
 
     public QuiescingBlockDevice(BlockDevice inner) {
         super(inner);
@@ -49,7 +54,7 @@ public final class QuiescingBlockDevice extends ForwardingBlockDevice {
             throw new IOException("interrupted while draining writes", e);
         }
         try {
-            inner.flush();
+            if (!closed) inner.flush();
         } catch (IOException | RuntimeException e) {
             gate.writeLock().unlock();
             throw e;
@@ -91,5 +96,11 @@ public final class QuiescingBlockDevice extends ForwardingBlockDevice {
         } finally {
             gate.readLock().unlock();
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        super.close();
     }
 }

@@ -60,7 +60,8 @@ public final class ImageMaintenance {
                 throw new VolumeException(VolumeException.Kind.CONFLICT, "workstation " + workstation + " is already editing image "
                         + other.get().name() + "; end that first ('icbd image edit " + other.get().name() + " --done')");
             }
-            if (!Files.exists(VolumeLayout.disk(volumes.layout().work(image)))) {
+            // a cluster's standby has the leader's work copy only as replicas: the leader, which serves it, has it
+            if (volumes.disksHere() && !Files.exists(VolumeLayout.disk(volumes.layout().work(image)))) {
                 throw new VolumeException(VolumeException.Kind.NOT_FOUND, "image " + image + " has no work copy at "
                         + volumes.layout().work(image));
             }

@@ -158,6 +158,7 @@ public final class VolumeManager {
             try (FileChannel ch = FileChannel.open(VolumeLayout.disk(layout.work(name)), StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            Files.createDirectories(layout.versions(name)); // a cluster's leader may have the work copy by replication only
             fs.snapshot(layout.work(name), version, true);
             return Catalog.Outcome.undoable(state.with(img.published(next)), next,
                     () -> fs.delete(version));

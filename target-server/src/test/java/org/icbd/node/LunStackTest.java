@@ -1,9 +1,11 @@
 package org.icbd.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,13 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import org.icbd.cache.BlockCache;
 import org.icbd.config.LunConfig;
 import org.icbd.failover.Checkpointer;
+import org.icbd.failover.LogStore;
 import org.icbd.failover.ReplicationReceiver;
 import org.icbd.failover.WriteLog;
 import org.icbd.storage.BlockDevice;
@@ -70,7 +74,8 @@ class LunStackTest {
              WriteLog log = new WriteLog("site1", SECRET, 1, "a", Duration.ofSeconds(3), List.of("ws01"), inSync -> { })) {
             log.connect(List.of(new Checkpointer.Standby("b", standby.address())));
             log.marker("ws01", "ws01.1.1");
-            LunStack stack = LunStack.cached(cache).leading(log, Set.of("ws01"), waits, writable);
+            LunStack stack = LunStack.cached(cache).leading(log, image -> Optional.of(image.getParent().getFileName().toString())
+                    .filter("ws01"::equals), waits, writable);
             LunConfig sync = lun("ws01", false, true);
             LunConfig async = lun("ws02", false, true);
             LunConfig version = lun("v1", true, true);
@@ -88,6 +93,53 @@ class LunStackTest {
             s.write(0, ByteBuffer.allocate(512), false);
             assertEquals(1, waits.count(), "a sync clone's write waited for the standby's log");
         }
+    }
+
+    /**
+     * Every image's work copy lives in a directory called {@code work}: its writes reach the standbys' logs
+     * under the name it is replicated by ({@code <image>@work}), not under that of a clone called "work".
+     */
+    @Test
+    void aWorkCopysWritesReachTheStandbysLogUnderItsOwnName() throws Exception {
+        WritableClone work = WritableClone.workCopy(dir, "lab", "", true);
+        WritableClone decoy = new WritableClone("work", dir.resolve("clones/work"), dir.resolve("clones/work/disk.img"), "iqn.x:work", true);
+        ReplicationSet replicated = new ReplicationSet(List.of(decoy, work));
+        Path logs = dir.resolve("writelog");
+        try (ReplicationReceiver standby = new ReplicationReceiver("site1", SECRET, dir.resolve("replicas"), logs,
+                () -> 1, new InetSocketAddress("127.0.0.1", 0));
+             WriteLog log = new WriteLog("site1", SECRET, 1, "a", Duration.ofSeconds(3), replicated.syncNames(), inSync -> { })) {
+            log.connect(List.of(new Checkpointer.Standby("b", standby.address())));
+            log.marker("lab@work", "lab@work.1.1");
+            log.marker("work", "work.1.1");
+            LunStack stack = LunStack.cached(cache).leading(log, replicated::syncVolumeOf, meters.timer("waits"), new HashMap<>());
+            Files.createDirectories(work.subvolume());
+            Files.write(work.disk(), new byte[1 << 16]);
+            BlockDevice d = open(stack, new LunConfig(0, work.disk(), false, 512, null, null, false));
+
+            byte[] marker = new byte[512];
+            Arrays.fill(marker, (byte) 0xc7);
+            d.write(4096, ByteBuffer.wrap(marker), true);
+
+            assertArrayEquals(marker, logged(logs, "lab@work").get(4096L), "the work copy's write, in the standby's log of lab@work");
+            assertTrue(logged(logs, "work").isEmpty(), "nothing in clone work's log");
+        }
+    }
+
+    /** The writes the standby's log in {@code logs} holds for {@code volume} after its checkpoint {@code volume.1.1}, by offset. */
+    private static Map<Long, byte[]> logged(Path logs, String volume) throws IOException {
+        Map<Long, byte[]> out = new HashMap<>();
+        LogStore.replay(logs, volume, volume + ".1.1", new LogStore.Target() {
+            @Override
+            public void write(long offset, byte[] data) {
+                out.put(offset, data);
+            }
+
+            @Override
+            public void trim(long offset, long length) {
+                // none written
+            }
+        });
+        return out;
     }
 
     private BlockDevice open(LunStack stack, LunConfig lun) throws IOException {

@@ -31,6 +31,20 @@ class QuiescingBlockDeviceTest {
         return new QuiescingBlockDevice(FileBlockDevice.open(img, false));
     }
 
+    /**
+     * A leader keeps the gate of a LUN it closed (a workstation's target dropped when its edit of an image
+     * began, the work copy's when it ended) for the checkpoints of that volume: they go on without failing.
+     */
+    @Test
+    void aClosedDeviceIsQuiescedWithNothingToFlush() throws Exception {
+        QuiescingBlockDevice d = device();
+        d.write(0, ByteBuffer.wrap(new byte[] {7}), false);
+        d.close();
+        try (QuiescingBlockDevice.Pause p = d.quiesce(Duration.ofSeconds(1))) {
+            assertTrue(p.drainTime().toMillis() < 1000);
+        }
+    }
+
     @Test
     void writesWaitDuringPauseAndResumeAfter() throws Exception {
         try (QuiescingBlockDevice d = device()) {

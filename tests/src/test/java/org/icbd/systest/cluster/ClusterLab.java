@@ -194,12 +194,17 @@ final class ClusterLab implements AutoCloseable {
 
     /** Runs an icbd command to completion, inside namespace {@code ns} (null: this machine's); returns what it printed. */
     static String icbd(String ns, String... args) throws Exception {
+        Tool.Result r = icbdMayFail(ns, args);
+        assertTrue(r.ok(), r::describe);
+        return r.output();
+    }
+
+    /** As {@link #icbd}, for a command that may fail. */
+    static Tool.Result icbdMayFail(String ns, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
         cmd.addAll(List.of(IcbdExport.javaBinary(), "-jar", IcbdExport.jar().toString()));
         cmd.addAll(List.of(args));
-        Tool.Result r = Tool.run(Duration.ofSeconds(180), cmd.toArray(String[]::new)); // a JVM start and btrfs work on a loaded machine
-        assertTrue(r.ok(), r::describe);
-        return r.output();
+        return Tool.run(Duration.ofSeconds(180), cmd.toArray(String[]::new)); // a JVM start and btrfs work on a loaded machine
     }
 
     /**
