@@ -1,0 +1,93 @@
+package org.icbd.node;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.icbd.config.IcbdConfig;
+import org.icbd.config.LunConfig;
+import org.icbd.config.TargetConfig;
+import org.icbd.volume.CatalogState;
+import org.icbd.volume.VolumeLayout;
+import org.icbd.volume.VolumeName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The clones the catalog's LUN maps ('icbd lun map --clone') serve on a cluster's configured targets,
+ * replicated like the configuration's own clones (synchronously when the cluster's replication is): a
+ * leader replicates each from before its LUN opens until no LUN serves it any more, and a new leader
+ * takes over those the catalog maps when it starts to lead.
+ */
+final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicatedLunMaps.class);
+
+    private final Path dataRoot;
+    private final boolean sync;
+    /** The clones the configuration file itself serves: replicated whatever the maps say. */
+    private final Set<String> listed;
+    private final ReplicationSet replicated;
+
+    /**
+     * @param config  the configuration a leader serves, read with the catalog {@code atStart}
+     * @param atStart whose maps of the configured targets {@code config}'s LUNs include
+     */
+    ReplicatedLunMaps(IcbdConfig config, CatalogState atStart, ReplicationSet replicated) {
+        this.dataRoot = config.dataRoot();
+        this.sync = WritableClone.syncByDefault(config);
+        this.replicated = replicated;
+        this.listed = listedClones(config, atStart);
+    }
+
+    /** The writable clones {@code state} maps onto {@code config}'s targets, replicated in the cluster's mode. */
+    static List<WritableClone> in(IcbdConfig config, CatalogState state) {
+        boolean sync = WritableClone.syncByDefault(config);
+        List<WritableClone> out = new ArrayList<>();
+        for (TargetConfig t : config.targets()) {
+            for (CatalogState.LunMap m : state.lunsOf(t.iqn().toLowerCase(Locale.ROOT))) {
+                if (m.cloneName() != null) out.add(clone(config.dataRoot(), m, sync));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void opening(CatalogState.LunMap map) throws IOException {
+        if (replicated.contains(map.cloneName())) return;
+        replicated.add(clone(dataRoot, map, sync));
+        log.info("clone {} (LUN {} of {}) is replicated {} from now on", map.cloneName(), map.lun(), map.target(),
+                sync ? "synchronously" : "asynchronously");
+    }
+
+    @Override
+    public void unserved(String clone, CatalogState state) throws IOException {
+        if (listed.contains(clone)) return;
+        if (state.workstations().values().stream().anyMatch(w -> clone.equals(w.clone()))) return; // a workstation's disk
+        if (!replicated.contains(clone)) return;
+        replicated.remove(clone);
+        log.info("clone {} is no longer replicated: no LUN serves it", clone);
+    }
+
+    private static WritableClone clone(Path dataRoot, CatalogState.LunMap m, boolean sync) {
+        Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(m.cloneName()));
+        return new WritableClone(m.cloneName(), volume, VolumeLayout.disk(volume), m.target().toLowerCase(Locale.ROOT), sync);
+    }
+
+    /** The writable LUNs of {@code config}'s targets that are not {@code atStart}'s maps: those its file lists. */
+    private static Set<String> listedClones(IcbdConfig config, CatalogState atStart) {
+        Set<String> out = new HashSet<>();
+        for (TargetConfig t : config.targets()) {
+            List<CatalogState.LunMap> maps = atStart.lunsOf(t.iqn().toLowerCase(Locale.ROOT));
+            for (LunConfig lun : t.luns()) {
+                if (lun.readOnly()) continue;
+                String name = lun.path().getParent().getFileName().toString();
+                if (maps.stream().noneMatch(m -> m.lun() == lun.lun() && name.equals(m.cloneName()))) out.add(name);
+            }
+        }
+        return out;
+    }
+}
