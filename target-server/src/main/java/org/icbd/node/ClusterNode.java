@@ -365,7 +365,7 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
      * opens. Changes stop reaching the node when it stops serving ({@link #stopServing}).
      */
     private void applyLunMaps(IcbdConfig now, NodeVolumes ws, ReplicationSet replicated) throws ConfigException, IOException {
-        ws.applyLunMapsTo(service.configured(), new ReplicatedLunMaps(now, ws.volumes().state(), replicated));
+        ws.applyLunMapsTo(service.configured(), ReplicatedLunMaps.of(now, ws.volumes().state(), replicated));
         catalog.onChange(ws::catalogChanged);
     }
 

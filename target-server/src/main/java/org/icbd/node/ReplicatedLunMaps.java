@@ -33,23 +33,34 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
     private final ReplicationSet replicated;
 
     /**
+     * @param listed the clones the configuration file itself serves (replicated whatever the maps say)
+     */
+    ReplicatedLunMaps(Path dataRoot, boolean sync, Set<String> listed, ReplicationSet replicated) {
+        this.dataRoot = dataRoot;
+        this.sync = sync;
+        this.listed = Set.copyOf(listed);
+        this.replicated = replicated;
+    }
+
+    /**
      * @param config  the configuration a leader serves, read with the catalog {@code atStart}
      * @param atStart whose maps of the configured targets {@code config}'s LUNs include
      */
-    ReplicatedLunMaps(IcbdConfig config, CatalogState atStart, ReplicationSet replicated) {
-        this.dataRoot = config.dataRoot();
-        this.sync = WritableClone.syncByDefault(config);
-        this.replicated = replicated;
-        this.listed = listedClones(config, atStart);
+    static ReplicatedLunMaps of(IcbdConfig config, CatalogState atStart, ReplicationSet replicated) {
+        return new ReplicatedLunMaps(config.dataRoot(), WritableClone.syncByDefault(config), listedClones(config, atStart), replicated);
     }
 
     /** The writable clones {@code state} maps onto {@code config}'s targets, replicated in the cluster's mode. */
     static List<WritableClone> in(IcbdConfig config, CatalogState state) {
-        boolean sync = WritableClone.syncByDefault(config);
+        return in(config.dataRoot(), WritableClone.syncByDefault(config), config.targets().stream().map(TargetConfig::iqn).toList(), state);
+    }
+
+    /** The writable clones {@code state} maps onto the targets {@code iqns}, in {@code dataRoot}. */
+    static List<WritableClone> in(Path dataRoot, boolean sync, List<String> iqns, CatalogState state) {
         List<WritableClone> out = new ArrayList<>();
-        for (TargetConfig t : config.targets()) {
-            for (CatalogState.LunMap m : state.lunsOf(t.iqn().toLowerCase(Locale.ROOT))) {
-                if (m.cloneName() != null) out.add(clone(config.dataRoot(), m, sync));
+        for (String iqn : iqns) {
+            for (CatalogState.LunMap m : state.lunsOf(iqn.toLowerCase(Locale.ROOT))) {
+                if (m.cloneName() != null) out.add(clone(dataRoot, m, sync));
             }
         }
         return out;
