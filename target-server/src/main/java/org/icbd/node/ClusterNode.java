@@ -320,9 +320,10 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         try {
             ZooKeeper session = zk.getZookeeperClient().getZooKeeper();
             vip.endOnDeath(new ZooKeeperSession(session.getSessionId(), session.getSessionPasswd(), cluster.zookeeper()));
-            IcbdConfig now = reload.current();
+            IcbdConfig read = reload.current();
             NodeVolumes ws = leadingWorkstations(newEpoch, opener, replicated);
             workstations = ws;
+            IcbdConfig now = ReplicatedLunMaps.servable(read, ws.volumes().state());
             // through the served clones, a reset of any clone LUN switches it under its sessions
             service = IscsiService.open(now, ws.served().opener(),
                     registry -> gate.guard(new ReleaseGate(now.workstations().isEmpty() ? registry : ws.withWorkstations(registry,

@@ -1,6 +1,7 @@
 package org.icbd.node;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,6 +65,30 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code config} without the catalog's maps (per {@code state}) whose volume is not on this node: a
+     * clone mapped shortly before the last leader failed, whose first checkpoint never came here. Such a
+     * LUN is left to the live maps, which say why it is not served; everything else serves, where
+     * opening it with the rest would keep this node from leading at all.
+     */
+    static IcbdConfig servable(IcbdConfig config, CatalogState state) {
+        List<TargetConfig> targets = new ArrayList<>();
+        for (TargetConfig t : config.targets()) {
+            List<CatalogState.LunMap> maps = state.lunsOf(t.iqn().toLowerCase(Locale.ROOT));
+            List<LunConfig> luns = new ArrayList<>();
+            for (LunConfig lun : t.luns()) {
+                if (Files.exists(lun.path()) || maps.stream().noneMatch(m -> m.lun() == lun.lun())) {
+                    luns.add(lun);
+                } else {
+                    log.warn("LUN {} of {} (mapped by the catalog) is not here: {} is missing", lun.lun(), t.iqn(), lun.path());
+                }
+            }
+            targets.add(new TargetConfig(t.iqn(), t.alias(), luns, t.chap(), t.mutualChap(), t.allowedInitiators()));
+        }
+        return new IcbdConfig(config.portals(), config.metrics(), config.iscsi(), config.discoveryChap(), targets, config.cache(),
+                config.admin(), config.dataRoot(), config.cluster(), config.workstations());
     }
 
     @Override

@@ -193,4 +193,51 @@ class ClusterLunMapTest {
         System.out.printf("LUN maps in a cluster: 'lun map' on the standby (its CLI's JVM included) took %d ms; after a kill -9"
                 + " of the leader the new leader took a login with the mapped LUN after %d ms%n", mapMs, servedMs);
     }
+    /**
+     * Asynchronous replication, checkpoints a minute apart: the leader dies right after a clone was mapped,
+     * before any checkpoint of it left. The new leader cannot have that clone; it serves everything else
+     * and says why that LUN is not served (opening it with the rest would keep it from leading at all).
+     */
+    @Test
+    void aNewLeaderWithoutAMappedClonesCheckpointServesTheRest() throws Exception {
+        Path rootA = diskA.fs().root();
+        Path rootB = diskB.fs().root();
+        ClusterLab.publishLab(rootA);
+        ClusterLab.cloneWs01(rootA);
+        ClusterNode a = cluster.node("a", 2, rootA, "3s", "mode: async, interval: 60s");
+        ClusterNode b = cluster.node("b", 3, rootB, "3s", "mode: async, interval: 60s");
+        String dataA = rootA.resolve("data").toString();
+        String dataB = rootB.resolve("data").toString();
+        NodeProcess pa = cluster.serve(a);
+        ClusterLab.awaitHolder(a, 30);
+        NodeProcess pb = cluster.serve(b);
+        assertTrue(pb.awaitOutput("received checkpoint ws01/", 150), pa.output()); // the round after b came up
+        icbd(a.ns(), "clone", "create", "--data-root", dataA, "--image", "lab@1", "--name", "late");
+        icbd(b.ns(), "lun", "map", "--target", ClusterLab.LAB, "--clone", "late", "--lun", "1", "--data-root", dataB);
+        assertTrue(pa.awaitOutput("LUN 1 of " + ClusterLab.LAB + " (clone late) served from now on", 30), pa.output());
+        pa.kill();
+        assertTrue(pa.output().lines().noneMatch(l -> l.contains("checkpoint late.")), "the test's premise: no checkpoint of late left");
+
+        long killedAt = System.nanoTime();
+        Probe after = null;
+        while (after == null) {
+            assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(90), () -> "no login at the VIP within 90 s of the kill:\n"
+                    + pb.output());
+            if (Lab.holds(b.ns(), VIP) && pb.output().contains("serving cluster lab")) {
+                try {
+                    after = new Probe(ClusterLab.LAB, "iqn.2026-11.org.icbd:probe-3");
+                } catch (AssertionError | IOException e) {
+                    Thread.sleep(200);
+                }
+            } else {
+                Thread.sleep(100);
+            }
+        }
+        after.settle();
+        assertEquals("GOOD luns=0", after.ask("luns"), "the version is served; the clone that never reached b is not");
+        assertEquals("GOOD byte=0x5a", after.ask("read 0 0"));
+        assertTrue(pb.output().contains("LUN 1 of " + ClusterLab.LAB + " (mapped by the catalog) is not here"), pb.output());
+        assertTrue(pb.awaitOutput("LUN 1 of " + ClusterLab.LAB.toLowerCase() + " (clone late) is not served", 10), pb.output());
+        after.close();
+    }
 }
