@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * attention). A clone the STANDBY's CLI maps onto that target is served by the leader at once: the
  * session gets REPORTED LUNS DATA HAS CHANGED, REPORT LUNS lists the new LUN, and writes to it are
  * replicated (sync mode), so after a kill -9 of the leader the new leader serves that LUN with the bytes
- * written. An unmap removes a LUN with the same unit attention, on the leader and on the new leader.
+ * written. An unmap removes a LUN with the same unit attention, on the leader and on the new leader. A
+ * clone mapped just before the leader dies, never checkpointed (async mode), keeps nothing else from serving.
  */
 class ClusterLunMapTest {
 
