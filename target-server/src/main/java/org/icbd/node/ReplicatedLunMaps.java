@@ -75,20 +75,30 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
      */
     static IcbdConfig servable(IcbdConfig config, CatalogState state) {
         List<TargetConfig> targets = new ArrayList<>();
+        boolean left = false;
         for (TargetConfig t : config.targets()) {
             List<CatalogState.LunMap> maps = state.lunsOf(t.iqn().toLowerCase(Locale.ROOT));
             List<LunConfig> luns = new ArrayList<>();
             for (LunConfig lun : t.luns()) {
-                if (Files.exists(lun.path()) || maps.stream().noneMatch(m -> m.lun() == lun.lun())) {
+                if (Files.exists(lun.path()) || maps.stream().noneMatch(m -> maps(m, lun))) {
                     luns.add(lun);
                 } else {
+                    left = true;
                     log.warn("LUN {} of {} (mapped by the catalog) is not here: {} is missing", lun.lun(), t.iqn(), lun.path());
                 }
             }
             targets.add(new TargetConfig(t.iqn(), t.alias(), luns, t.chap(), t.mutualChap(), t.allowedInitiators()));
         }
+        if (!left) return config;
         return new IcbdConfig(config.portals(), config.metrics(), config.iscsi(), config.discoveryChap(), targets, config.cache(),
                 config.admin(), config.dataRoot(), config.cluster(), config.workstations());
+    }
+
+    /** Whether {@code lun} is what {@code m} maps (not a LUN of the configuration file that has its number). */
+    private static boolean maps(CatalogState.LunMap m, LunConfig lun) {
+        if (m.lun() != lun.lun()) return false;
+        if (m.cloneName() == null) return lun.readOnly();
+        return !lun.readOnly() && lun.path().getParent() != null && m.cloneName().equals(lun.path().getParent().getFileName().toString());
     }
 
     @Override
