@@ -372,9 +372,9 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
 
     /**
      * The cluster's workstations (when the configuration has them) and the clones this leader serves in
-     * {@code newEpoch}: its catalog changes are fenced by that epoch, their disks open through {@code opener} (the write log, the checkpoints'
-     * gate), and a workstation added on another node (recorded without a disk) gets its disk here, which
-     * is replicated before it is served.
+     * {@code newEpoch}: its catalog changes are fenced by that epoch, their disks open through {@code opener}
+     * (the write log, the checkpoints' gate), and a workstation added on another node (recorded without a
+     * disk) gets its disk here, which is replicated before it is served.
      */
     private NodeVolumes leadingWorkstations(long newEpoch, LunStack opener, ReplicationSet replicated) throws IOException {
         VolumeLayout layout = new VolumeLayout(config.dataRoot());
