@@ -108,19 +108,49 @@ class ClusterLunMapTest {
         }
     }
 
-    @Test
-    void aCloneMappedFromTheStandbyIsServedAtOnceAndSurvivesAKillOfTheLeader() throws Exception {
+    /** Nodes a and b, each on its own loop btrfs (a's with lab@1 and clone ws01), replicated with {@code replication}; a leads. */
+    private record Pair(ClusterNode a, ClusterNode b, NodeProcess pa, NodeProcess pb, String dataA, String dataB) {
+    }
+
+    private Pair start(String replication) throws Exception {
         Path rootA = diskA.fs().root();
         Path rootB = diskB.fs().root();
         ClusterLab.publishLab(rootA);
         ClusterLab.cloneWs01(rootA);
-        ClusterNode a = cluster.node("a", 2, rootA, "3s", "mode: sync, interval: 30s");
-        ClusterNode b = cluster.node("b", 3, rootB, "3s", "mode: sync, interval: 30s");
-        String dataA = rootA.resolve("data").toString();
-        String dataB = rootB.resolve("data").toString();
+        ClusterNode a = cluster.node("a", 2, rootA, "3s", replication);
+        ClusterNode b = cluster.node("b", 3, rootB, "3s", replication);
         NodeProcess pa = cluster.serve(a);
         ClusterLab.awaitHolder(a, 30);
         NodeProcess pb = cluster.serve(b);
+        return new Pair(a, b, pa, pb, rootA.resolve("data").toString(), rootB.resolve("data").toString());
+    }
+
+    /** A probe logged in to {@code iqn} once {@code b} leads and serves (within 90 s of {@code killedAt}). */
+    private Probe loginAfter(long killedAt, ClusterNode b, NodeProcess pb, String iqn, String initiator) throws Exception {
+        while (true) {
+            assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(90), () -> "no login at the VIP within 90 s of the kill:\n"
+                    + pb.output());
+            if (Lab.holds(b.ns(), VIP) && pb.output().contains("serving cluster lab")) {
+                try {
+                    return new Probe(iqn, initiator);
+                } catch (AssertionError | IOException e) {
+                    Thread.sleep(200);
+                }
+            } else {
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    void aCloneMappedFromTheStandbyIsServedAtOnceAndSurvivesAKillOfTheLeader() throws Exception {
+        Pair p = start("mode: sync, interval: 30s");
+        ClusterNode a = p.a();
+        ClusterNode b = p.b();
+        NodeProcess pa = p.pa();
+        NodeProcess pb = p.pb();
+        String dataA = p.dataA();
+        String dataB = p.dataB();
         assertTrue(pa.awaitOutput("standby b is in sync for ws01", 90), pa.output());
 
         Probe probe = new Probe(WS01, "iqn.2026-11.org.icbd:probe-1");
@@ -161,20 +191,7 @@ class ClusterLunMapTest {
 
         long killedAt = System.nanoTime();
         pa.kill();
-        Probe after = null;
-        while (after == null) {
-            assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(90), () -> "no login at the VIP within 90 s of the kill:\n"
-                    + pb.output());
-            if (Lab.holds(b.ns(), VIP) && pb.output().contains("serving cluster lab")) {
-                try {
-                    after = new Probe(WS01, "iqn.2026-11.org.icbd:probe-2");
-                } catch (AssertionError | IOException e) {
-                    Thread.sleep(200);
-                }
-            } else {
-                Thread.sleep(100);
-            }
-        }
+        Probe after = loginAfter(killedAt, b, pb, WS01, "iqn.2026-11.org.icbd:probe-2");
         long servedMs = (System.nanoTime() - killedAt) / 1_000_000;
         after.settle();
         assertEquals("GOOD luns=0,1", after.ask("luns"), "the new leader serves the catalog's maps: scratch, not the unmapped brief");
@@ -194,6 +211,7 @@ class ClusterLunMapTest {
         System.out.printf("LUN maps in a cluster: 'lun map' on the standby (its CLI's JVM included) took %d ms; after a kill -9"
                 + " of the leader the new leader took a login with the mapped LUN after %d ms%n", mapMs, servedMs);
     }
+
     /**
      * Asynchronous replication, checkpoints a minute apart: the leader dies right after a clone was mapped,
      * before any checkpoint of it left. The new leader cannot have that clone; it serves everything else
@@ -201,44 +219,20 @@ class ClusterLunMapTest {
      */
     @Test
     void aNewLeaderWithoutAMappedClonesCheckpointServesTheRest() throws Exception {
-        Path rootA = diskA.fs().root();
-        Path rootB = diskB.fs().root();
-        ClusterLab.publishLab(rootA);
-        ClusterLab.cloneWs01(rootA);
-        ClusterNode a = cluster.node("a", 2, rootA, "3s", "mode: async, interval: 60s");
-        ClusterNode b = cluster.node("b", 3, rootB, "3s", "mode: async, interval: 60s");
-        String dataA = rootA.resolve("data").toString();
-        String dataB = rootB.resolve("data").toString();
-        NodeProcess pa = cluster.serve(a);
-        ClusterLab.awaitHolder(a, 30);
-        NodeProcess pb = cluster.serve(b);
-        assertTrue(pb.awaitOutput("received checkpoint ws01/", 150), pa.output()); // the round after b came up
-        icbd(a.ns(), "clone", "create", "--data-root", dataA, "--image", "lab@1", "--name", "late");
-        icbd(b.ns(), "lun", "map", "--target", ClusterLab.LAB, "--clone", "late", "--lun", "1", "--data-root", dataB);
-        assertTrue(pa.awaitOutput("LUN 1 of " + ClusterLab.LAB + " (clone late) served from now on", 30), pa.output());
-        pa.kill();
-        assertTrue(pa.output().lines().noneMatch(l -> l.contains("checkpoint late.")), "the test's premise: no checkpoint of late left");
+        Pair p = start("mode: async, interval: 60s");
+        assertTrue(p.pb().awaitOutput("received checkpoint ws01/", 150), p.pa().output()); // the round after b came up
+        icbd(p.a().ns(), "clone", "create", "--data-root", p.dataA(), "--image", "lab@1", "--name", "late");
+        icbd(p.b().ns(), "lun", "map", "--target", ClusterLab.LAB, "--clone", "late", "--lun", "1", "--data-root", p.dataB());
+        assertTrue(p.pa().awaitOutput("LUN 1 of " + ClusterLab.LAB + " (clone late) served from now on", 30), p.pa().output());
+        p.pa().kill();
+        assertTrue(p.pa().output().lines().noneMatch(l -> l.contains("checkpoint late.")), "the test's premise: no checkpoint of late left");
 
-        long killedAt = System.nanoTime();
-        Probe after = null;
-        while (after == null) {
-            assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(90), () -> "no login at the VIP within 90 s of the kill:\n"
-                    + pb.output());
-            if (Lab.holds(b.ns(), VIP) && pb.output().contains("serving cluster lab")) {
-                try {
-                    after = new Probe(ClusterLab.LAB, "iqn.2026-11.org.icbd:probe-3");
-                } catch (AssertionError | IOException e) {
-                    Thread.sleep(200);
-                }
-            } else {
-                Thread.sleep(100);
-            }
-        }
+        Probe after = loginAfter(System.nanoTime(), p.b(), p.pb(), ClusterLab.LAB, "iqn.2026-11.org.icbd:probe-3");
         after.settle();
         assertEquals("GOOD luns=0", after.ask("luns"), "the version is served; the clone that never reached b is not");
         assertEquals("GOOD byte=0x5a", after.ask("read 0 0"));
-        assertTrue(pb.output().contains("LUN 1 of " + ClusterLab.LAB + " (mapped by the catalog) is not here"), pb.output());
-        assertTrue(pb.awaitOutput("LUN 1 of " + ClusterLab.LAB.toLowerCase() + " (clone late) is not served", 10), pb.output());
+        assertTrue(p.pb().output().contains("LUN 1 of " + ClusterLab.LAB + " (mapped by the catalog) is not here"), p.pb().output());
+        assertTrue(p.pb().awaitOutput("LUN 1 of " + ClusterLab.LAB.toLowerCase() + " (clone late) is not served", 10), p.pb().output());
         after.close();
     }
 }
