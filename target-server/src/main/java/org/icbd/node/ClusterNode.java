@@ -219,14 +219,19 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     }
 
     /**
-     * The configuration's writable clones and the disks of the cluster's workstations (the catalog in
-     * ZooKeeper, seeded with this node's own when the cluster has none yet).
+     * The configuration's writable clones, those the catalog maps onto its targets, and the disks of the
+     * cluster's workstations (the catalog in ZooKeeper, seeded with this node's own when the cluster has none yet).
      */
     private List<WritableClone> replicatedClones(long newEpoch) throws Exception {
         List<WritableClone> all = new ArrayList<>(clones);
-        if (config.workstations().isEmpty()) return all;
+        if (config.workstations().isEmpty() && cluster.replication().isEmpty()) return all;
         catalog.seed(newEpoch);
         CatalogState state = new ZkCatalog(zk, paths, ZkCatalog.Fence.leaderOf(newEpoch)).read();
+        // clones mapped ('icbd lun map') since this node started: their replicas are taken over too
+        for (WritableClone c : ReplicatedLunMaps.in(config, state)) {
+            if (all.stream().noneMatch(k -> k.name().equals(c.name()))) all.add(c);
+        }
+        if (config.workstations().isEmpty()) return all;
         boolean sync = WritableClone.syncByDefault(config);
         for (CatalogState.Workstation w : state.workstations().values()) {
             if (state.clones().containsKey(w.clone()) && all.stream().noneMatch(c -> c.name().equals(w.clone()))) {
@@ -301,8 +306,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
     private void serve(long newEpoch, ReplicationSet replicated, Set<String> held, Promotion promotion) throws Exception {
         Set<String> syncClones = replicated.syncNames();
         List<WritableClone> clones = replicated.clones();
-        boolean workstationsSync = config.workstations().isPresent() && WritableClone.syncByDefault(config);
-        if (!syncClones.isEmpty() || workstationsSync) {
+        // a workstation's disk or a clone mapped while this node serves may need the log later
+        if (!syncClones.isEmpty() || WritableClone.syncByDefault(config)) {
             ClusterSettings.Replication r = cluster.replication().orElseThrow();
             writeLog = new WriteLog(cluster.name(), r.secret(), newEpoch, cluster.node(), cluster.sessionTimeout(),
                     syncClones, inSync -> new SyncState(newEpoch, cluster.node(), inSync).write(zk, paths));
@@ -320,20 +325,21 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
         try {
             ZooKeeper session = zk.getZookeeperClient().getZooKeeper();
             vip.endOnDeath(new ZooKeeperSession(session.getSessionId(), session.getSessionPasswd(), cluster.zookeeper()));
-            IcbdConfig now = reload.current();
-            NodeVolumes ws = now.workstations().isPresent() ? leadingWorkstations(newEpoch, opener, replicated) : null;
+            IcbdConfig read = reload.current();
+            NodeVolumes ws = leadingWorkstations(newEpoch, opener, replicated);
             workstations = ws;
-            // through the workstations' clones, a reset of any clone LUN switches it under its sessions
-            service = IscsiService.open(now, ws == null ? opener : ws.served().opener(),
-                    registry -> gate.guard(new ReleaseGate(ws == null ? registry : ws.withWorkstations(registry,
+            IcbdConfig now = ReplicatedLunMaps.servable(read, ws.volumes().state());
+            // through the served clones, a reset of any clone LUN switches it under its sessions
+            service = IscsiService.open(now, ws.served().opener(),
+                    registry -> gate.guard(new ReleaseGate(now.workstations().isEmpty() ? registry : ws.withWorkstations(registry,
                             now.iscsi().maxCommandBytes()), zk, paths, newEpoch, held)),
                     new ZkReservations(zk, paths, newEpoch), gate, meters);
-            if (ws != null) {
+            if (now.workstations().isPresent()) {
                 ws.servedBy(service);
                 ws.listen();
                 if (now.workstations().get().boot().isPresent()) ws.startBoot(now.workstations().get(), service.portals().get(0), gate::mayAnswer);
-                catalog.onChange(ws::catalogChanged);
             }
+            applyLunMaps(now, ws, replicated);
         } catch (Exception e) {
             endLease();
             if (service == null) closeWorkstations(); // otherwise stopServing closes both, in its order
@@ -360,10 +366,20 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
 
 
     /**
-     * The cluster's workstations as this leader serves them in {@code newEpoch}: its catalog changes are
-     * fenced by that epoch, their disks open through {@code opener} (the write log, the checkpoints'
-     * gate), and a workstation added on another node (recorded without a disk) gets its disk here, which
-     * is replicated before it is served.
+     * The catalog's LUN maps of the configured targets follow the cluster's catalog while this node leads
+     * (a map or unmap made from any node's CLI or admin API): a mapped clone is replicated before its LUN
+     * opens. Changes stop reaching the node when it stops serving ({@link #stopServing}).
+     */
+    private void applyLunMaps(IcbdConfig now, NodeVolumes ws, ReplicationSet replicated) throws ConfigException, IOException {
+        ws.applyLunMapsTo(service.configured(), ReplicatedLunMaps.of(now, ws.volumes().state(), replicated));
+        catalog.onChange(ws::catalogChanged);
+    }
+
+    /**
+     * The cluster's workstations (when the configuration has them) and the clones this leader serves in
+     * {@code newEpoch}: its catalog changes are fenced by that epoch, their disks open through {@code opener}
+     * (the write log, the checkpoints' gate), and a workstation added on another node (recorded without a
+     * disk) gets its disk here, which is replicated before it is served.
      */
     private NodeVolumes leadingWorkstations(long newEpoch, LunStack opener, ReplicationSet replicated) throws IOException {
         VolumeLayout layout = new VolumeLayout(config.dataRoot());

@@ -25,8 +25,34 @@ final class LiveLunMaps {
 
     private static final Logger log = LoggerFactory.getLogger(LiveLunMaps.class);
 
+    /**
+     * What must happen around a clone map's LUN besides opening and closing it (a cluster leader
+     * replicates the clone: from before its LUN opens, until no map's LUN serves it any more).
+     */
+    interface CloneMaps {
+        CloneMaps NONE = new CloneMaps() {
+            @Override
+            public void opening(CatalogState.LunMap map) {
+            }
+
+            @Override
+            public void unserved(String clone, CatalogState state) {
+            }
+        };
+
+        /** Before the LUN of {@code map} opens; an exception keeps it closed. */
+        void opening(CatalogState.LunMap map) throws IOException;
+
+        /**
+         * No LUN of a catalog map serves {@code clone} any more (its last one closed, or did not open);
+         * {@code state} is the catalog served now.
+         */
+        void unserved(String clone, CatalogState state) throws IOException;
+    }
+
     private final StaticTargetRegistry targets;
     private final ServedClones clones;
+    private final CloneMaps cloneMaps;
     /** What this node serves of the catalog's maps, by target (lower case) and LUN. */
     private final Map<String, Map<Long, CatalogState.LunMap>> applied = new HashMap<>();
 
@@ -34,9 +60,10 @@ final class LiveLunMaps {
      * @param atStart the catalog the configuration was read with: its maps of configured targets were
      *                opened with the configuration's own LUNs
      */
-    LiveLunMaps(StaticTargetRegistry targets, ServedClones clones, CatalogState atStart) {
+    LiveLunMaps(StaticTargetRegistry targets, ServedClones clones, CatalogState atStart, CloneMaps cloneMaps) {
         this.targets = targets;
         this.clones = clones;
+        this.cloneMaps = cloneMaps;
         for (ExportedTarget t : targets.all()) {
             Map<Long, CatalogState.LunMap> served = new TreeMap<>();
             var open = targets.lunsOf(t.iqn());
@@ -61,10 +88,12 @@ final class LiveLunMaps {
                 if (m.equals(wanted.get(m.lun()))) continue;
                 remove(iqn, m);
                 served.remove(m.lun());
+                unserved(m, state, problems);
             }
             for (CatalogState.LunMap m : wanted.values()) {
                 if (served.containsKey(m.lun())) continue;
                 try {
+                    if (m.cloneName() != null) cloneMaps.opening(m);
                     targets.attach(iqn, VolumeLuns.mappedLun(clones.volumes(), m));
                     served.put(m.lun(), m);
                     log.info("LUN {} of {} ({}) served from now on; its sessions are told REPORTED LUNS DATA HAS CHANGED",
@@ -73,10 +102,25 @@ final class LiveLunMaps {
                     String why = "LUN " + m.lun() + " of " + iqn + " (" + describe(m) + ") is not served: " + ex.getMessage();
                     log.warn(why);
                     problems.add(why);
+                    unserved(m, state, problems);
                 }
             }
         }
         return problems;
+    }
+
+    private void unserved(CatalogState.LunMap m, CatalogState state, List<String> problems) {
+        if (m.cloneName() == null) return;
+        for (Map<Long, CatalogState.LunMap> served : applied.values()) {
+            for (CatalogState.LunMap other : served.values()) if (m.cloneName().equals(other.cloneName())) return;
+        }
+        try {
+            cloneMaps.unserved(m.cloneName(), state);
+        } catch (IOException | RuntimeException ex) {
+            String why = "clone " + m.cloneName() + ", which no LUN map serves now: " + ex.getMessage();
+            log.warn(why);
+            problems.add(why);
+        }
     }
 
     private void remove(String iqn, CatalogState.LunMap m) {

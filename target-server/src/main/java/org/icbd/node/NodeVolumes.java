@@ -110,8 +110,13 @@ public final class NodeVolumes implements AutoCloseable {
      * lun map' and 'lun unmap' through the CLI or the admin API take effect at once).
      */
     public void applyLunMapsTo(StaticTargetRegistry configured) throws ConfigException {
+        applyLunMapsTo(configured, LiveLunMaps.CloneMaps.NONE);
+    }
+
+    /** As {@link #applyLunMapsTo(StaticTargetRegistry)}; {@code cloneMaps} is told of each clone map's LUN opening and closing. */
+    void applyLunMapsTo(StaticTargetRegistry configured, LiveLunMaps.CloneMaps cloneMaps) throws ConfigException {
         try {
-            lunMaps = new LiveLunMaps(configured, served, volumes.state());
+            lunMaps = new LiveLunMaps(configured, served, volumes.state(), cloneMaps);
         } catch (IOException e) {
             throw new ConfigException("data-root", "cannot read the catalog in " + volumes.layout().root() + ": " + e.getMessage(), e);
         }

@@ -109,6 +109,23 @@ public final class IscsiSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers the target's pings for about {@code millis} while no command runs: a session left idle
+     * that long stays up. Reads only whole PDUs that have arrived, so the stream stays in step.
+     */
+    public void idle(long millis) throws IOException, InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < end) {
+            if (in.available() < 48) {
+                Thread.sleep(20);
+                continue;
+            }
+            byte[][] pdu = read();
+            if ((pdu[0][0] & 0x3F) != 0x20) throw new IOException(String.format("unexpected PDU while idle, opcode 0x%02x", pdu[0][0] & 0x3F));
+            answerPing(pdu[0]);
+        }
+    }
+
     /** A NOP-In that asks for an answer (a target transfer tag other than 0xffffffff) gets a NOP-Out. */
     private void answerPing(byte[] nopIn) throws IOException {
         int ttt = ByteBuffer.wrap(nopIn).getInt(20);
