@@ -404,7 +404,8 @@ public final class ClusterNode implements ServingListener, AutoCloseable {
                 for (CatalogState.Workstation w : now.workstations().values()) {
                     if (now.clones().containsKey(w.clone())) replicated.add(WritableClone.of(config.dataRoot(), w, sync));
                 }
-                replicated.followWorkCopies(now, config.dataRoot(), sync);
+                // only a cluster with workstations edits images (replicatedClones takes work copies over likewise)
+                if (config.workstations().isPresent()) replicated.followWorkCopies(now, config.dataRoot(), sync);
             }
             // a workstation removed on another node: its disk, served here, goes (its target closes when served anew)
             for (WritableClone c : replicated.clones()) {
