@@ -21,19 +21,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.icbd.systest.IcbdExport;
 import org.icbd.systest.Tool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import org.icbd.btrfs.LoopBtrfsExtension;
 
 /**
  * Two icbd nodes and a ZooKeeper server, each a real process in its own network namespace on one
  * bridge, and an initiator (qemu-io over libiscsi) in a fourth: the cluster serves a published version
  * on the virtual IP 10.77.0.100 from whichever node leads.
  */
-class ClusterFailoverTest {
+class ClusterFailoverTest extends TwoNodeFixture {
 
     private static final String VIP = ClusterLab.VIP;
     private static final String IQN = ClusterLab.LAB;
@@ -44,34 +39,11 @@ class ClusterFailoverTest {
     /** Sync mode with checkpoints far apart: the writes reach the standby through the write log. */
     private static final String SYNC = "mode: sync, interval: 30s";
 
-    @RegisterExtension
-    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
-    @RegisterExtension
-    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
-    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
-    @RegisterExtension
-    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
-
-    @TempDir
-    Path tmp;
-
-    /** The network, ZooKeeper, and every process a test starts (load generators too), stopped in teardown whatever happened. */
-    private ClusterLab cluster;
     /** What the last read attempt printed, for failure messages. */
     private String lastAttempt = "";
 
     private static final String HOLDER = "iqn.2026-11.org.example:cluster-node-1";
     private static final String OTHER = "iqn.2026-11.org.example:cluster-node-2";
-
-    @BeforeEach
-    void network() throws Exception {
-        cluster = ClusterLab.open(tmp);
-    }
-
-    @AfterEach
-    void teardown() throws Exception {
-        if (cluster != null) cluster.close();
-    }
 
     /** Node {@code name} at 10.77.0.{@code n}: its own data root with image lab, version lab@1 (all 0x5a). */
     private ClusterNode node(String name, int n) throws Exception {

@@ -13,13 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.IcbdExport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 'icbd lun map' and 'lun unmap' in a running cluster: two nodes (real processes in network namespaces,
@@ -31,34 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * written. An unmap removes a LUN with the same unit attention, on the leader and on the new leader. A
  * clone mapped just before the leader dies, never checkpointed (async mode), keeps nothing else from serving.
  */
-class ClusterLunMapTest {
+class ClusterLunMapTest extends TwoNodeFixture {
 
     private static final String VIP = ClusterLab.VIP;
     private static final String WS01 = ClusterLab.WS01;
     private static final String UA = "CHECK_CONDITION key=0x6 asc=0x3f ascq=0x0e";
 
-    @RegisterExtension
-    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
-    @RegisterExtension
-    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
-    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
-    @RegisterExtension
-    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
-
-    @TempDir
-    Path tmp;
-
-    private ClusterLab cluster;
-
-    @BeforeEach
-    void network() throws Exception {
-        cluster = ClusterLab.open(tmp);
-    }
-
-    @AfterEach
-    void teardown() throws Exception {
-        if (cluster != null) cluster.close();
-    }
 
     /** An {@link IscsiProbe} in the client namespace, logged in to {@code iqn} at the VIP. */
     private final class Probe {

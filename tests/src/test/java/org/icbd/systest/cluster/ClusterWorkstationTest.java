@@ -12,13 +12,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.Tool;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Workstations in a cluster: two nodes (real processes in network namespaces, each on its own loop
@@ -29,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answers the same boot request with the same target and CHAP, and the disk holds what was written. An
  * image edit survives such a kill too, and the new leader publishes it.
  */
-class ClusterWorkstationTest {
+class ClusterWorkstationTest extends TwoNodeFixture {
 
     private static final String VIP = ClusterLab.VIP;
     private static final String MAC = "52:54:00:12:34:56";
@@ -40,18 +36,6 @@ class ClusterWorkstationTest {
     private static final byte MARKER = (byte) 0xc7;
     private static final List<String> WORKSTATIONS = WorkstationClient.SETTINGS;
 
-    @RegisterExtension
-    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
-    @RegisterExtension
-    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
-    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
-    @RegisterExtension
-    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
-
-    @TempDir
-    Path tmp;
-
-    private ClusterLab cluster;
     private WorkstationClient client;
     /** The two nodes {@link #startBoth} starts, their data roots and processes. */
     private ClusterNode a;
@@ -62,14 +46,8 @@ class ClusterWorkstationTest {
     private NodeProcess pb;
 
     @BeforeEach
-    void network() throws Exception {
-        cluster = ClusterLab.open(tmp);
+    void workstationClient() {
         client = new WorkstationClient(cluster);
-    }
-
-    @AfterEach
-    void teardown() throws Exception {
-        if (cluster != null) cluster.close();
     }
 
     /**

@@ -19,13 +19,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.Tool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Replication integrity under faults real networks produce (issue 13): two nodes replicating clone
@@ -33,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an initiator (qemu-io over libiscsi) in a fourth writing verifiable blocks through the virtual IP.
  * What is asserted is state: what the initiator reads back, {@code icbd replication status}, the metrics.
  */
-class PartitionFailoverTest {
+class PartitionFailoverTest extends TwoNodeFixture {
 
     private static final String ZK = ClusterLab.ZK;
     private static final String VIP = ClusterLab.VIP;
@@ -43,34 +38,15 @@ class PartitionFailoverTest {
     /** Failovers in a row for {@link #manyFailoversInARowKeepTheStandbyInSyncOnASmallDataRoot}: 25 on demand (-Dicbd.failovers=25), 4 in CI (about 35 s each here). */
     private static final int FAILOVERS = Integer.getInteger("icbd.failovers", 4);
 
-    /** Small data roots: 25 kept copies of the 4 MiB disk, rewritten between failovers, would not fit beside the rest. */
-    @RegisterExtension
-    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(160L << 20);
-    @RegisterExtension
-    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(160L << 20);
-    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
-    @RegisterExtension
-    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
-
-    @TempDir
-    Path tmp;
-
-    /** The network, ZooKeeper, and every process a test starts (writers too), stopped in teardown whatever happened. */
-    private ClusterLab cluster;
     /** Block offset -> the pattern of the last acknowledged write to it, over the whole test. */
     private final Map<Long, Integer> acknowledged = new TreeMap<>();
 
     /** Passes over the disk a writer makes: it is still writing when the fault comes. */
     private static final int PASSES = 6;
 
-    @BeforeEach
-    void network() throws Exception {
-        cluster = ClusterLab.open(tmp);
-    }
-
-    @AfterEach
-    void teardown() throws Exception {
-        if (cluster != null) cluster.close();
+    /** Small data roots: 25 kept copies of the 4 MiB disk, rewritten between failovers, would not fit beside the rest. */
+    PartitionFailoverTest() {
+        super(160L << 20);
     }
 
     /** Node {@code name} serving clone ws01 of lab@1 (all 0x5a), sync mode; the first one imports both, the other gets them. */

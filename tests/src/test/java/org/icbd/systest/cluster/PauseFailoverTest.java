@@ -20,13 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.icbd.btrfs.LoopBtrfsExtension;
 import org.icbd.systest.Tool;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Only one node answers for a disk, whatever happens to the leader: frozen (SIGSTOP past the session
@@ -35,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clone ws01 synchronously and a ZooKeeper server, each a real process in a network namespace of its own,
  * and initiators (qemu-io over libiscsi) in a fourth.
  */
-class PauseFailoverTest {
+class PauseFailoverTest extends TwoNodeFixture {
 
     private static final String VIP = ClusterLab.VIP;
     private static final String WS01 = ClusterLab.WS01;
@@ -43,29 +38,6 @@ class PauseFailoverTest {
     private static final int IMAGE_BYTES = ClusterLab.IMAGE_BYTES;
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
 
-    @RegisterExtension
-    final LoopBtrfsExtension diskA = new LoopBtrfsExtension(512L << 20);
-    @RegisterExtension
-    final LoopBtrfsExtension diskB = new LoopBtrfsExtension(512L << 20);
-    /** Registered after the disks: keeps the node logs, and on failure the nodes' threads and state, in tests/target/cluster-runs. */
-    @RegisterExtension
-    final ClusterDiagnostics diagnostics = new ClusterDiagnostics(() -> this.cluster);
-
-    @TempDir
-    Path tmp;
-
-    /** The network, ZooKeeper, and every process a test starts (initiators too), stopped in teardown whatever happened. */
-    private ClusterLab cluster;
-
-    @BeforeEach
-    void network() throws Exception {
-        cluster = ClusterLab.open(tmp);
-    }
-
-    @AfterEach
-    void teardown() throws Exception {
-        if (cluster != null) cluster.close();
-    }
 
     /**
      * Node {@code name} at 10.77.0.{@code n} serving clone ws01 (of version lab@1, all 0x5a) read-write,
