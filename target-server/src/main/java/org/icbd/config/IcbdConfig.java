@@ -45,4 +45,9 @@ public record IcbdConfig(List<HostPort> portals, Optional<HostPort> metrics, Isc
         this(portals, metrics, iscsi, discoveryChap, targets, CacheSettings.defaults(), Optional.empty(),
                 Path.of(ConfigLoader.DEFAULT_DATA_ROOT), Optional.empty());
     }
+
+    /** This configuration serving {@code targets} instead of its own. */
+    public IcbdConfig withTargets(List<TargetConfig> targets) {
+        return new IcbdConfig(portals, metrics, iscsi, discoveryChap, targets, cache, admin, dataRoot, cluster, workstations);
+    }
 }

@@ -3,6 +3,7 @@ package org.icbd.config;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * One iSCSI target: its name, LUNs and who may log in.
@@ -17,14 +18,18 @@ public record TargetConfig(String iqn, String alias, List<LunConfig> luns, Optio
         allowedInitiators = List.copyOf(allowedInitiators);
     }
 
-    /** This target with its read-only LUNs only. */
-    /** This target with only the LUNs whose files are here (in a cluster, the others arrive by replication). */
-    public TargetConfig presentPart() {
-        return new TargetConfig(iqn, alias, luns.stream().filter(l -> Files.exists(l.path())).toList(), chap,
-                mutualChap, allowedInitiators);
+    /** This target with only the LUNs {@code keep} accepts (same name, alias and access). */
+    public TargetConfig part(Predicate<LunConfig> keep) {
+        return new TargetConfig(iqn, alias, luns.stream().filter(keep).toList(), chap, mutualChap, allowedInitiators);
     }
 
+    /** This target with only the LUNs whose files are here (in a cluster, the others arrive by replication). */
+    public TargetConfig presentPart() {
+        return part(l -> Files.exists(l.path()));
+    }
+
+    /** This target with its read-only LUNs only. */
     public TargetConfig readOnlyPart() {
-        return new TargetConfig(iqn, alias, luns.stream().filter(LunConfig::readOnly).toList(), chap, mutualChap, allowedInitiators);
+        return part(LunConfig::readOnly);
     }
 }

@@ -12,8 +12,6 @@ import org.icbd.config.IcbdConfig;
 import org.icbd.config.LunConfig;
 import org.icbd.config.TargetConfig;
 import org.icbd.volume.CatalogState;
-import org.icbd.volume.VolumeLayout;
-import org.icbd.volume.VolumeName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,23 +73,17 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
      */
     static IcbdConfig servable(IcbdConfig config, CatalogState state) {
         List<TargetConfig> targets = new ArrayList<>();
-        boolean left = false;
         for (TargetConfig t : config.targets()) {
             List<CatalogState.LunMap> maps = state.lunsOf(t.iqn().toLowerCase(Locale.ROOT));
-            List<LunConfig> luns = new ArrayList<>();
+            TargetConfig kept = t.part(lun -> Files.exists(lun.path()) || maps.stream().noneMatch(m -> maps(m, lun)));
             for (LunConfig lun : t.luns()) {
-                if (Files.exists(lun.path()) || maps.stream().noneMatch(m -> maps(m, lun))) {
-                    luns.add(lun);
-                } else {
-                    left = true;
+                if (!kept.luns().contains(lun)) {
                     log.warn("LUN {} of {} (mapped by the catalog) is not here: {} is missing", lun.lun(), t.iqn(), lun.path());
                 }
             }
-            targets.add(new TargetConfig(t.iqn(), t.alias(), luns, t.chap(), t.mutualChap(), t.allowedInitiators()));
+            targets.add(kept);
         }
-        if (!left) return config;
-        return new IcbdConfig(config.portals(), config.metrics(), config.iscsi(), config.discoveryChap(), targets, config.cache(),
-                config.admin(), config.dataRoot(), config.cluster(), config.workstations());
+        return targets.equals(config.targets()) ? config : config.withTargets(targets);
     }
 
     /** Whether {@code lun} is what {@code m} maps (not a LUN of the configuration file that has its number). */
@@ -119,8 +111,7 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
     }
 
     private static WritableClone clone(Path dataRoot, CatalogState.LunMap m, boolean sync) {
-        Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(m.cloneName()));
-        return new WritableClone(m.cloneName(), volume, VolumeLayout.disk(volume), m.target().toLowerCase(Locale.ROOT), sync);
+        return WritableClone.ofClone(dataRoot, m.cloneName(), m.target(), sync);
     }
 
     /** The writable LUNs of {@code config}'s targets that are not {@code atStart}'s maps: those its file lists. */
@@ -129,9 +120,7 @@ final class ReplicatedLunMaps implements LiveLunMaps.CloneMaps {
         for (TargetConfig t : config.targets()) {
             List<CatalogState.LunMap> maps = atStart.lunsOf(t.iqn().toLowerCase(Locale.ROOT));
             for (LunConfig lun : t.luns()) {
-                if (lun.readOnly()) continue;
-                String name = lun.path().getParent().getFileName().toString();
-                if (maps.stream().noneMatch(m -> m.lun() == lun.lun() && name.equals(m.cloneName()))) out.add(name);
+                if (!lun.readOnly() && maps.stream().noneMatch(m -> maps(m, lun))) out.add(lun.path().getParent().getFileName().toString());
             }
         }
         return out;

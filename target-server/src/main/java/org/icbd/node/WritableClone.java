@@ -28,8 +28,13 @@ record WritableClone(String name, Path subvolume, Path disk, String targetIqn, b
 
     /** Workstation {@code w}'s disk in {@code dataRoot}, replicated in the cluster's mode. */
     static WritableClone of(Path dataRoot, CatalogState.Workstation w, boolean sync) {
-        Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(w.clone()));
-        return new WritableClone(w.clone(), volume, VolumeLayout.disk(volume), w.iqn().toLowerCase(Locale.ROOT), sync);
+        return ofClone(dataRoot, w.clone(), w.iqn(), sync);
+    }
+
+    /** The catalog's clone {@code clone} in {@code dataRoot}, served by target {@code targetIqn}. */
+    static WritableClone ofClone(Path dataRoot, String clone, String targetIqn, boolean sync) {
+        Path volume = new VolumeLayout(dataRoot).clone(new VolumeName(clone));
+        return new WritableClone(clone, volume, VolumeLayout.disk(volume), targetIqn.toLowerCase(Locale.ROOT), sync);
     }
 
     /**

@@ -5,13 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertSame;
+
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import org.icbd.config.HostPort;
+import org.icbd.config.IcbdConfig;
+import org.icbd.config.LunConfig;
+import org.icbd.config.TargetConfig;
+import org.icbd.iscsi.IscsiSettings;
 import org.icbd.volume.CatalogState;
 import org.icbd.volume.DiskMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which clones a cluster leader replicates because the catalog maps them onto its targets: those a new
@@ -65,5 +75,23 @@ class ReplicatedLunMapsTest {
         IOException e = assertThrows(IOException.class, () -> maps.opening(SCRATCH));
         assertTrue(e.getMessage().contains("no write log runs to replicate scratch synchronously"), e.getMessage());
         assertFalse(set.contains("scratch"), "its LUN stays closed: no write may escape the standbys' logs");
+    }
+
+    @Test
+    void aNewLeaderLeavesOutOnlyACatalogMappedLunWhoseCloneIsNotHere(@TempDir Path root) throws IOException {
+        Path here = Files.createDirectories(root.resolve("clones/scratch")).resolve("disk.img");
+        Files.writeString(here, "x");
+        LunConfig listed = new LunConfig(0, root.resolve("clones/ws01/disk.img"), false, 512); // the file's own, missing
+        LunConfig mappedHere = new LunConfig(1, here, false, 512);
+        LunConfig mappedMissing = new LunConfig(2, root.resolve("clones/late/disk.img"), false, 512);
+        IcbdConfig config = new IcbdConfig(List.of(new HostPort("127.0.0.1", 3260)), Optional.empty(), IscsiSettings.defaults(), Optional.empty(),
+                List.of(new TargetConfig(TARGET, "", List.of(listed, mappedHere, mappedMissing), Optional.empty(), Optional.empty(), List.of())));
+        CatalogState state = CatalogState.empty().with(SCRATCH).with(new CatalogState.LunMap(TARGET, 2, "late", null));
+
+        IcbdConfig servable = ReplicatedLunMaps.servable(config, state);
+        assertEquals(List.of(listed, mappedHere), servable.targets().get(0).luns(),
+                "the catalog's map whose clone never reached this node is left out; a LUN the file lists is not the catalog's to drop");
+        assertEquals(config.withTargets(servable.targets()), servable, "nothing else of the configuration changes");
+        assertSame(config, ReplicatedLunMaps.servable(config, CatalogState.empty().with(SCRATCH)), "nothing missing: the configuration as read");
     }
 }
